@@ -651,35 +651,70 @@ production_said(const struct production *pd)
 static int medium_failed(struct production *pd, const char *why);
 
 /* 2m. onto a medium, between the intent and the signature: the PIN known,
- * the medium initialised and its key born, the request it signed checked
- * (proof of possession) */
+ * the medium initialised and its key born — the order's certificate's and
+ * one for each seal certificate made now (core/biz/sealprod.c: a 机构业务章's
+ * each, on the same medium) — each request it signed checked (proof of
+ * possession) */
 static int
 medium_born(struct production *pd)
 {
     struct hall_ctx *cx = pd->cx;
+    const char *cns[HALL_MEDIUM_KEYS], *labels[HALL_MEDIUM_KEYS], *sums[HALL_MEDIUM_KEYS];
+    struct hall_medium_born born[HALL_MEDIUM_KEYS];
+    EVP_PKEY *pubs[HALL_MEDIUM_KEYS];
     char err[400];
+    int k, n;
 
     if (production_pin(pd) != HALL_OK)
         return HALL_ERR;
-    if (hall_medium_prepare(cx->pool, cx->conf, pd->mserial, pd->so_pin, pd->pin, pd->s.cn,
-                            &pd->born, &pd->touched, err, sizeof(err)) != HALL_OK)
+    cns[0] = pd->s.cn;
+    labels[0] = "hall";
+    n = hall_sealprod_keys(pd->sp, cns + 1, labels + 1, HALL_MEDIUM_KEYS - 1);
+    if (n < 0)
+        return medium_failed(pd, "more seals' certificates than one medium takes");
+    memset(born, 0, sizeof(born));
+    if (hall_medium_prepare_keys(cx->pool, cx->conf, pd->mserial, pd->so_pin, pd->pin, cns, labels,
+                                 n + 1, born, &pd->touched, err, sizeof(err)) != HALL_OK)
         return medium_failed(pd, err);
+    pd->born = born[0];
     pd->pub = hall_medium_csr_check(cx->pool, pd->born.csr, pd->born.csr_len, &pd->csr_sha256, err,
                                     sizeof(err));
     if (pd->pub == NULL)
         return medium_failed(pd, err);
+    for (k = 0; k < n; k++) {
+        pubs[k] = hall_medium_csr_check(cx->pool, born[k + 1].csr, born[k + 1].csr_len, &sums[k],
+                                        err, sizeof(err));
+        if (pubs[k] == NULL) {
+            while (k-- > 0)
+                EVP_PKEY_free(pubs[k]);
+            return medium_failed(pd, err);
+        }
+    }
     pd->pop_at = time(NULL);
+    if (n > 0)
+        hall_sealprod_keys_born(pd->sp, pd->mserial, pd->pop_at, pubs, sums);
     return HALL_OK;
 }
 
-/* 2m'. the certificate and its chain onto the medium */
+/* 2m'. the certificates (the order's, its seals') and their chain onto the
+ * medium */
 static int
 medium_written(struct production *pd, const unsigned char *der, size_t der_len)
 {
+    const unsigned char *ders[HALL_MEDIUM_KEYS];
+    const char *cns[HALL_MEDIUM_KEYS], *labels[HALL_MEDIUM_KEYS];
+    size_t lens[HALL_MEDIUM_KEYS];
     char err[400];
+    int n;
 
-    if (hall_medium_write(pd->cx->pool, pd->cx->conf, pd->mserial, pd->pin, pd->ca, der, der_len,
-                          err, sizeof(err)) != HALL_OK)
+    ders[0] = der;
+    lens[0] = der_len;
+    labels[0] = "hall";
+    n = hall_sealprod_keys(pd->sp, cns + 1, labels + 1, HALL_MEDIUM_KEYS - 1);
+    if (n < 0 || hall_sealprod_certs(pd->sp, ders + 1, lens + 1) != n)
+        return medium_failed(pd, "the seals' certificates do not match their keys");
+    if (hall_medium_write_keys(pd->cx->pool, pd->cx->conf, pd->mserial, pd->pin, pd->ca, ders, lens,
+                               labels, n + 1, err, sizeof(err)) != HALL_OK)
         return medium_failed(pd, err);
     return HALL_OK;
 }
@@ -714,6 +749,7 @@ medium_failed(struct production *pd, const char *why)
         hall_db_exec(cx, "medium_failed", HALL_STR(pd->mserial), HALL_STR(state), HALL_STR(why),
                      HALL_STR(pd->born.token_serial), HALL_STR(pd->born.model)) == NULL ||
         hall_cert_void(cx, pd->serial, pd->actor) != HALL_OK ||
+        hall_sealprod_void(cx, pd->sp, pd->actor) != HALL_OK ||
         hall_audit(cx, pd->actor, "medium", pd->mserial, "fail", "initialising", state, detail) !=
             HALL_OK ||
         hall_db_commit(cx) != HALL_OK)

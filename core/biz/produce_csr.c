@@ -137,6 +137,24 @@ err:
     return HALL_ERR;
 }
 
+int
+hall_csr_pop(struct hall_ctx *cx, const unsigned char *der, size_t len, const char *alg,
+             EVP_PKEY **pub, const char **sha256, const char **msg, const char **field)
+{
+    struct csr_made m;
+    int rc;
+
+    memset(&m, 0, sizeof(m));
+    m.cx = cx;
+    m.alg = alg;
+    m.msg = msg;
+    m.field = field;
+    rc = csr_check(&m, der, len);
+    *pub = m.pub;
+    *sha256 = m.sha256;
+    return rc;
+}
+
 /* the order, locked: its owner's, accepted, of a browser product, no live
  * certificate.  HALL_CSR_NOT_OWN, HALL_CONFLICT with *msg */
 static int

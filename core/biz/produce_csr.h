@@ -41,4 +41,10 @@ int hall_produce_csr(struct hall_ctx *cx, int64_t order_id, int64_t user_id, con
                      const unsigned char *csr, size_t csr_len, struct hall_csr_cert *out,
                      const char **msg, const char **field);
 
+/* the proof of possession alone (a 机构个人章 holder's request, core/biz/sealhold.c): der one
+ * PKCS#10 request whose own key (of alg: ecdsa P-256, sm2) verifies its signature; *pub
+ * (the caller frees it) and *sha256 of the request; HALL_CONFLICT with *msg, *field "csr" */
+int hall_csr_pop(struct hall_ctx *cx, const unsigned char *der, size_t len, const char *alg,
+                 EVP_PKEY **pub, const char **sha256, const char **msg, const char **field);
+
 #endif

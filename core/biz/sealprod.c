@@ -18,6 +18,7 @@
  * seal (seseals_live_item; a seal that has one, valid or revoked, is not
  * made again).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,32 @@ const struct hall_stmt hall_sealprod_stmts[] = {
      " revoked_by = $3 WHERE es_id = $1 AND cert_serial = $4 AND state = 'valid'"
      " RETURNING order_id, cert_serial",
      4},
+    /* a 机构个人章's key born in its holder's browser (sealhold.c, sql/159) */
+    {"sh_code_store",
+     "UPDATE seal_items SET key_code_mac = $2, key_code_tries = 0, key_code_sent_at = now()"
+     " WHERE id = $1 AND kind = 'org_person' AND key_made_at IS NULL RETURNING id",
+     2},
+    /* the seal by its code's order and position, locked: one request at a
+     * time; then read in a statement of its own, whose snapshot sees what
+     * the request before it committed (an intent, a seal) */
+    {"sh_lock",
+     "SELECT i.id FROM seal_items i WHERE i.order_id = $1 AND i.position = $2"
+     " AND i.kind = 'org_person' FOR UPDATE",
+     2},
+    {"sh_read",
+     "SELECT i.id, i.years, i.image_png, i.holder_enc, i.key_code_mac, i.key_code_tries,"
+     " i.key_made_at IS NOT NULL OR EXISTS (SELECT 1 FROM seseals s WHERE s.item_id = i.id)"
+     " AS made, EXISTS (SELECT 1 FROM certificates x WHERE x.seal_item_id = i.id"
+     " AND x.state = 'intent') AS pending, o.form_enc, o.subject, pr.ca"
+     " FROM seal_items i JOIN orders o ON o.id = i.order_id JOIN products pr ON pr.id = "
+     "o.product_id"
+     " WHERE i.id = $1",
+     1},
+    {"sh_code_fail", "UPDATE seal_items SET key_code_tries = key_code_tries + 1 WHERE id = $1", 1},
+    {"sh_made",
+     "UPDATE seal_items SET key_code_mac = NULL, key_made_at = now() WHERE id = $1"
+     " AND key_code_mac IS NOT NULL RETURNING id",
+     1},
     {NULL, NULL, 0},
 };
 
@@ -152,7 +179,10 @@ struct sp_item {
     int64_t id;
     const char *kind;
     int position, years;
-    int own; /* a certificate of its own (业务章, 个人章) */
+    int own;       /* a certificate of its own made now (业务章) */
+    int holder;    /* a 个人章: its key born later in its holder's browser (sealhold.c) */
+    EVP_PKEY *pub; /* an own certificate's key born on the order's medium */
+    const char *csr_sha256; /* and the request the medium signed with it */
     const char *name, *cn, *org, *uscc, *ric;
     const char *mobile; /* a 个人章's holder: its PIN and medium go to this phone */
     char serial[17];
@@ -168,6 +198,8 @@ struct sp_item {
 struct hall_sealprod {
     int64_t order_id;
     const char *ca, *order_serial;
+    const char *mserial; /* the medium the own certificates' keys were born on */
+    time_t pop_at;       /* when the hall checked their requests */
     int n;
     struct sp_item items[HALL_SEAL_ITEMS_MAX];
 };
@@ -369,6 +401,7 @@ hall_sealprod_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, cons
         it->org = org;
         it->uscc = uscc;
         it->ric = "";
+        it->es_id = hall_seal_es_id(cx->pool, order_id, it->kind, it->position);
         if (it->png == NULL) {
             /* 抠图 without its impression: nothing to put in the SESeal */
             *msg = "印章图片尚未制作（抠图的印模照片未上传），不能制作证书";
@@ -381,14 +414,16 @@ hall_sealprod_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, cons
                 return HALL_ERR;
             }
             if (it->mobile == NULL) {
-                /* an order saved before 053: nowhere to send the holder's PIN */
+                /* an order saved before 053: nowhere to send the holder's code */
                 *msg = hall_psprintf(cx->pool,
                                      "机构个人章（%s）未登记持有人本人的手机号，不能制作证书："
                                      "请申请人在录入信息中补充并验证后重新提交",
                                      it->name);
                 return HALL_CONFLICT;
             }
-            it->own = 1;
+            /* its key is its holder's, born in the holder's browser: no
+             * certificate now, a code to the holder's phone (step 3) */
+            it->holder = 1;
         } else if (strcmp(it->kind, "org_business") == 0) {
             it->name = hall_psprintf(cx->pool, "%s%s", org, seal_name);
             /* CN at most 64 characters (certificates.subject_cn) */
@@ -418,6 +453,16 @@ hall_sealprod_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, cons
     sp->n = n;
     *out = sp;
     return HALL_OK;
+}
+
+const char *
+hall_seal_es_id(struct hall_pool *pool, int64_t order_id, const char *kind, int position)
+{
+    return hall_psprintf(pool, "SZCA%012lld%c%02d", (long long)order_id,
+                         strcmp(kind, "org") == 0            ? 'O'
+                         : strcmp(kind, "org_business") == 0 ? 'B'
+                                                             : 'P', /* P00: person */
+                         position);
 }
 
 /* the seal maker's key and certificate loaded (hall_seseal_load), before
@@ -480,10 +525,17 @@ hall_sealprod_sign(struct hall_ctx *cx, struct hall_sealprod *sp, const char *or
         size_t lens[1];
         time_t na = order_na;
 
-        if (it->own) {
+        if (it->holder)
+            continue; /* made when its holder's request comes (sealhold.c) */
+        if (it->own && it->pub != NULL)
+            /* its key born on the order's medium: certified, never here */
+            it->x = hall_pki_cert_for(cx, sp->ca, it->serial, it->nb, it->na, HALL_PKI_PROFILE_SEAL,
+                                      it->cn, it->org, it->uscc, it->ric, it->pub);
+        else if (it->own)
             it->x =
                 hall_pki_cert_make(cx, sp->ca, it->serial, it->nb, it->na, HALL_PKI_PROFILE_SEAL,
                                    it->cn, it->org, it->uscc, it->ric, &it->key);
+        if (it->own) {
             if (own_signer(cx, it->x, &it->cert, &it->cert_len) != HALL_OK)
                 return HALL_ERR;
             certs[0] = it->cert;
@@ -497,11 +549,6 @@ hall_sealprod_sign(struct hall_ctx *cx, struct hall_sealprod *sp, const char *or
         it->valid_end = now + (time_t)it->years * 365 * 86400;
         if (it->valid_end > na)
             it->valid_end = na;
-        it->es_id = hall_psprintf(cx->pool, "SZCA%012lld%c%02d", (long long)sp->order_id,
-                                  strcmp(it->kind, "org") == 0            ? 'O'
-                                  : strcmp(it->kind, "org_business") == 0 ? 'B'
-                                                                          : 'P', /* P00: person */
-                                  it->position);
         seal_in(&in, it->es_id, certs, lens, now, it->valid_start, it->valid_end);
         in.type = strcmp(it->kind, "org_person") == 0 || strcmp(it->kind, "person") == 0 ? 2 : 1;
         in.name = it->name;
@@ -519,6 +566,119 @@ hall_sealprod_sign(struct hall_ctx *cx, struct hall_sealprod *sp, const char *or
     return HALL_OK;
 }
 
+/* a 业务章's certificate made as a file (the order made as files): its
+ * PKCS#12 under the order's PIN (one medium, one PIN), the key made here
+ * (key_origin 'hall'; helper nohallkey ends this path) */
+static int
+own_p12_store(struct hall_ctx *cx, struct hall_sealprod *sp, struct sp_item *it, const char *pin,
+              const char *actor)
+{
+    size_t p12_len, enc_len;
+    unsigned char *p12, *enc;
+    struct hall_dbres *r;
+    struct hall_val *born;
+
+    p12 = hall_pki_p12_make(cx->pool, pin, it->key, it->x, sp->ca, it->cn, &p12_len);
+    if (p12 == NULL)
+        return HALL_ERR;
+    enc = hall_pii_encrypt(cx->pool, (const char *)p12, p12_len, &enc_len);
+    OPENSSL_cleanse(p12, p12_len);
+    r = hall_cert_store(cx, it->serial, it->cert, it->cert_len, enc, enc_len, 1, NULL);
+    if (r == NULL || hall_dbres_rows(r) != 1)
+        return HALL_ERR;
+    born = hall_val_obj(cx->pool);
+    hall_val_set_str(cx->pool, born, "key_origin", "hall");
+    return hall_audit(cx, actor, "certificate", it->serial, "issue", "intent", "issued", born);
+}
+
+/* a 业务章's certificate whose key was born on the order's medium: no
+ * PKCS#12, the medium named, where its key was born and the proof of
+ * possession audited as for the order's certificate (core/biz/produce.c) */
+static int
+own_medium_store(struct hall_ctx *cx, struct hall_sealprod *sp, struct sp_item *it,
+                 const char *actor)
+{
+    struct hall_dbres *r = hall_cert_store_medium(cx, it->serial, it->cert, it->cert_len,
+                                                  sp->mserial, (int64_t)sp->pop_at);
+    struct hall_val *born, *d;
+    char at[32];
+    struct tm tm;
+
+    if (r == NULL || hall_dbres_rows(r) != 1)
+        return HALL_ERR;
+    born = hall_val_obj(cx->pool);
+    hall_val_set_str(cx->pool, born, "born", "medium");
+    hall_val_set_str(cx->pool, born, "medium", sp->mserial);
+    hall_val_set_str(cx->pool, born, "seal", it->es_id);
+    hall_val_set_str(cx->pool, born, "csr_sha256", it->csr_sha256);
+    if (hall_audit(cx, actor, "certificate", it->serial, "key_born", NULL, NULL, born) != HALL_OK)
+        return HALL_ERR;
+    gmtime_r(&sp->pop_at, &tm);
+    strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    d = hall_val_obj(cx->pool);
+    hall_val_set_str(cx->pool, d, "key_origin", "medium");
+    hall_val_set_str(cx->pool, d, "medium", sp->mserial);
+    hall_val_set_str(cx->pool, d, "pop", "checked");
+    hall_val_set_str(cx->pool, d, "pop_checked_at", hall_pstrdup(cx->pool, at));
+    hall_val_set_str(cx->pool, d, "csr_sha256", it->csr_sha256);
+    return hall_audit(cx, actor, "certificate", it->serial, "issue", "intent", "issued", d);
+}
+
+int
+hall_sealprod_keys(const struct hall_sealprod *sp, const char **cns, const char **labels, int max)
+{
+    int i, n = 0;
+
+    for (i = 0; sp != NULL && i < sp->n; i++)
+        if (sp->items[i].own) {
+            if (n == max)
+                return -1;
+            cns[n] = sp->items[i].cn;
+            labels[n++] = sp->items[i].es_id;
+        }
+    return n;
+}
+
+int
+hall_sealprod_keys_born(struct hall_sealprod *sp, const char *mserial, time_t pop_at,
+                        EVP_PKEY **pubs, const char **sha256s)
+{
+    int i, n = 0;
+
+    sp->mserial = mserial;
+    sp->pop_at = pop_at;
+    for (i = 0; i < sp->n; i++)
+        if (sp->items[i].own) {
+            sp->items[i].pub = pubs[n]; /* hall_sealprod_free frees it */
+            sp->items[i].csr_sha256 = sha256s[n++];
+        }
+    return n;
+}
+
+int
+hall_sealprod_certs(const struct hall_sealprod *sp, const unsigned char **ders, size_t *lens)
+{
+    int i, n = 0;
+
+    for (i = 0; sp != NULL && i < sp->n; i++)
+        if (sp->items[i].own) {
+            ders[n] = sp->items[i].cert;
+            lens[n++] = sp->items[i].cert_len;
+        }
+    return n;
+}
+
+int
+hall_sealprod_void(struct hall_ctx *cx, const struct hall_sealprod *sp, const char *actor)
+{
+    int i;
+
+    for (i = 0; sp != NULL && i < sp->n; i++)
+        if (sp->items[i].own && hall_cert_void(cx, sp->items[i].serial, actor) != HALL_OK)
+            return HALL_ERR;
+    return HALL_OK;
+}
+
 int
 hall_sealprod_store(struct hall_ctx *cx, struct hall_sealprod *sp, const char *pin,
                     const char *actor)
@@ -531,54 +691,18 @@ hall_sealprod_store(struct hall_ctx *cx, struct hall_sealprod *sp, const char *p
         struct sp_item *it = &sp->items[i];
         const char *serial = it->own ? it->serial : sp->order_serial;
         struct hall_val *d = hall_val_obj(cx->pool);
-        struct hall_dbres *r;
 
-        if (it->own) {
-            size_t p12_len, enc_len;
-            unsigned char *p12, *enc, mac[32];
-            const unsigned char *code_hash = NULL;
-            char own_pin[9], code[HALL_HOLDER_CODE_LEN + 1];
-            const char *use_pin = pin;
-            struct hall_val *born;
-
-            /* a 业务章's medium under the order's PIN (one medium, one PIN); a
-             * 个人章's is its holder's: a PIN of its own, and a download code,
-             * both to the holder's phone alone */
-            if (it->mobile != NULL) {
-                snprintf(own_pin, sizeof(own_pin), "%08u", hall_rand_below(100000000));
-                use_pin = own_pin;
-                hall_holder_code_make(code);
-                hall_holder_code_mac(it->serial, code, mac);
-                code_hash = mac;
-            }
-            p12 = hall_pki_p12_make(cx->pool, use_pin, it->key, it->x, sp->ca, it->cn, &p12_len);
-            if (p12 == NULL)
+        if (it->holder) {
+            /* no certificate, no seal yet: the holder's code (sealhold.c) */
+            if (hall_sealhold_send(cx, it->id, it->es_id, it->mobile, it->name, it->org, actor) !=
+                HALL_OK)
                 return HALL_ERR;
-            enc = hall_pii_encrypt(cx->pool, (const char *)p12, p12_len, &enc_len);
-            OPENSSL_cleanse(p12, p12_len);
-            r = hall_cert_store(cx, it->serial, it->cert, it->cert_len, enc, enc_len, 1, code_hash);
-            if (r == NULL || hall_dbres_rows(r) != 1)
-                return HALL_ERR;
-            if (it->mobile != NULL) {
-                int q = hall_sms_queue(
-                    cx, hall_psprintf(cx->pool, "sms-pin-%s", it->serial), it->mobile, NULL,
-                    HALL_SMST_holder_pin, "name", it->name, "org", it->org, "serial", it->serial,
-                    "pin", own_pin, "code", code, "url",
-                    hall_psprintf(cx->pool, "%s/seal/holder", cx->conf->public_url), NULL);
-
-                OPENSSL_cleanse(own_pin, sizeof(own_pin));
-                OPENSSL_cleanse(code, sizeof(code));
-                if (q != HALL_OK)
-                    return HALL_ERR;
-            }
-            /* the seal's key was made here (sql/153 key_origin 'hall'):
-             * seals are not moved onto a medium yet */
-            born = hall_val_obj(cx->pool);
-            hall_val_set_str(cx->pool, born, "key_origin", "hall");
-            if (hall_audit(cx, actor, "certificate", it->serial, "issue", "intent", "issued",
-                           born) != HALL_OK)
-                return HALL_ERR;
+            continue;
         }
+        if (it->own && it->pub != NULL && own_medium_store(cx, sp, it, actor) != HALL_OK)
+            return HALL_ERR;
+        if (it->own && it->pub == NULL && own_p12_store(cx, sp, it, pin, actor) != HALL_OK)
+            return HALL_ERR;
         if (hall_db_exec(cx, "sp_seseal_store", HALL_STR(it->es_id), HALL_I64(it->id),
                          HALL_I64(sp->order_id), HALL_STR(serial), HALL_BIN(it->seal, it->seal_len),
                          HALL_I64(it->valid_start), HALL_I64(it->valid_end)) == NULL)
@@ -601,9 +725,58 @@ hall_sealprod_free(struct hall_sealprod *sp)
     for (i = 0; i < sp->n; i++) {
         X509_free(sp->items[i].x);
         EVP_PKEY_free(sp->items[i].key);
+        EVP_PKEY_free(sp->items[i].pub);
         sp->items[i].x = NULL;
         sp->items[i].key = NULL;
+        sp->items[i].pub = NULL;
     }
+}
+
+/* ---- a 机构个人章's key: the holder's code (core/biz/sealhold.c) ---------- */
+
+int
+hall_seal_key_code_mac(const char *es_id, const char *code, unsigned char out[32])
+{
+    char msg[64];
+    size_t i, n = code != NULL ? strlen(code) : 0, e = strlen(es_id);
+
+    if (n != HALL_HOLDER_CODE_LEN || e > 32)
+        return HALL_ERR;
+    memcpy(msg, es_id, e);
+    msg[e] = ':';
+    for (i = 0; i < n; i++)
+        msg[e + 1 + i] = (char)toupper((unsigned char)code[i]);
+    hall_mac("seal-holder-key", msg, e + 1 + n, out);
+    return HALL_OK;
+}
+
+int
+hall_sealhold_send(struct hall_ctx *cx, int64_t item_id, const char *es_id, const char *mobile,
+                   const char *name, const char *org, const char *actor)
+{
+    char code[HALL_HOLDER_CODE_LEN + 1];
+    unsigned char mac[32];
+    struct hall_dbres *r;
+    struct hall_val *d;
+    int q;
+
+    hall_holder_code_make(code);
+    if (hall_seal_key_code_mac(es_id, code, mac) != HALL_OK)
+        return HALL_ERR;
+    r = hall_db_exec(cx, "sh_code_store", HALL_I64(item_id), HALL_BIN(mac, 32));
+    if (r == NULL || hall_dbres_rows(r) != 1)
+        return HALL_ERR;
+    q = hall_sms_queue(cx, hall_psprintf(cx->pool, "sms-seal-key-%s", es_id), mobile, NULL,
+                       HALL_SMST_holder_key, "name", name, "org", org, "es_id", es_id, "code", code,
+                       "url", hall_psprintf(cx->pool, "%s/seal/holder", cx->conf->public_url),
+                       NULL);
+    OPENSSL_cleanse(code, sizeof(code));
+    if (q != HALL_OK)
+        return HALL_ERR;
+    d = hall_val_obj(cx->pool);
+    hall_val_set_str(cx->pool, d, "es_id", es_id);
+    return hall_audit(cx, actor, "seal_item", hall_psprintf(cx->pool, "%lld", (long long)item_id),
+                      "key_code", NULL, "waiting", d);
 }
 
 /* ---- the re-make: a seal follows its signer's replacement -------------------- */
@@ -1004,30 +1177,6 @@ hall_seal_item_confirm(struct hall_ctx *cx, int64_t id)
     if (res == NULL)
         return HALL_ERR;
     return hall_dbres_rows(res) == 0 ? HALL_CONFLICT : HALL_OK;
-}
-
-int
-hall_seal_holder_code_store(struct hall_ctx *cx, int64_t id, const unsigned char mac[32],
-                            long ttl_s, const unsigned char idx[32])
-{
-    return hall_db_exec(cx, "seal_holder_code_store", HALL_I64(id), HALL_BIN(mac, 32),
-                        HALL_I64(ttl_s), HALL_BIN(idx, 32)) != NULL
-               ? HALL_OK
-               : HALL_ERR;
-}
-
-int
-hall_seal_holder_code_fail(struct hall_ctx *cx, int64_t id)
-{
-    return hall_db_exec(cx, "seal_holder_code_fail", HALL_I64(id)) != NULL ? HALL_OK : HALL_ERR;
-}
-
-int
-hall_seal_holder_verified(struct hall_ctx *cx, int64_t id, const unsigned char idx[32])
-{
-    return hall_db_exec(cx, "seal_holder_verified", HALL_I64(id), HALL_BIN(idx, 32)) != NULL
-               ? HALL_OK
-               : HALL_ERR;
 }
 
 struct hall_dbres *

@@ -30,6 +30,57 @@ int hall_sealprod_store(struct hall_ctx *cx, struct hall_sealprod *sp, const cha
                         const char *actor);
 void hall_sealprod_free(struct hall_sealprod *sp);
 /*
+ * Onto the order's medium (hall_produce_onto "pkcs11"): each seal with a
+ * certificate of its own made now (a 机构业务章) gets a key pair of its own
+ * on the same medium.  hall_sealprod_keys: their CNs and labels (the
+ * seals' codes), at most max; how many, -1 when more.  _keys_born: after
+ * the medium signed a request with each and the hall checked them, their
+ * public keys (sp takes them) and requests' SHA-256, in that order; the
+ * certificates are then certified for them (no key made here) and stored
+ * with the medium's serial.  _certs: the certificates signed, in that
+ * order, for hall_medium_write_keys.  _void: their intents voided (a
+ * medium that failed), inside the caller's transaction.
+ */
+int hall_sealprod_keys(const struct hall_sealprod *sp, const char **cns, const char **labels,
+                       int max);
+int hall_sealprod_keys_born(struct hall_sealprod *sp, const char *mserial, time_t pop_at,
+                            EVP_PKEY **pubs, const char **sha256s);
+int hall_sealprod_certs(const struct hall_sealprod *sp, const unsigned char **ders, size_t *lens);
+int hall_sealprod_void(struct hall_ctx *cx, const struct hall_sealprod *sp, const char *actor);
+/* a seal's code (印章编码): SZCA, the order's id in 12 digits, O / B / P
+ * (机构章, 业务章, 个人章), the position in 2 */
+const char *hall_seal_es_id(struct hall_pool *pool, int64_t order_id, const char *kind,
+                            int position);
+
+/* ---- sealhold.c: a 机构个人章's key born in its holder's browser ----------- */
+
+/* the MAC of a holder's code for /seal/holder, bound to the seal's code es_id
+ * (the code as typed, in any case); HALL_ERR when code is not 10 long */
+int hall_seal_key_code_mac(const char *es_id, const char *code, unsigned char out[32]);
+/* production's step 3 (inside its transaction; sealprod.c): the holder's code for
+ * /seal/holder, its MAC on the seal's row, the SMS to the holder's
+ * verified phone (no PIN: the holder chooses it), audited */
+int hall_sealhold_send(struct hall_ctx *cx, int64_t item_id, const char *es_id, const char *mobile,
+                       const char *name, const char *org, const char *actor);
+/* what the holder's page needs: the certificate for its PKCS#12, the CA's
+ * PEM, and the seal made for it */
+struct hall_sealhold_out {
+    const char *serial, *es_id, *ca_pem, *alg, *cn;
+    const unsigned char *der, *seal;
+    size_t der_len, seal_len;
+};
+#define HALL_SEALHOLD_BAD    (-42) /* the code or the request refused: *field, *msg (400) */
+#define HALL_SEALHOLD_USED   (-43) /* made already (410) */
+#define HALL_SEALHOLD_LOCKED (-44) /* ten wrong codes (429) */
+/* outside a transaction: the 机构个人章 es_id whose code is code issued its
+ * 机构个人证书 for the key of csr (DER PKCS#10, its signature checked; the
+ * order's CA's algorithm) with the holder's subject, key_origin 'browser',
+ * and its SESeal made listing it; the code used.  HALL_CONFLICT (*msg) when
+ * it cannot be made now (a parallel request: 409), HALL_ERR on failure */
+int hall_sealhold_csr(struct hall_ctx *cx, const char *es_id, const char *code,
+                      const unsigned char *csr, size_t csr_len, const char *actor,
+                      struct hall_sealhold_out *out, const char **msg, const char **field);
+/*
  * A 证书新办 whose price includes the 电子签章 (建筑工务署's 是否办理电子签章
  * 是: orders.seal; a product with 签章费 in its breakdown, 湖南's): its
  * seal as a seal_items row (the seal's part of the price): a 机构证书's

@@ -42,19 +42,23 @@
 
 #include "pki/pki.h"
 
-/* the holder's key pair's CKA_ID on the medium, and its certificate's */
-static const unsigned char key_id[] = {0x01};
+/* the holder's key pair's CKA_ID on the medium, and its certificate's: 01
+ * for the first (the order's certificate), then 02, 03 ... for the seals'
+ * certificates born on the same medium (a 机构业务章's each: its label the
+ * seal's code) */
 #define KEY_LABEL "hall"
 
-#define CSR_MAX 2048
+#define CSR_MAX 1024
 
 enum job_kind { JOB_PREPARE, JOB_WRITE, JOB_WIPE };
 
 struct job {
     enum job_kind kind;
     const struct hall_conf *conf;
-    const char *serial, *so_pin, *pin, *cn;
-    const unsigned char *const *ders;
+    const char *serial, *so_pin, *pin;
+    const char *const *cns, *const *labels; /* the key pairs: their CN, label */
+    int nkeys;
+    const unsigned char *const *ders; /* nkeys holders' certificates, then CAs' */
     const size_t *lens;
     int n;
 };
@@ -64,8 +68,8 @@ struct reply {
     int rc, touched;
     char err[400];
     char token_serial[17], model[66];
-    size_t csr_len;
-    unsigned char csr[CSR_MAX];
+    size_t csr_len[HALL_MEDIUM_KEYS];
+    unsigned char csr[HALL_MEDIUM_KEYS][CSR_MAX];
 };
 
 /* the child's module */
@@ -189,8 +193,10 @@ label32(CK_UTF8CHAR out[32], const char *serial)
 /* the key pair generated in the medium and what the module says of the
  * private key checked: it was made there and cannot leave */
 static int
-keygen(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE *hpub, CK_OBJECT_HANDLE *hpriv, struct reply *r)
+keygen(CK_SESSION_HANDLE s, int k, const char *label, CK_OBJECT_HANDLE *hpub,
+       CK_OBJECT_HANDLE *hpriv, struct reply *r)
 {
+    unsigned char key_id[1] = {(unsigned char)(k + 1)};
     static const unsigned char p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48,
                                          0xce, 0x3d, 0x03, 0x01, 0x07};
     CK_MECHANISM mech = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
@@ -200,8 +206,8 @@ keygen(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE *hpub, CK_OBJECT_HANDLE *hpriv, str
         {CKA_PRIVATE, &no, sizeof(no)},
         {CKA_VERIFY, &yes, sizeof(yes)},
         {CKA_EC_PARAMS, (void *)p256, sizeof(p256)},
-        {CKA_LABEL, (void *)KEY_LABEL, sizeof(KEY_LABEL) - 1},
-        {CKA_ID, (void *)key_id, sizeof(key_id)},
+        {CKA_LABEL, (void *)label, strlen(label)},
+        {CKA_ID, key_id, sizeof(key_id)},
     };
     CK_ATTRIBUTE priv[] = {
         {CKA_TOKEN, &yes, sizeof(yes)},
@@ -210,8 +216,8 @@ keygen(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE *hpub, CK_OBJECT_HANDLE *hpriv, str
         {CKA_EXTRACTABLE, &no, sizeof(no)},
         {CKA_SIGN, &yes, sizeof(yes)},
         {CKA_DERIVE, &no, sizeof(no)},
-        {CKA_LABEL, (void *)KEY_LABEL, sizeof(KEY_LABEL) - 1},
-        {CKA_ID, (void *)key_id, sizeof(key_id)},
+        {CKA_LABEL, (void *)label, strlen(label)},
+        {CKA_ID, key_id, sizeof(key_id)},
     };
     CK_BBOOL sens = CK_FALSE, ext = CK_TRUE, local = CK_FALSE, asens = CK_FALSE, nex = CK_FALSE;
     CK_ATTRIBUTE q[] = {
@@ -285,7 +291,8 @@ pub_of(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, struct reply *r)
 /* the certificate request for cn, signed in the medium (ECDSA with SHA-256:
  * the medium signs the digest, CKM_ECDSA), its DER into r */
 static int
-csr_sign(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, EVP_PKEY *pub, const char *cn, struct reply *r)
+csr_sign(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, EVP_PKEY *pub, const char *cn, int k,
+         struct reply *r)
 {
     CK_MECHANISM mech = {CKM_ECDSA, NULL, 0};
     X509_REQ *req = X509_REQ_new();
@@ -333,12 +340,12 @@ csr_sign(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, EVP_PKEY *pub, const char *
     OPENSSL_free(der);
     der = NULL;
     derlen = i2d_X509_REQ(req, &der);
-    if (derlen <= 0 || (size_t)derlen > sizeof(r->csr)) {
+    if (derlen <= 0 || (size_t)derlen > sizeof(r->csr[k])) {
         snprintf(r->err, sizeof(r->err), "cannot encode the certificate request");
         goto out;
     }
-    memcpy(r->csr, der, (size_t)derlen);
-    r->csr_len = (size_t)derlen;
+    memcpy(r->csr[k], der, (size_t)derlen);
+    r->csr_len[k] = (size_t)derlen;
     ok = HALL_OK;
 out:
     BN_free(br);
@@ -363,7 +370,7 @@ do_prepare(const struct job *j, struct reply *r)
     CK_TOKEN_INFO ti;
     EVP_PKEY *pub;
     CK_RV rv;
-    int rc;
+    int rc, k;
 
     if (slot_find(NULL, &slot, r) != HALL_OK)
         return HALL_ERR;
@@ -393,20 +400,28 @@ do_prepare(const struct job *j, struct reply *r)
         p11_text(model, sizeof(model), ti.model, sizeof(ti.model));
         snprintf(r->model, sizeof(r->model), "%s %s", man, model);
     }
-    if (keygen(s, &hpub, &hpriv, r) != HALL_OK)
-        return HALL_ERR;
-    pub = pub_of(s, hpub, r);
-    if (pub == NULL)
-        return HALL_ERR;
-    rc = csr_sign(s, hpriv, pub, j->cn, r);
-    EVP_PKEY_free(pub);
-    return rc;
+    /* each key pair of its own (CKA_ID k + 1), each request signed by it */
+    for (k = 0; k < j->nkeys; k++) {
+        if (keygen(s, k, j->labels[k], &hpub, &hpriv, r) != HALL_OK)
+            return HALL_ERR;
+        pub = pub_of(s, hpub, r);
+        if (pub == NULL)
+            return HALL_ERR;
+        rc = csr_sign(s, hpriv, pub, j->cns[k], k, r);
+        EVP_PKEY_free(pub);
+        if (rc != HALL_OK)
+            return rc;
+    }
+    return HALL_OK;
 }
 
-/* one certificate object: the holder's (id key_id) or a CA's */
+/* one certificate object: a holder's (holder: its key pair's CKA_ID, 1 for
+ * the first, and label) or, holder 0, a CA's */
 static int
-cert_object(CK_SESSION_HANDLE s, const unsigned char *der, size_t len, int holder, struct reply *r)
+cert_object(CK_SESSION_HANDLE s, const unsigned char *der, size_t len, int holder,
+            const char *label, struct reply *r)
 {
+    unsigned char key_id[1] = {(unsigned char)holder};
     const unsigned char *p = der;
     X509 *x = d2i_X509(NULL, &p, (long)len);
     unsigned char *subj = NULL, *iss = NULL, *sn = NULL;
@@ -415,7 +430,7 @@ cert_object(CK_SESSION_HANDLE s, const unsigned char *der, size_t len, int holde
     CK_CERTIFICATE_TYPE ct = CKC_X_509;
     CK_ULONG category = holder ? 1 : 2; /* token user, authority */
     CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-    const char *lab = holder ? KEY_LABEL : "CA";
+    const char *lab = holder ? label : "CA";
     unsigned char ca_id[] = {0xca, 0x00};
     CK_OBJECT_HANDLE h;
     CK_RV rv;
@@ -475,7 +490,8 @@ do_write(const struct job *j, struct reply *r)
     if (rv != CKR_OK)
         return fail(r, "C_Login with the holder's PIN", rv);
     for (i = 0; i < j->n; i++) {
-        if (cert_object(s, j->ders[i], j->lens[i], i == 0, r) != HALL_OK)
+        if (cert_object(s, j->ders[i], j->lens[i], i < j->nkeys ? i + 1 : 0,
+                        i < j->nkeys ? j->labels[i] : NULL, r) != HALL_OK)
             return HALL_ERR;
         /* the tests' switch: the medium pulled out after the holder's
          * certificate was written, before its chain */
@@ -611,25 +627,108 @@ run(const struct job *j, struct reply *r)
 }
 
 int
-hall_medium_prepare(struct hall_pool *pool, const struct hall_conf *conf, const char *serial,
-                    const char *so_pin, const char *pin, const char *cn,
-                    struct hall_medium_born *born, int *touched, char *err, size_t errlen)
+hall_medium_prepare_keys(struct hall_pool *pool, const struct hall_conf *conf, const char *serial,
+                         const char *so_pin, const char *pin, const char *const *cns,
+                         const char *const *labels, int nkeys, struct hall_medium_born *born,
+                         int *touched, char *err, size_t errlen)
 {
-    struct job j = {JOB_PREPARE, conf, serial, so_pin, pin, cn, NULL, NULL, 0};
+    struct job j = {JOB_PREPARE, conf, serial, so_pin, pin, cns, labels, nkeys, NULL, NULL, 0};
     struct reply *r = hall_palloc(pool, sizeof(*r));
-    int rc = run(&j, r);
+    int rc, k;
 
+    *touched = 0;
+    if (nkeys < 1 || nkeys > HALL_MEDIUM_KEYS) {
+        snprintf(err, errlen, "%d key pairs asked of one medium (1 to %d)", nkeys,
+                 HALL_MEDIUM_KEYS);
+        return HALL_ERR;
+    }
+    rc = run(&j, r);
     *touched = r->touched;
     if (rc != HALL_OK) {
         snprintf(err, errlen, "%s", r->err);
         OPENSSL_cleanse(r, sizeof(*r));
         return HALL_ERR;
     }
-    born->csr = hall_palloc(pool, r->csr_len);
-    memcpy(born->csr, r->csr, r->csr_len);
-    born->csr_len = r->csr_len;
-    snprintf(born->token_serial, sizeof(born->token_serial), "%s", r->token_serial);
-    snprintf(born->model, sizeof(born->model), "%s", r->model);
+    for (k = 0; k < nkeys; k++) {
+        born[k].csr = hall_palloc(pool, r->csr_len[k]);
+        memcpy(born[k].csr, r->csr[k], r->csr_len[k]);
+        born[k].csr_len = r->csr_len[k];
+        snprintf(born[k].token_serial, sizeof(born[k].token_serial), "%s", r->token_serial);
+        snprintf(born[k].model, sizeof(born[k].model), "%s", r->model);
+    }
+    return HALL_OK;
+}
+
+int
+hall_medium_prepare(struct hall_pool *pool, const struct hall_conf *conf, const char *serial,
+                    const char *so_pin, const char *pin, const char *cn,
+                    struct hall_medium_born *born, int *touched, char *err, size_t errlen)
+{
+    const char *cns[1] = {cn}, *labels[1] = {KEY_LABEL};
+
+    return hall_medium_prepare_keys(pool, conf, serial, so_pin, pin, cns, labels, 1, born, touched,
+                                    err, errlen);
+}
+
+int
+hall_medium_write_keys(struct hall_pool *pool, const struct hall_conf *conf, const char *serial,
+                       const char *pin, const char *ca_name, const unsigned char *const *ders,
+                       const size_t *lens, const char *const *labels, int nkeys, char *err,
+                       size_t errlen)
+{
+    const unsigned char *all[HALL_MEDIUM_KEYS + 2];
+    size_t all_lens[HALL_MEDIUM_KEYS + 2];
+    struct job j = {JOB_WRITE, conf, serial, NULL, pin, NULL, labels, nkeys, all, all_lens, 0};
+    unsigned char *pem;
+    size_t pem_len;
+    struct reply *r;
+    BIO *b;
+    X509 *x;
+    int got = 0;
+
+    if (nkeys < 1 || nkeys > HALL_MEDIUM_KEYS) {
+        snprintf(err, errlen, "%d certificates to write onto one medium", nkeys);
+        return HALL_ERR;
+    }
+    for (j.n = 0; j.n < nkeys; j.n++) {
+        all[j.n] = ders[j.n];
+        all_lens[j.n] = lens[j.n];
+    }
+    /* the holders' certificates, then their CA's and the root, as 下载证书
+     * gives them (every certificate of one medium is of one CA) */
+    if (hall_pki_chain(pool, ca_name, ders[0], lens[0], 0, &pem, &pem_len) != HALL_OK ||
+        (b = BIO_new_mem_buf(pem, (int)pem_len)) == NULL) {
+        snprintf(err, errlen, "the chain of the certificate cannot be made");
+        return HALL_ERR;
+    }
+    while (got < 3 && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+        unsigned char *d = NULL;
+        int n = i2d_X509(x, &d);
+
+        X509_free(x);
+        if (n <= 0)
+            break;
+        /* the first is the holder's own, written above */
+        if (got++ > 0) {
+            unsigned char *c = hall_palloc(pool, (size_t)n);
+
+            memcpy(c, d, (size_t)n);
+            all[j.n] = c;
+            all_lens[j.n++] = (size_t)n;
+        }
+        OPENSSL_free(d);
+    }
+    BIO_free(b);
+    ERR_clear_error();
+    if (got != 3) {
+        snprintf(err, errlen, "the chain of the certificate cannot be read");
+        return HALL_ERR;
+    }
+    r = hall_palloc(pool, sizeof(*r));
+    if (run(&j, r) != HALL_OK) {
+        snprintf(err, errlen, "%s", r->err);
+        return HALL_ERR;
+    }
     return HALL_OK;
 }
 
@@ -638,61 +737,31 @@ hall_medium_write(struct hall_pool *pool, const struct hall_conf *conf, const ch
                   const char *pin, const char *ca_name, const unsigned char *der, size_t der_len,
                   char *err, size_t errlen)
 {
-    const unsigned char *ders[3];
-    size_t lens[3];
-    struct job j = {JOB_WRITE, conf, serial, NULL, pin, NULL, ders, lens, 0};
-    unsigned char *pem;
-    size_t pem_len;
-    struct reply r;
-    BIO *b;
-    X509 *x;
+    const unsigned char *ders[1] = {der};
+    size_t lens[1] = {der_len};
+    const char *labels[1] = {KEY_LABEL};
 
-    /* the holder's certificate, its CA's and the root, as 下载证书 gives them */
-    if (hall_pki_chain(pool, ca_name, der, der_len, 0, &pem, &pem_len) != HALL_OK ||
-        (b = BIO_new_mem_buf(pem, (int)pem_len)) == NULL) {
-        snprintf(err, errlen, "the chain of the certificate cannot be made");
-        return HALL_ERR;
-    }
-    while (j.n < 3 && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-        unsigned char *d = NULL;
-        int n = i2d_X509(x, &d);
-
-        X509_free(x);
-        if (n <= 0)
-            break;
-        {
-            unsigned char *c = hall_palloc(pool, (size_t)n);
-
-            memcpy(c, d, (size_t)n);
-            ders[j.n] = c;
-        }
-        lens[j.n++] = (size_t)n;
-        OPENSSL_free(d);
-    }
-    BIO_free(b);
-    ERR_clear_error();
-    if (j.n != 3) {
-        snprintf(err, errlen, "the chain of the certificate cannot be read");
-        return HALL_ERR;
-    }
-    if (run(&j, &r) != HALL_OK) {
-        snprintf(err, errlen, "%s", r.err);
-        return HALL_ERR;
-    }
-    return HALL_OK;
+    return hall_medium_write_keys(pool, conf, serial, pin, ca_name, ders, lens, labels, 1, err,
+                                  errlen);
 }
 
 int
 hall_medium_wipe(const struct hall_conf *conf, const char *serial, const char *so_pin, char *err,
                  size_t errlen)
 {
-    struct job j = {JOB_WIPE, conf, serial, so_pin, NULL, NULL, NULL, NULL, 0};
-    struct reply r;
+    struct job j = {JOB_WIPE, conf, serial, so_pin, NULL, NULL, NULL, 0, NULL, NULL, 0};
+    struct reply *r = calloc(1, sizeof(*r));
+    int rc;
 
-    if (run(&j, &r) != HALL_OK) {
-        snprintf(err, errlen, "%s", r.err);
+    if (r == NULL) {
+        snprintf(err, errlen, "out of memory");
         return HALL_ERR;
     }
+    rc = run(&j, r);
+    if (rc != HALL_OK)
+        snprintf(err, errlen, "%s", r->err);
+    free(r);
+    return rc;
     return HALL_OK;
 }
 

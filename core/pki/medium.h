@@ -17,6 +17,9 @@ struct hall_pool;
 
 /* a medium serial: 16 upper-case hex digits, the token label it gets */
 #define HALL_MEDIUM_SERIAL_LEN 16
+/* key pairs one medium gets at one production: the order's certificate's
+ * and its seals' (a 机构业务章's each: at most 8 an order) */
+#define HALL_MEDIUM_KEYS 10
 
 /* what a medium says of itself after its key was born */
 struct hall_medium_born {
@@ -40,6 +43,13 @@ int hall_medium_station(const struct hall_conf *conf);
 int hall_medium_prepare(struct hall_pool *pool, const struct hall_conf *conf, const char *serial,
                         const char *so_pin, const char *pin, const char *cn,
                         struct hall_medium_born *born, int *touched, char *err, size_t errlen);
+/* the same with nkeys key pairs on the one medium, each with CKA_ID k + 1
+ * and CKA_LABEL labels[k], each signing a request for cns[k]: born[k] (the
+ * first is the order's certificate's, label "hall") */
+int hall_medium_prepare_keys(struct hall_pool *pool, const struct hall_conf *conf,
+                             const char *serial, const char *so_pin, const char *pin,
+                             const char *const *cns, const char *const *labels, int nkeys,
+                             struct hall_medium_born *born, int *touched, char *err, size_t errlen);
 /*
  * The proof of possession: csr is a DER certificate request whose signature
  * its own public key verifies, and that key is an EC P-256 one.  Its public
@@ -57,6 +67,13 @@ EVP_PKEY *hall_medium_csr_check(struct hall_pool *pool, const unsigned char *csr
 int hall_medium_write(struct hall_pool *pool, const struct hall_conf *conf, const char *serial,
                       const char *pin, const char *ca_name, const unsigned char *der,
                       size_t der_len, char *err, size_t errlen);
+/* the same for the nkeys certificates of hall_medium_prepare_keys' key
+ * pairs (ders[k] beside key pair k, labelled labels[k]), then their CA's
+ * chain once (all of ca_name) */
+int hall_medium_write_keys(struct hall_pool *pool, const struct hall_conf *conf, const char *serial,
+                           const char *pin, const char *ca_name, const unsigned char *const *ders,
+                           const size_t *lens, const char *const *labels, int nkeys, char *err,
+                           size_t errlen);
 /* the medium labelled serial wiped: C_InitToken again with its SO PIN (every
  * object gone, no user PIN), its label kept.  HALL_ERR with err when it
  * cannot be (removed, the SO PIN refused) */

@@ -170,7 +170,9 @@ static const struct hall_stmt admin_stmts[] = {
     /* 签章信息 of a 电子签章申请 order: each seal as it will be made */
     {"order_seals",
      "SELECT id, kind, position, years, style, coalesce(seal_name, '') AS seal_name, holder_enc,"
-     " holder_verified_idx, image_png IS NOT NULL AS has_image, image_confirmed FROM seal_items"
+     " holder_verified_idx, image_png IS NOT NULL AS has_image, image_confirmed,"
+     /* a 机构个人章's key, its holder's to make (sql/159) */
+     " key_code_mac IS NOT NULL AS key_waiting, key_made_at IS NOT NULL AS key_made FROM seal_items"
      " WHERE order_id = $1"
      " ORDER BY CASE kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, position",
      1},

@@ -304,6 +304,7 @@ seals_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
                 hall_val_set_bool(req->pool, s, "holder_verified",
                                   *m != '\0' && v != NULL && vl == 32 && hall_ct_equal(v, idx, 32));
             }
+            hall_dbres_set(req->pool, s, res, i, "key_waiting:b key_made:b");
         } else {
             hall_val_set_str(req->pool, s, "kind_label",
                              strcmp(kind, "org") == 0 ? "机构章" : "机构业务章");

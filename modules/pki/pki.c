@@ -16,6 +16,9 @@
  *                                   base64 DER PKCS#10 made in the browser) for
  *                                   an order of a browser-key product; the
  *                                   certificate and its CA's (no key in the hall)
+ *   POST /pki/seal-holder           a 机构个人章 holder's request (es_id, code, csr)
+ *                                   from /seal/holder: the 机构个人证书 and the seal
+ *                                   (modules/pki/pki_holder.c, core/biz/sealhold.c)
  *   POST /pki/courier/{sf,jd,ems}/push  a carrier's signed route push (已签收)
  *   GET  /admin/pki/production      operator: accepted orders by due date
  *   POST /admin/pki/issue           制作证书 (medium: p12, or pkcs11 onto a USB key)
@@ -501,6 +504,15 @@ medium(struct hall_req *req)
 
 static const struct hall_pspec csr_params[] = {
     {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
+    {"csr", HALL_P_TEXT, 0, 1, 8000, "证书请求", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/* a 机构个人章's holder's request (pki_holder.c) */
+int pki_seal_holder(struct hall_req *req);
+static const struct hall_pspec holder_params[] = {
+    {"es_id", HALL_P_TEXT, 0, 1, 40, "印章编码", NULL},
+    {"code", HALL_P_TEXT, 0, 1, 64, "验证码", NULL},
     {"csr", HALL_P_TEXT, 0, 1, 8000, "证书请求", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
@@ -1166,6 +1178,7 @@ static const struct hall_route pki_routes[] = {
     {"GET", "/pki/medium", medium, HALL_R_AUTH, id_params},
     {"POST", "/pki/csr", do_csr, HALL_R_AUTH, csr_params},
     PKI_RENEW_ROUTES,
+    {"POST", "/pki/seal-holder", pki_seal_holder, 0, holder_params},
     {"POST", "/pki/courier/sf/push", push_sf, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},
     {"POST", "/pki/courier/jd/push", push_jd, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},
     {"POST", "/pki/courier/ems/push", push_ems, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},

@@ -27,9 +27,11 @@
  *                               a 机构个人章's is its holder's alone (403)
  *   POST /seal/holder/code      证书附页: an SMS code to a 机构个人章 holder's phone
  *   POST /seal/holder/verify    证书附页: that code typed in, the phone verified
- *   GET  /seal/holder           public: 机构个人章证书下载, for the holder
+ *   GET  /seal/holder           public: 机构个人章密钥生成 (the key made in the
+ *                               holder's browser, posted to POST /pki/seal-holder:
+ *                               core/biz/sealhold.c), and the older download
  *   POST /seal/holder           public: serial + the SMS's download code -> the
- *                               holder's PKCS#12, once
+ *                               holder's PKCS#12 made before sql/159, once
  *   GET  /seal/seals?id=        我的电子印章: an order's seals, state, downloads
  *   GET  /seal/verify           public: 电子印章验证, upload a file
  *   POST /seal/verify           public: the verdict (signature, chain,
@@ -123,6 +125,13 @@ static const struct hall_stmt seal_stmts[] = {
      " ORDER BY CASE i.kind WHEN 'org' THEN 0 WHEN 'org_business' THEN 1 ELSE 2 END, i.position,"
      " s.created_at DESC, s.es_id DESC",
      1},
+    /* the 机构个人章s whose holders are to make their keys (sql/159) */
+    {"seal_admin_waiting",
+     "SELECT i.kind, i.position, i.order_id, i.holder_enc, seal_shown_name(i.kind, i.seal_name,"
+     " i.order_id) AS seal_name, to_char(i.key_code_sent_at AT TIME ZONE 'Asia/Shanghai',"
+     " 'YYYY-MM-DD HH24:MI') AS sent_at FROM seal_items i WHERE i.order_id = $1"
+     " AND i.key_code_mac IS NOT NULL ORDER BY i.position",
+     1},
     {"seal_admin_image", "SELECT image_png FROM seal_items WHERE id = $1 AND image_png IS NOT NULL",
      1},
     /* a valid seal and its own certificate while it is issued (机构业务章,
@@ -164,7 +173,9 @@ static const struct hall_stmt seal_stmts[] = {
      " coalesce(c.p12_enc IS NOT NULL, false) AS medium_held,"
      " coalesce(to_char(c.medium_destroyed_at AT TIME ZONE 'Asia/Shanghai',"
      " 'YYYY-MM-DD HH24:MI'), '') AS medium_gone_at, coalesce(c.medium_destroyed_why, '')"
-     " AS medium_gone_why, (SELECT partner_code FROM orders WHERE id = i.order_id) AS partner"
+     " AS medium_gone_why, (SELECT partner_code FROM orders WHERE id = i.order_id) AS partner,"
+     /* a 机构个人章 whose key its holder's browser is to make (sql/159) */
+     " i.key_code_mac IS NOT NULL AS key_waiting, coalesce(c.key_origin, '') AS key_origin"
      " FROM seal_items i"
      " LEFT JOIN LATERAL (SELECT * FROM seseals WHERE item_id = i.id"
      "  ORDER BY created_at DESC, es_id DESC LIMIT 1) s ON true"

@@ -44,6 +44,34 @@ bundle_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o, int
     return HALL_OK;
 }
 
+/* the 机构个人章s produced without a certificate: their holders are to
+ * make their keys in their browsers (core/biz/sealhold.c) */
+static int
+waiting_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
+{
+    struct hall_dbres *res = hall_db_exec(req->cx, "seal_admin_waiting", HALL_I64(order_id));
+    struct hall_val *list;
+    int i;
+
+    if (res == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(res) == 0)
+        return HALL_OK;
+    hall_val_set_bool(req->pool, ctx, "has_waiting", 1);
+    list = hall_val_set_list(req->pool, ctx, "waiting");
+    for (i = 0; i < hall_dbres_rows(res); i++) {
+        struct hall_val *w = hall_val_push_obj(req->pool, list);
+
+        hall_val_set_str(req->pool, w, "es_id",
+                         hall_seal_es_id(req->pool, hall_dbres_int(res, i, "order_id"),
+                                         hall_dbres_str(res, i, "kind"),
+                                         (int)hall_dbres_int(res, i, "position")));
+        hall_val_set_str(req->pool, w, "name", hall_seal_shown_name(req->cx, res, i));
+        hall_dbres_set(req->pool, w, res, i, "sent_at");
+    }
+    return HALL_OK;
+}
+
 /* GET /admin/seal?order=: the seals of a 电子签章申请 order, each valid one
  * with its 注销 form */
 int
@@ -105,6 +133,8 @@ seal_admin_seals(struct hall_req *req)
                              hall_dbres_str(res, i, "revoked_at"),
                              hall_dbres_str(res, i, "revoke_reason"));
     }
+    if (waiting_ctx(req, ctx, hall_dbres_int(o, 0, "id")) != HALL_OK)
+        return HALL_ERR;
     if (hall_dbres_bool(o, 0, "bundle") &&
         bundle_ctx(req, ctx, o, hall_dbres_rows(res) > 0) != HALL_OK)
         return hall_req_failed(req);

@@ -1,9 +1,10 @@
 /*
  * seal_download.c: what a seal's owner and holders take away: the
- * 机构个人章证书下载 of a holder, by the SMS's download code (GET and POST
- * /seal/holder); the owner's SESeal file (GET /seal/seseal) and the PKCS#12
- * a seal signs with, once (GET /seal/medium); 我的电子印章, an order's seals
- * (GET /seal/seals).
+ * holder's page /seal/holder (机构个人章密钥生成: the key made in the
+ * holder's browser, posted to hall-pki's POST /pki/seal-holder; and the
+ * 机构个人章证书下载 of one made before sql/159, by the SMS's download code); the owner's SESeal
+ * file (GET /seal/seseal) and the PKCS#12 a seal signs with, once (GET /seal/medium); 我的电子印章,
+ * an order's seals (GET /seal/seals).
  */
 
 #include <stdio.h>
@@ -16,7 +17,7 @@ seal_holder_page(struct hall_req *req)
 {
     struct hall_val *ctx = hall_page_ctx(req);
 
-    hall_val_set_str(req->pool, ctx, "title", "机构个人章证书下载");
+    hall_val_set_str(req->pool, ctx, "title", "机构个人章密钥生成");
     return hall_resp_page(req, 200, "seal_holder", ctx);
 }
 

@@ -5,9 +5,9 @@
  * says the medium was delivered and cannot be fetched again with the 补办
  * and 解锁 links, the download link typed again shows the 410 page that
  * explains why (电子签名法), and its 补办 link opens 证书选择 with the
- * certificate chosen.  A 机构个人章's holder downloads their own medium at
- * 机构个人章证书下载 with the serial and code of their SMS, once; the agent's
- * 我的电子印章 then says it was delivered.  axe checks every page; screenshots go to
+ * certificate chosen.  A 机构个人章's key is made by its holder
+ * (e2e/seal_holder_key drives that page); the agent's 我的电子印章 says
+ * 待持有人生成密钥, then that the hall holds no key, and never offers it.  axe checks every page; screenshots go to
  * tests/e2e/artifacts/custody-*.png.
  */
 const { test, before, after } = require('node:test');
@@ -16,7 +16,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { HALL, applicant, freshPhone } = require('../integ/lib/client');
 const { operator, acceptedByTransfer, smsTo, psql } = require('../integ/lib/pki');
-const { sealOrder, verifyHolder } = require('../integ/lib/seal');
+const { sealOrder, verifyHolder, holderMakesKey } = require('../integ/lib/seal');
 const a11y = require('./lib/a11y');
 const { launchChromium, signIn } = require('./lib/browser');
 
@@ -87,7 +87,7 @@ test('custody: 下载证书 once → 证书介质已交付 with 补办 / 解锁 
     }
 });
 
-test('custody: 机构个人章证书下载 by the holder → once → 410 → the agent sees it delivered', { skip: SKIP }, async () => {
+test('custody: 机构个人章 whose key its holder makes → the agent sees whose step it is, never a medium', { skip: SKIP }, async () => {
     const problems = [];
     const c = await applicant();
     const holder = freshPhone('135');
@@ -99,44 +99,23 @@ test('custody: 机构个人章证书下载 by the holder → once → 410 → th
     await verifyHolder(c, so.id, 1, holder);
     psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1 WHERE id = ${so.id}`);
     assert.equal((await (await operator()).post('/admin/pki/issue', { id: so.id })).status, 200);
-    const m = (await smsTo(holder, /介质下载码/)).match(/序列号([0-9A-F]{16}).*介质下载码为：([2-9A-HJ-NP-Z]{10})/);
-    /* the holder: no account */
-    const ctx = await browser.newContext({ acceptDownloads: true });
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    a11y.track(page);
-    const shot = (n) => page.screenshot({ path: path.join(ARTIFACTS, `custody-holder-${n}.png`), fullPage: true });
-    try {
-        await page.goto(`${HALL}/seal/holder`);
-        await a11y.check(page, '机构个人章证书下载');
-        await shot('page');
-        await page.getByLabel(/证书序列号/).fill(m[1]);
-        await page.getByLabel(/下载码/).fill(m[2]);
-        const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#holder-submit')]);
-        assert.match(dl.suggestedFilename(), new RegExp(`-${m[1]}\\.p12$`));
-        await page.goto(`${HALL}/seal/holder`);
-        await page.getByLabel(/证书序列号/).fill(m[1]);
-        await page.getByLabel(/下载码/).fill(m[2]);
-        await Promise.all([page.waitForNavigation(), page.click('#holder-submit')]);
-        assert.equal(await page.textContent('h1'), '证书介质已交付');
-        assert.match(await page.textContent('#error-message'), /首次下载时交付/);
-        await a11y.check(page, '证书介质已交付 (410), the holder');
-        await shot('gone');
-        a11y.assertAllChecked(page);
-    } finally {
-        await ctx.close();
-    }
-    /* the agent: told it was delivered, never offered it */
     const actx = await browser.newContext();
     await signIn(actx, c);
     const agent = await actx.newPage();
+    agent.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     a11y.track(agent);
+    const row = () => agent.locator(`#seal-list tr[data-item="${so.items['org_person:1']}"]`);
     try {
+        /* produced: the holder's step (the key in the holder's browser, sql/159) */
         await agent.goto(`${HALL}/seal/seals?id=${so.id}`);
-        const row = agent.locator(`#seal-list tr[data-item="${so.items['org_person:1']}"]`);
-        await row.locator('.medium-gone', { hasText: '持有人本人已领取印章证书' }).waitFor();
-        assert.equal(await row.locator('.medium-link').count(), 0);
-        await a11y.check(agent, '我的电子印章, the holder\'s medium delivered');
+        await row().locator('.seal-state', { hasText: '待持有人生成密钥' }).waitFor();
+        await a11y.check(agent, '我的电子印章, the holder to make the key');
+        /* the holder made it (e2e/seal_holder_key.test.js drives the page) */
+        await holderMakesKey(holder, fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'hall-custody-')));
+        await agent.reload();
+        await row().locator('.holder-browser', { hasText: '网上营业厅不持有私钥' }).waitFor();
+        assert.equal(await row().locator('.medium-link').count(), 0);
+        await a11y.check(agent, '我的电子印章, the holder\'s key made in the browser');
         a11y.assertAllChecked(agent);
     } finally {
         await actx.close();

@@ -18,8 +18,8 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { HALL, Client, applicant, freshPhone } = require('../integ/lib/client');
-const { sealOrder } = require('../integ/lib/seal');
+const { HALL, applicant, freshPhone } = require('../integ/lib/client');
+const { sealOrder, holderMakesKey } = require('../integ/lib/seal');
 const { tmpdir, operator, operator2, psql, smsTo } = require('../integ/lib/pki');
 const { HALL_STAMP } = require('../integ/lib/stamp');
 const a11y = require('./lib/a11y');
@@ -32,7 +32,7 @@ let browser, dir, person;
 const file = (n) => path.join(dir, n);
 
 /* a 机构个人章 produced: its .seseal (the agent's download), its medium and
- * PIN (the holder's, by the serial and the download code of their SMS) */
+ * PIN (the holder's: the key made on the holder's side, sql/159) */
 async function personSeal() {
     const c = await applicant();
     const holder = freshPhone('135');
@@ -45,19 +45,12 @@ async function personSeal() {
     const made = await (await operator()).post('/admin/pki/issue', { id: so.id });
     assert.equal(made.status, 200, made.text);
     const item = psql(`SELECT id FROM seal_items WHERE order_id = ${so.id} AND kind = 'org_person'`);
+    /* the holder makes the key (sql/159), its PKCS#12 under the holder's own PIN */
+    const h = await holderMakesKey(holder, tmpdir());
     const r = await fetch(`${HALL}/seal/seseal?id=${item}`, { headers: { Cookie: c.cookieHeader() } });
     assert.equal(r.status, 200);
     const seal = Buffer.from(await r.arrayBuffer());
-    const m = (await smsTo(holder, /介质下载码/)).match(/PIN码为：(\d{8})，介质下载码为：([2-9A-HJ-NP-Z]{10})/);
-    const serial = psql(`SELECT cert_serial FROM seseals WHERE item_id = ${item}`);
-    const v = new Client();
-    await v.get('/seal/holder');
-    const p = await fetch(`${HALL}/seal/holder`, {
-        method: 'POST', body: new URLSearchParams({ serial, code: m[2] }),
-        headers: { Cookie: v.cookieHeader(), 'X-CSRF-Token': v.csrf, 'Content-Type': 'application/x-www-form-urlencoded' },
-    });
-    assert.equal(p.status, 200);
-    return { seal, p12: Buffer.from(await p.arrayBuffer()), pin: m[1], serial,
+    return { seal, p12: fs.readFileSync(h.p12), pin: h.pin, serial: h.serial,
         esId: psql(`SELECT es_id FROM seseals WHERE item_id = ${item}`) };
 }
 

@@ -24,7 +24,7 @@ const {
     personForm, openssl, staffRevoke, smsTo, pkitool,
 } = require('./lib/pki');
 const { freshAccount, waitFor, waitStatus, payOnline, confirmTrade, upload } = require('./lib/payflow');
-const { sealOrder, impressionScan, fontless } = require('./lib/seal');
+const { sealOrder, impressionScan, fontless, holderMakesKey } = require('./lib/seal');
 
 const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(2000, 7)]);
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
@@ -639,6 +639,8 @@ async function producedUnitSeals(op) {
         { bytes: impressionScan(), name: 's.png' }, { field: 'impression' })).status, 200);
     assert.equal((await c.post('/seal/impression/confirm', { id: cut })).status, 200);
     const old = (await produce(op, s.id)).serial;
+    /* the 个人章's key, made by its holder (sql/159) */
+    await holderMakesKey(s.form.person_1_mobile, tmpdir());
     const seal = (item) => {
         const [es, cert] = psql(`SELECT es_id || '|' || cert_serial FROM seseals WHERE item_id = ${item}
             AND state = 'valid'`).split('|');

@@ -284,23 +284,11 @@ test('custody__migration_052__destroys_copies_delivered_over_7_days_ago_and_of_r
 
 const SCAN = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(2000, 7)]);
 
-async function holderPost(v, fields) {
-    const r = await fetch(`${HALL}/seal/holder`, {
-        method: 'POST',
-        headers: { Cookie: v.cookieHeader(), 'X-CSRF-Token': v.csrf, Accept: 'application/json',
-            'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(fields),
-    });
-    const body = Buffer.from(await r.arrayBuffer());
-    return { status: r.status, type: r.headers.get('content-type') || '', body,
-        json: /json/.test(r.headers.get('content-type') || '') ? JSON.parse(body.toString()) : null };
-}
-
 async function messagesTo(phone) {
     return ((await (await fetch(`${SANDBOX}/sandbox/sms?phone=${phone}`)).json()).messages || []).map((m) => m.text);
 }
 
-test('custody_seal_holder__phone_verified_before_submission__pin_to_the_holder_alone__only_the_holder_downloads_once', async () => {
+test('custody_seal_holder__phone_verified_before_submission__code_to_the_holder_alone__key_made_by_the_holder', async () => {
     const c = await applicant();
     const agent = freshPhone('138'), holder = freshPhone('135');
     const so = await sealOrder(c, {
@@ -344,78 +332,64 @@ test('custody_seal_holder__phone_verified_before_submission__pin_to_the_holder_a
     await other.get('/center');
     assert.equal((await other.post('/seal/holder/code', { id: item })).status, 404);
 
-    /* produced: the holder's certificate has its own PIN, sent with the
-     * download code to the holder's phone alone */
+    /* produced: no certificate for the 个人章 (its key is the holder's, born
+     * in the holder's browser: sql/159); a code to the holder's phone alone,
+     * and no PIN in it */
     psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1 WHERE id = ${so.id}`);
     const op = await operator();
     const made = await op.post('/admin/pki/issue', { id: so.id });
     assert.equal(made.status, 200, made.text);
-    const serial = psql(`SELECT serial FROM certificates WHERE seal_item_id = ${item} AND state = 'issued'`);
-    const sms = await smsTo(holder, /介质下载码/);
-    const m = sms.match(/王五您好，.*为您申请的机构个人章数字证书（序列号([0-9A-F]{16})）已制作完成，证书PIN码为：(\d{8})，介质下载码为：([2-9A-HJ-NP-Z]{10})。请访问.*\/seal\/holder/);
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE seal_item_id = ${item}`), '0');
+    const sms = await smsTo(holder, /印章编码/);
+    const m = sms.match(/王五您好，.*为您申请的机构个人章（印章编码(SZCA\d{12}P01)）已制作，请您本人访问.*\/seal\/holder ，凭印章编码和验证码([2-9A-HJ-NP-Z]{10})在您自己的浏览器中生成印章密钥/);
     assert.ok(m, sms);
-    assert.equal(m[1], serial);
-    const [, , pin, dlcode] = m;
+    assert.doesNotMatch(sms, /PIN/);
+    const [, esId, keyCode] = m;
     const orderPin = (await smsTo(agent, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
-    assert.notEqual(pin, orderPin, 'a PIN of its own');
     for (const t of await messagesTo(agent))
-        assert.ok(!t.includes(pin) && !t.includes(dlcode), `the agent never sees the holder's PIN or code: ${t}`);
-    assert.ok((await messagesTo(holder)).every((t) => !t.includes(orderPin)), 'nor the holder the order\'s');
+        assert.ok(!t.includes(keyCode), `the agent never sees the holder's code: ${t}`);
+    assert.ok((await messagesTo(holder)).every((t) => !t.includes(orderPin)), 'nor the holder the order\'s PIN');
 
-    /* the agent: told where it went, never handed it */
+    /* the agent: told whose step it is, never handed anything */
     page = await c.get(`/seal/seals?id=${so.id}`);
-    assert.match(page.text, /印章证书由持有人本人下载：PIN码和下载码已发送至持有人手机135\*\*\*\*\d{4}/);
+    assert.match(page.text, /待持有人生成密钥/);
+    assert.doesNotMatch(page.text, new RegExp(`/seal/medium\\?id=${item}"`));
+
+    /* the holder, without an account: the key made on the holder's side, the request posted */
+    const v = new Client();
+    const hp = await v.get('/seal/holder');
+    assert.equal(hp.status, 200);
+    assert.match(hp.text, /机构个人章密钥生成/);
+    const dir = tmpdir();
+    const kp = path.join(dir, 'holder.key');
+    assert.equal(openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', kp]).status, 0);
+    const csr = openssl(['req', '-new', '-key', kp, '-subj', '/CN=x', '-outform', 'DER'], { encoding: null }).stdout;
+    const wrongCode = keyCode.startsWith('2') ? `3${keyCode.slice(1)}` : `2${keyCode.slice(1)}`;
+    let r = await v.post('/pki/seal-holder', { es_id: esId, code: wrongCode, csr: csr.toString('base64') });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.field, 'code');
+    r = await v.post('/pki/seal-holder', { es_id: esId, code: keyCode.toLowerCase(), csr: csr.toString('base64') });
+    assert.equal(r.status, 200, r.text);
+    const serial = r.body.serial;
+    assert.deepEqual(row(serial), { held: false, downloaded: false, why: '', destroyed: false });
+    assert.equal(psql(`SELECT key_origin FROM certificates WHERE serial = '${serial}'`), 'browser');
+    r = await v.post('/pki/seal-holder', { es_id: esId, code: keyCode, csr: csr.toString('base64') });
+    assert.equal(r.status, 410);
+    /* the agent sees that the holder has it; the seal's certificate is never offered */
+    page = await c.get(`/seal/seals?id=${so.id}`);
+    assert.match(page.text, /印章证书由持有人本人在其浏览器中生成密钥并保存，网上营业厅不持有私钥/);
     assert.doesNotMatch(page.text, new RegExp(`/seal/medium\\?id=${item}"`));
     const byAgent = await fetch(`${HALL}/seal/medium?id=${item}`, { headers: { Cookie: c.cookieHeader(), Accept: 'application/json' } });
     assert.equal(byAgent.status, 403);
     assert.match((await byAgent.json()).message, /属于持有人本人/);
-
-    /* the holder, without an account: the page, then serial + code */
-    const v = new Client();
-    const hp = await v.get('/seal/holder');
-    assert.equal(hp.status, 200);
-    assert.match(hp.text, /机构个人章证书下载/);
-    let r = await holderPost(v, { serial, code: 'ABCDEFGHJK' === dlcode ? 'ABCDEFGHJL' : 'ABCDEFGHJK' });
-    assert.equal(r.status, 400);
-    assert.equal(r.json.message, '证书序列号或下载码不正确');
-    assert.equal(r.json.field, 'code');
-    assert.equal(psql(`SELECT holder_code_tries FROM certificates WHERE serial = '${serial}'`), '1');
-    r = await holderPost(v, { serial, code: 'short' });
-    assert.equal(r.status, 400);
-    assert.equal(r.json.field, 'code');
-    r = await holderPost(v, { serial: 'nothex', code: dlcode });
-    assert.equal(r.status, 400);
-    assert.equal(r.json.field, 'serial');
-    /* two at once: one gets it, the other is told it was delivered */
-    const both = await Promise.all([holderPost(v, { serial, code: dlcode.toLowerCase() }), holderPost(v, { serial, code: dlcode })]);
-    assert.deepEqual(both.map((x) => x.status).sort(), [200, 410], both.map((x) => x.body.toString().slice(0, 200)).join());
-    const got = both.find((x) => x.status === 200);
-    assert.equal(got.type, 'application/x-pkcs12');
-    const dir = tmpdir();
-    const key = keyOf(dir, got.body, pin);
-    assert.ok(key.der.length > 30);
-    fs.writeFileSync(path.join(dir, 'h.p12'), got.body);
-    assert.notEqual(openssl(['pkcs12', '-in', path.join(dir, 'h.p12'), '-info', '-noout', '-passin', `pass:${orderPin}`]).status, 0,
-        'the order\'s PIN does not open the holder\'s medium');
-    assert.deepEqual(row(serial), { held: false, downloaded: true, why: 'download', destroyed: true });
-    assert.equal(psql(`SELECT actor FROM audit_log WHERE entity = 'certificate' AND entity_id = '${serial}'
-        AND action = 'medium destroy'`), `holder:${serial}`);
-    assert.equal(psql(`SELECT holder_code_hash IS NULL FROM certificates WHERE serial = '${serial}'`), 't');
-    r = await holderPost(v, { serial, code: dlcode });
-    assert.equal(r.status, 410);
-    assert.match(r.json.message, /首次下载时交付/);
-    /* the agent sees that the holder has it (not 已交付 to the agent, nor
-     * 补办 for a medium the agent never held) */
-    page = await c.get(`/seal/seals?id=${so.id}`);
-    assert.match(page.text, /持有人本人已领取印章证书（\d{4}-\d{2}-\d{2} \d{2}:\d{2}，首次下载时交付）/);
-    assert.doesNotMatch(page.text, /印章证书介质已交付/);
     /* 在线盖章 in a column of its own, not among the downloads */
     const head = page.text.match(/<thead><tr>([\s\S]*?)<\/tr><\/thead>/)[1];
     assert.match(head, /<th scope="col">使用<\/th><th scope="col">下载<\/th>/);
-    assertNoKey({ 'the holder\'s private key': key.der, 'the holder\'s PKCS#12': got.body });
+    const der = openssl(['pkey', '-in', kp, '-outform', 'DER'], { encoding: null }).stdout;
+    assertNoKey({ 'the holder\'s private key': der });
 });
 
-test('custody_seal_holder__ten_wrong_codes_lock_the_download', async () => {
+test('custody_seal_holder__ten_wrong_codes_lock_the_key_code', async () => {
     const c = await applicant();
     const holder = freshPhone('135');
     const so = await sealOrder(c, {
@@ -425,15 +399,22 @@ test('custody_seal_holder__ten_wrong_codes_lock_the_download', async () => {
     await verifyHolder(c, so.id, 1, holder);
     psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1 WHERE id = ${so.id}`);
     assert.equal((await (await operator()).post('/admin/pki/issue', { id: so.id })).status, 200);
-    const m = (await smsTo(holder, /介质下载码/)).match(/序列号([0-9A-F]{16}).*介质下载码为：([2-9A-HJ-NP-Z]{10})/);
+    const m = (await smsTo(holder, /印章编码/)).match(/印章编码(SZCA\d{12}P01).*验证码([2-9A-HJ-NP-Z]{10})/);
     const v = new Client();
     await v.get('/seal/holder');
+    const dir = tmpdir();
+    const kp = path.join(dir, 'holder.key');
+    assert.equal(openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', kp]).status, 0);
+    const csr = openssl(['req', '-new', '-key', kp, '-subj', '/CN=x', '-outform', 'DER'], { encoding: null })
+        .stdout.toString('base64');
     const wrong = m[2].startsWith('2') ? '3' + m[2].slice(1) : '2' + m[2].slice(1);
-    const tries = await Promise.all(Array.from({ length: 12 }, () => holderPost(v, { serial: m[1], code: wrong })));
+    const tries = await Promise.all(Array.from({ length: 12 },
+        () => v.post('/pki/seal-holder', { es_id: m[1], code: wrong, csr })));
     assert.deepEqual([...new Set(tries.map((t) => t.status))].sort(), [400, 429]);
     assert.equal(tries.filter((t) => t.status === 400).length, 10, 'exactly ten counted');
-    const locked = await holderPost(v, { serial: m[1], code: m[2] });
+    const locked = await v.post('/pki/seal-holder', { es_id: m[1], code: m[2], csr });
     assert.equal(locked.status, 429);
-    assert.match(locked.json.message, /解锁/);
-    assert.equal(row(m[1]).held, true, 'nothing handed out');
+    assert.match(locked.body.message, /已锁定/);
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE seal_item_id = (SELECT id FROM seal_items
+        WHERE order_id = ${so.id} AND kind = 'org_person')`), '0', 'nothing issued');
 });

@@ -28,7 +28,7 @@ const {
     ocspQuery,
 } = require('./lib/pki');
 const { unpaidOrder, upload, orgForm } = require('./lib/payflow');
-const { verifyHolder } = require('./lib/seal');
+const { verifyHolder, holderMakesKey } = require('./lib/seal');
 
 const ORG20 = '深圳市前海某某科技发展股份有限公司分公司';
 
@@ -239,6 +239,16 @@ async function sealRevoke(op, esId, reason) {
     return ok;
 }
 
+/* 制作证书, then the 个人章's holder makes its key (sql/159: production
+ * makes no certificate for it) */
+async function produced(op, so) {
+    const r = await op.post('/admin/pki/issue', { id: so.id });
+    assert.equal(r.status, 200, r.text);
+    if (so.form.person_count !== '0')
+        await holderMakesKey(so.form.person_1_mobile, tmpdir());
+    return r;
+}
+
 async function download(c, item) {
     const r = await fetch(`${HALL}/seal/seseal?id=${item}`, { headers: { Cookie: c.cookieHeader() } });
     return { status: r.status, body: Buffer.from(await r.arrayBuffer()) };
@@ -250,7 +260,7 @@ test('seseal__made_by_production_before_any_download__owner_downloads__verifies_
     const o = { id: so.id, c: so.c, form: so.form };
     const item = so.items.org;
     assert.equal(psql(`SELECT count(*) FROM seseals WHERE order_id = ${o.id}`), '0');
-    assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
+    await produced(op, so);
     const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${o.id} AND state = 'issued'
         AND seal_item_id IS NULL`);
     /* production made every seal's SESeal, before anyone downloaded one */
@@ -338,12 +348,15 @@ function certOf(dir, name, der) {
 test('production__each_business_and_person_seal_its_own_certificate__person_named_no_clear_id', async () => {
     const op = await operator();
     const so = await acceptedSealOrder();
-    assert.equal((await op.post('/admin/pki/issue', { id: so.id })).status, 200);
+    await produced(op, so);
     const orderSerial = psql(`SELECT serial FROM certificates WHERE order_id = ${so.id}
         AND seal_item_id IS NULL AND state = 'issued'`);
-    /* one certificate for the order (机构证书) + one per 业务章 and 个人章, each with its medium */
+    /* one certificate for the order (机构证书) + one per 业务章 and 个人章; the
+     * 个人章's key born in its holder's browser, no medium of it here */
     assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${so.id} AND state = 'issued'
-        AND p12_enc IS NOT NULL`), '3');
+        AND p12_enc IS NOT NULL`), '2');
+    assert.equal(psql(`SELECT key_origin || '|' || (p12_enc IS NULL) FROM certificates
+        WHERE seal_item_id = ${so.items.org_person}`), 'browser|true');
     const dir = tmpdir();
     const seen = {};
     for (const kind of ['org', 'org_business', 'org_person']) {
@@ -410,7 +423,7 @@ test('my_seals__each_seal_listed__its_seseal_and_its_certificate_medium_under_th
     assert.equal(early.status, 409);
     assert.match(early.json.message, /尚未制作/);
 
-    assert.equal((await op.post('/admin/pki/issue', { id: so.id })).status, 200);
+    await produced(op, so);
     const pin = (await smsTo(so.form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
     page = await so.c.get(`/seal/seals?id=${so.id}`);
     assert.equal((page.text.match(/有效（至\d{4}-\d{2}-\d{2}）/g) || []).length, 3, page.text);
@@ -420,7 +433,7 @@ test('my_seals__each_seal_listed__its_seseal_and_its_certificate_medium_under_th
     /* the 个人章's medium is its holder's (custody.test.js): not offered to
      * the agent, who is told where it went */
     assert.doesNotMatch(page.text, new RegExp(`/seal/medium\\?id=${so.items.org_person}"`));
-    assert.match(page.text, /印章证书由持有人本人下载：PIN码和下载码已发送至持有人手机135\*\*\*\*\d{4}/);
+    assert.match(page.text, /印章证书由持有人本人在其浏览器中生成密钥并保存，网上营业厅不持有私钥/);
     const holderOnly = await medium(so.c, so.items.org_person);
     assert.equal(holderOnly.status, 403);
     assert.match(holderOnly.json.message, /属于持有人本人/);
@@ -467,19 +480,19 @@ test('production__producer_killed_after_signing__seal_intents_reconciled__made_o
     const so = await acceptedSealOrder();
     const killed = pkitool(['issue-file', String(so.id)], { HALL_PKI_FAULT: 'after_sign' });
     assert.equal(killed.status, 70, killed.stderr);
-    /* the order's and its two seals' certificates stand as intents; no seal is stored */
+    /* the order's and its 业务章's certificates stand as intents (the 个人章's
+     * is its holder's to make); no seal is stored */
     assert.equal(psql(`SELECT count(*) FILTER (WHERE state = 'intent') || '|' || count(*) FILTER (WHERE
-        seal_item_id IS NOT NULL) FROM certificates WHERE order_id = ${so.id}`), '3|2');
+        seal_item_id IS NOT NULL) FROM certificates WHERE order_id = ${so.id}`), '2|1');
     assert.equal(psql(`SELECT count(*) FROM seseals WHERE order_id = ${so.id}`), '0');
     assert.equal(psql(`SELECT status FROM orders WHERE id = ${so.id}`), 'accepted');
     const rec = pkitool(['reconcile']);
     assert.equal(rec.status, 0, rec.stderr);
-    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${so.id} AND state = 'void'`), '3');
-    /* the next production makes everything once */
-    const ok = await op.post('/admin/pki/issue', { id: so.id });
-    assert.equal(ok.status, 200, ok.text);
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${so.id} AND state = 'void'`), '2');
+    /* the next production makes everything once; the holder then the 个人章's */
+    await produced(op, so);
     assert.equal(psql(`SELECT count(*) FILTER (WHERE state = 'issued') || '|' || count(*)
-        FROM certificates WHERE order_id = ${so.id}`), '3|6');
+        FROM certificates WHERE order_id = ${so.id}`), '3|5');
     assert.equal(psql(`SELECT count(*) FROM seseals WHERE order_id = ${so.id} AND state = 'valid'`), '3');
     const v = await verifyFile(Buffer.from(psql(`SELECT encode(der, 'hex') FROM seseals
         WHERE item_id = ${so.items.org_person}`), 'hex'));
@@ -502,7 +515,7 @@ const SELF_MSG = '不能批准或拒绝自己提出的申请，须由另一位�
 test('console_revoke__seal_with_own_certificate__four_eyes__pending_ocsp_good__second_operator_revokes_both', async () => {
     const op = await operator();
     const so = await acceptedSealOrder();
-    assert.equal((await op.post('/admin/pki/issue', { id: so.id })).status, 200);
+    await produced(op, so);
     const orderNo = psql(`SELECT order_no FROM orders WHERE id = ${so.id}`);
     const es = (kind) => psql(`SELECT es_id FROM seseals WHERE item_id = ${so.items[kind]}`);
     const person = es('org_person');

@@ -28,7 +28,7 @@ const { HALL, Client, applicant, freshPhone } = require('./lib/client');
 const {
     tmpdir, openssl, fetchPki, operator, psql, smsTo, staffRevoke, acceptedByTransfer, orgForm, personForm,
 } = require('./lib/pki');
-const { sealOrder } = require('./lib/seal');
+const { sealOrder, holderMakesKey } = require('./lib/seal');
 const { makePdf, nssTrusting, stampWith } = require('./lib/stamp');
 
 const dir = tmpdir();
@@ -80,8 +80,8 @@ function statusLine(request) {
 /*
  * A 电子签章 order with one seal of each kind, produced by the operator: the
  * agent downloads the 机构章's and 机构业务章's .seseal and media (the
- * order's PIN), the holder the 机构个人章's medium with the serial and the
- * download code of their own SMS (their own PIN); each kind stamps a PDF.
+ * order's PIN), the holder makes the 机构个人章's key with the code of their
+ * own SMS (their own PIN, sql/159); each kind stamps a PDF.
  */
 before(async () => {
     const c = await applicant();
@@ -105,23 +105,15 @@ before(async () => {
     for (const kind of KINDS) {
         const item = psql(`SELECT id FROM seal_items WHERE order_id = ${so.id} AND kind = '${kind}'`);
         const s = { seal: f(`${kind}.seseal`), p12: f(`${kind}.p12`), pin: orderPin };
+        if (kind === 'org_person') {
+            /* the holder's key, made on the holder's side (sql/159) */
+            const h = await holderMakesKey(holder, dir, 'Holder2026pin', kind);
+            Object.assign(s, { seal: h.seal, p12: h.p12, pin: h.pin });
+        }
         s.serial = psql(`SELECT cert_serial FROM seseals WHERE item_id = ${item}`);
         fs.writeFileSync(s.seal, await get(`/seal/seseal?id=${item}`));
-        if (kind === 'org_person') {
-            const m = (await smsTo(holder, /介质下载码/)).match(/PIN码为：(\d{8})，介质下载码为：([2-9A-HJ-NP-Z]{10})/);
-            const v = new Client();
-            await v.get('/seal/holder');
-            const r = await fetch(`${HALL}/seal/holder`, {
-                method: 'POST', body: new URLSearchParams({ serial: s.serial, code: m[2] }),
-                headers: { Cookie: v.cookieHeader(), 'X-CSRF-Token': v.csrf,
-                    'Content-Type': 'application/x-www-form-urlencoded' },
-            });
-            assert.equal(r.status, 200);
-            fs.writeFileSync(s.p12, Buffer.from(await r.arrayBuffer()));
-            s.pin = m[1];
-        } else {
+        if (kind !== 'org_person')
             fs.writeFileSync(s.p12, await get(`/seal/medium?id=${item}`));
-        }
         s.pdf = f(`${kind}-stamped.pdf`);
         fs.writeFileSync(s.pdf, stampWith(makePdf({ text: `stamped with ${kind}` }), s, s.pin));
         seals[kind] = s;

@@ -100,6 +100,38 @@ async function verifyHolder(c, order, position, phone) {
     return item;
 }
 
+/*
+ * A produced 机构个人章's holder makes the key as the page /seal/holder does
+ * (issue 64 §2, sql/159): the SMS's seal code and code read, a P-256 key
+ * made here (openssl, standing for the browser), the request posted to
+ * POST /pki/seal-holder, the PKCS#12 assembled here under the holder's own
+ * pin and the .seseal written: { serial, esId, p12, seal, pin } in dir.
+ */
+async function holderMakesKey(phone, dir, pin = 'Holder2026pin', name = 'holder') {
+    const fs = require('node:fs');
+    const path = require('node:path');
+    const { smsTo, openssl } = require('./pki');
+    const { Client } = require('./client');
+    const [, esId, code] = (await smsTo(phone, /印章编码/)).match(/印章编码(SZCA\d{12}P\d{2}).*验证码([2-9A-HJ-NP-Z]{10})/);
+    const key = path.join(dir, `${name}.key`);
+    assert.equal(openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key]).status, 0);
+    const csr = openssl(['req', '-new', '-key', key, '-subj', '/CN=x', '-outform', 'DER'], { encoding: null }).stdout;
+    const v = new Client();
+    await v.get('/seal/holder');
+    const r = await v.post('/pki/seal-holder', { es_id: esId, code, csr: csr.toString('base64') });
+    assert.equal(r.status, 200, r.text);
+    const crt = path.join(dir, `${name}.crt`), ca = path.join(dir, `${name}-ca.crt`);
+    fs.writeFileSync(crt, `-----BEGIN CERTIFICATE-----\n${r.body.cert.match(/.{1,64}/g).join('\n')}\n-----END CERTIFICATE-----\n`);
+    fs.writeFileSync(ca, r.body.ca);
+    const out = { serial: r.body.serial, esId, pin, p12: path.join(dir, `${name}.p12`), seal: path.join(dir, `${name}.seseal`) };
+    const e = openssl(['pkcs12', '-export', '-inkey', key, '-in', crt, '-certfile', ca, '-name', r.body.name,
+        '-out', out.p12, '-passout', `pass:${pin}`]);
+    assert.equal(e.status, 0, e.stderr);
+    fs.rmSync(key);
+    fs.writeFileSync(out.seal, Buffer.from(r.body.seseal, 'base64'));
+    return out;
+}
+
 /* a character fontconfig finds in no installed font, as pango would (a
  * 生僻字 beyond the seal font) */
 function fontless() {
@@ -170,5 +202,5 @@ async function bundledSealOrder(code) {
 
 module.exports = {
     SEAL_APPLICANT, toApply, sealOrder, impressionScan, verifyHolder, fontless, sealCarryingPartners,
-    bundledSealDraft, bundledSealOrder,
+    bundledSealDraft, bundledSealOrder, holderMakesKey,
 };
