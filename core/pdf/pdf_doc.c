@@ -310,7 +310,7 @@ pdf_open(struct hall_pool *pool, const unsigned char *p, long long size, long lo
         }
         sx = prev;
     }
-    if (pdf_dict_get(d->trailer, "/Encrypt") != NULL) {
+    if (!pdf_value_null(d, pdf_dict_get(d->trailer, "/Encrypt"))) { /* /Encrypt null: none */
         snprintf(err, errlen, "encrypted");
         return NULL;
     }

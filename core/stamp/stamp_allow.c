@@ -68,25 +68,25 @@ version_of(const char *s)
     return (s[0] - '0') * 10 + (s[2] - '0');
 }
 
-/* the version a document declares: its header's, or its catalog's
- * /Version when later (ISO 32000-2 §7.7.2); *cat the catalog's own (0
- * none, -1 not a version) */
+/* the version a document declares: its header's (head), or its
+ * catalog's /Version when later (ISO 32000-2 §7.7.2); *cat the catalog's
+ * own (0 none, -1 not a version) */
 static int
-declared(qpdf_data q, qpdf_oh root, int *cat)
+declared(const char *head, struct pdf_doc *q, const struct pdf_obj *root, int *cat)
 {
-    qpdf_oh v = qpdf_oh_get_key(q, root, "/Version");
-    int head = version_of(qpdf_get_pdf_version(q));
+    const struct pdf_obj *v = pdf_key(q, root, "/Version");
+    int h = version_of(head);
 
-    *cat = qpdf_oh_is_null(q, v)   ? 0
-           : qpdf_oh_is_name(q, v) ? version_of(qpdf_oh_get_name(q, v))
-                                   : -1;
-    return *cat > head ? *cat : head;
+    /* an object that cannot be read is null, as libqpdf reads it */
+    *cat = v == NULL || v->type == PDF_NULL ? 0 : v->type == PDF_NAME ? version_of(v->s) : -1;
+    return *cat > h ? *cat : h;
 }
 
 int
-stamp_allow_version(qpdf_data p, qpdf_oh a, qpdf_data f, qpdf_oh b)
+stamp_allow_version(const char *head, struct pdf_doc *p, const struct pdf_obj *a, struct pdf_doc *f,
+                    const struct pdf_obj *b)
 {
-    int had, has, was = declared(p, a, &had), now = declared(f, b, &has);
+    int had, has, was = declared(head, p, a, &had), now = declared(head, f, b, &has);
 
     /* a standard signer only raises it (a PDF 2.0 signer to /2.0): a
      * /Version a reader cannot read, or one lower than what was signed,
@@ -96,83 +96,89 @@ stamp_allow_version(qpdf_data p, qpdf_oh a, qpdf_data f, qpdf_oh b)
     return now >= was;
 }
 
+/* a key of the rule's list */
+static int
+listed(const char *k, const char *const *keys)
+{
+    for (const char *const *x = keys; *x != NULL; x++)
+        if (strcmp(k, *x) == 0)
+            return 1;
+    return 0;
+}
+
 /* a developer extensions dictionary (ISO 32000-2 §7.12.3): direct, its
  * keys those the standard names, /BaseVersion a name and /ExtensionLevel
  * an integer */
 static int
-extension(qpdf_data q, qpdf_oh e)
+extension(struct pdf_doc *q, const struct pdf_obj *e)
 {
-    int ok = 1;
+    const struct pdf_obj *bv, *el;
+    const char **k;
+    int n;
 
-    if (qpdf_oh_is_indirect(q, e) || !qpdf_oh_is_dictionary(q, e) ||
-        !qpdf_oh_is_name(q, qpdf_oh_get_key(q, e, "/BaseVersion")) ||
-        !qpdf_oh_is_integer(q, qpdf_oh_get_key(q, e, "/ExtensionLevel")))
+    if (e == NULL || e->type != PDF_DICT)
         return 0;
-    qpdf_oh_begin_dict_key_iter(q, e);
-    while (qpdf_oh_dict_more_keys(q)) {
-        const char *k = qpdf_oh_dict_next_key(q);
-        int known = 0;
-
-        for (const char *const *x = ext_keys; *x != NULL; x++)
-            known |= strcmp(k, *x) == 0;
-        ok &= known;
-    }
-    return ok;
+    bv = pdf_key(q, e, "/BaseVersion");
+    el = pdf_key(q, e, "/ExtensionLevel");
+    if (bv == NULL || bv->type != PDF_NAME || el == NULL || el->type != PDF_INT)
+        return 0;
+    n = pdf_dict_keys(q, e, &k);
+    for (int i = 0; i < n; i++)
+        if (!listed(k[i], ext_keys))
+            return 0;
+    return 1;
 }
 
 int
-stamp_allow_extensions(qpdf_data q, qpdf_oh ext)
+stamp_allow_extensions(struct pdf_doc *q, const struct pdf_obj *ext)
 {
-    char keys[64][128];
-    int n = 0, ok = 1;
+    const char **k;
+    int n;
 
-    if (qpdf_oh_is_null(q, ext))
+    if (ext != NULL && ext->type == PDF_NULL)
         return 1; /* none, or taken away: a reader then reads the base version */
-    if (!qpdf_oh_is_dictionary(q, ext))
+    if (ext == NULL || ext->type != PDF_DICT)
         return 0;
-    qpdf_oh_begin_dict_key_iter(q, ext); /* one iteration at a time: the keys first */
-    while (qpdf_oh_dict_more_keys(q)) {
-        const char *k = qpdf_oh_dict_next_key(q);
-
-        if (n == 64 || strlen(k) >= sizeof(keys[0]))
+    n = pdf_dict_keys(q, ext, &k);
+    if (n > 64)
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (strlen(k[i]) >= 128)
             return 0;
-        strcpy(keys[n++], k);
-    }
-    for (int i = 0; i < n && ok; i++) {
-        qpdf_oh v = qpdf_oh_get_key(q, ext, keys[i]);
+    for (int i = 0; i < n; i++) {
+        const struct pdf_obj *v = pdf_dict_get(ext, k[i]);
 
-        if (qpdf_oh_is_array(q, v) && !qpdf_oh_is_indirect(q, v)) {
-            int m = qpdf_oh_get_array_n_items(q, v);
-
-            ok = m > 0 && m <= 64;
-            for (int j = 0; j < m && ok; j++)
-                ok = extension(q, qpdf_oh_get_array_item(q, v, j));
-        } else {
-            ok = extension(q, v);
+        if (v->type == PDF_ARRAY) { /* direct */
+            if (v->n <= 0 || v->n > 64)
+                return 0;
+            for (int j = 0; j < v->n; j++)
+                if (!extension(q, v->items[j]))
+                    return 0;
+        } else if (!extension(q, v)) {
+            return 0;
         }
     }
-    return ok;
+    return 1;
 }
 
 int
-stamp_allow_dss(qpdf_data q, qpdf_oh dss)
+stamp_allow_dss(struct pdf_doc *q, const struct pdf_obj *dss)
 {
-    int ok = 1;
+    const char **k;
+    int n;
 
-    if (qpdf_oh_is_null(q, dss))
+    if (dss != NULL && dss->type == PDF_NULL)
         return 1;
-    if (!qpdf_oh_is_dictionary(q, dss))
+    if (dss == NULL || dss->type != PDF_DICT)
         return 0;
-    qpdf_oh_begin_dict_key_iter(q, dss);
-    while (qpdf_oh_dict_more_keys(q)) {
-        const char *k = qpdf_oh_dict_next_key(q);
-        int known = 0;
+    n = pdf_dict_keys(q, dss, &k);
+    for (int i = 0; i < n; i++)
+        if (!listed(k[i], dss_keys))
+            return 0;
+    if (pdf_has_key(q, dss, "/VRI")) {
+        const struct pdf_obj *v = pdf_key(q, dss, "/VRI");
 
-        for (const char *const *x = dss_keys; *x != NULL; x++)
-            known |= strcmp(k, *x) == 0;
-        ok &= known;
+        return v != NULL && v->type == PDF_DICT;
     }
-    if (ok && qpdf_oh_has_key(q, dss, "/VRI"))
-        ok = qpdf_oh_is_dictionary(q, qpdf_oh_get_key(q, dss, "/VRI"));
-    return ok;
+    return 1;
 }

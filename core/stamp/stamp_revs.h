@@ -42,6 +42,15 @@ struct stamp_diff {
     long long size;
     const long long *ends; /* the revisions' ends (just after each %%EOF) */
     int nrev;
+    /* the whole file as core/pdf reads it (stamp_verify.c's; NULL when it
+     * cannot), its header's version, and the revision p holds as core/pdf
+     * reads it: opened when first asked, in a pool of its own let go with
+     * the next (stamp_diff.c) */
+    struct pdf_doc *pf;
+    const char *head;
+    struct hall_pool *pp_pool;
+    struct pdf_doc *pp;
+    long long pp_end;
     const struct hall_stamp_report *rep; /* the signatures, each checked (2-5) */
     const struct stamp_hexknown *hexk;   /* their /Contents, by a: read into p undecoded */
     int nhexk;
@@ -272,16 +281,17 @@ struct stamp_allow {
 
 extern const struct stamp_allow stamp_allow[STAMP_ALLOW_N];
 
-/* the catalog's /Version in b (the whole file's) against a (the signed
- * document's), each with its header: 1 when it reads as a version of
- * ISO 32000 no lower than the signed one (W2) */
-int stamp_allow_version(qpdf_data p, qpdf_oh a, qpdf_data f, qpdf_oh b);
-/* /Extensions (resolved): absent, or developer extensions dictionaries,
- * direct, of the standard's keys (W3) */
-int stamp_allow_extensions(qpdf_data q, qpdf_oh ext);
-/* the /DSS (resolved): absent, or a dictionary of /Type /Certs /OCSPs
- * /CRLs /VRI, /VRI a dictionary (W12) */
-int stamp_allow_dss(qpdf_data q, qpdf_oh dss);
+/* the catalog b (of the whole file f, core/pdf) against a (of the signed
+ * document p), both with the header's version head: 1 when b's /Version
+ * reads as a version of ISO 32000 no lower than the signed one (W2) */
+int stamp_allow_version(const char *head, struct pdf_doc *p, const struct pdf_obj *a,
+                        struct pdf_doc *f, const struct pdf_obj *b);
+/* /Extensions (resolved; NULL unreadable): absent, or developer extensions
+ * dictionaries, direct, of the standard's keys (W3) */
+int stamp_allow_extensions(struct pdf_doc *q, const struct pdf_obj *ext);
+/* the /DSS (resolved; NULL unreadable): absent, or a dictionary of /Type
+ * /Certs /OCSPs /CRLs /VRI, /VRI a dictionary (W12) */
+int stamp_allow_dss(struct pdf_doc *q, const struct pdf_obj *dss);
 
 /* what the revisions after the one ending at end change beyond what a
  * later signature may (docs/internals/stamp.md §3): NULL when nothing,
