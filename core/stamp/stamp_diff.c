@@ -596,9 +596,36 @@ froot_key(const struct stamp_diff *d, const char *key)
     return r != NULL ? pdf_key(d->pf, r, key) : NULL;
 }
 
-/* W2: the catalog's /Version raised, or as signed.  A catalog no later
- * section writes, whose /Version names no object, is the signed one: the
- * revision as signed is not opened for it */
+/* object num of the revision d->p holds, a dictionary parsed from its
+ * text "num 0 obj << ... >> endobj" where the scan of every object's text
+ * (stamp_refs.c) puts it; NULL when it cannot be told so */
+static const struct pdf_obj *
+signed_text_dict(struct dctx *c, int num)
+{
+    const struct stamp_diff *d = c->d;
+    long long at = stamp_refs_offset((struct stamp_diff *)d, num, d->p_end);
+    struct pdf_token t[3];
+    const struct pdf_obj *o;
+
+    if (at < 0 || at >= d->p_end)
+        return NULL;
+    for (int i = 0; i < 3; i++)
+        pdf_lex_next(d->map, &at, d->p_end, &t[i]);
+    if (t[0].kind != PDF_TOK_INT || t[0].ival != num || t[1].kind != PDF_TOK_INT ||
+        t[1].ival != 0 || t[2].kind != PDF_TOK_KEYWORD || t[2].b - t[2].a != 3 ||
+        memcmp(d->map + t[2].a, "obj", 3) != 0)
+        return NULL;
+    o = pdf_parse(c->pool, d->map, &at, d->p_end);
+    if (o == NULL || o->type != PDF_DICT ||
+        pdf_lex_next(d->map, &at, d->p_end, &t[0]) != PDF_TOK_KEYWORD || t[0].b - t[0].a != 6 ||
+        memcmp(d->map + t[0].a, "endobj", 6) != 0)
+        return NULL;
+    return o;
+}
+
+/* W2: the catalog's /Version raised, or as signed.  The signed catalog is
+ * read from its text, and the revision as signed opened (signed_pdf) only
+ * when that cannot be or its /Version names an object */
 static int
 version_allowed(struct dctx *c)
 {
@@ -608,14 +635,22 @@ version_allowed(struct dctx *c)
 
     if (b == NULL)
         return 0;
-    v = pdf_dict_get(b, "/Version");
-    if (c->p_root != d->f_root || written_later(c, d->f_root) ||
-        (v != NULL && v->type == PDF_REF)) {
-        p = signed_pdf(d);
-        a = p != NULL ? pdf_root(p) : NULL;
-        if (a == NULL)
-            return 0;
+    if (c->p_root != d->f_root || written_later(c, d->f_root)) {
+        a = signed_text_dict(c, c->p_root);
+        v = pdf_dict_get(a, "/Version");
+        if (a == NULL || (v != NULL && v->type == PDF_REF)) {
+            p = signed_pdf(d);
+            a = p != NULL ? pdf_root(p) : NULL;
+        }
+    } else {
+        v = pdf_dict_get(b, "/Version");
+        if (v != NULL && v->type == PDF_REF) {
+            p = signed_pdf(d);
+            a = p != NULL ? pdf_root(p) : NULL;
+        }
     }
+    if (a == NULL)
+        return 0;
     return stamp_allow_version(d->head, p, a, d->pf, b);
 }
 
