@@ -82,9 +82,12 @@ declared(const char *head, struct pdf_doc *q, const struct pdf_obj *root, int *c
     return *cat > h ? *cat : h;
 }
 
-int
-stamp_allow_version(const char *head, struct pdf_doc *p, const struct pdf_obj *a, struct pdf_doc *f,
-                    const struct pdf_obj *b)
+/* the catalog b (of the whole file f) against a (of the signed document
+ * p), both with the header's version head: 1 when b's /Version reads as a
+ * version of ISO 32000 no lower than the signed one */
+static int
+allow_version(const char *head, struct pdf_doc *p, const struct pdf_obj *a, struct pdf_doc *f,
+              const struct pdf_obj *b)
 {
     int had, has, was = declared(head, p, a, &had), now = declared(head, f, b, &has);
 
@@ -181,4 +184,90 @@ stamp_allow_dss(struct pdf_doc *q, const struct pdf_obj *dss)
         return v != NULL && v->type == PDF_DICT;
     }
     return 1;
+}
+
+/* ---- the documents the catalog rules read (core/pdf) --------------------------------- */
+
+/* the revision d->p holds as core/pdf reads it, opened once for it, in a
+ * pool of its own; NULL when it cannot be */
+static struct pdf_doc *
+signed_pdf(struct stamp_diff *d)
+{
+    char err[128];
+
+    if (d->pp_pool != NULL && d->pp_end == d->p_end)
+        return d->pp;
+    if (d->pp_pool != NULL)
+        hall_pool_destroy(d->pp_pool);
+    d->pp_pool = hall_pool_create(65536);
+    d->pp = pdf_open(d->pp_pool, d->map, d->size, d->p_end, err, sizeof(err));
+    d->pp_end = d->p_end;
+    return d->pp;
+}
+
+void
+stamp_signed_pdf_drop(struct stamp_diff *d)
+{
+    if (d->pp_pool != NULL)
+        hall_pool_destroy(d->pp_pool);
+    d->pp_pool = NULL;
+    d->pp = NULL;
+}
+
+const struct pdf_obj *
+stamp_froot_key(const struct stamp_diff *d, const char *key)
+{
+    const struct pdf_obj *r = d->pf != NULL ? pdf_root(d->pf) : NULL;
+
+    return r != NULL ? pdf_key(d->pf, r, key) : NULL;
+}
+
+/* object num of the revision d->p holds, a dictionary parsed from its
+ * text "num 0 obj << ... >> endobj" where the scan of every object's text
+ * (stamp_refs.c) puts it; NULL when it cannot be told so */
+static const struct pdf_obj *
+signed_text_dict(struct hall_pool *pool, struct stamp_diff *d, int num)
+{
+    long long at = stamp_refs_offset(d, num, d->p_end);
+    struct pdf_token t[3];
+    const struct pdf_obj *o;
+
+    if (at < 0 || at >= d->p_end)
+        return NULL;
+    for (int i = 0; i < 3; i++)
+        pdf_lex_next(d->map, &at, d->p_end, &t[i]);
+    if (t[0].kind != PDF_TOK_INT || t[0].ival != num || t[1].kind != PDF_TOK_INT ||
+        t[1].ival != 0 || t[2].kind != PDF_TOK_KEYWORD || t[2].b - t[2].a != 3 ||
+        memcmp(d->map + t[2].a, "obj", 3) != 0)
+        return NULL;
+    o = pdf_parse(pool, d->map, &at, d->p_end);
+    if (o == NULL || o->type != PDF_DICT ||
+        pdf_lex_next(d->map, &at, d->p_end, &t[0]) != PDF_TOK_KEYWORD || t[0].b - t[0].a != 6 ||
+        memcmp(d->map + t[0].a, "endobj", 6) != 0)
+        return NULL;
+    return o;
+}
+
+int
+stamp_allow_catalog_version(struct hall_pool *pool, struct stamp_diff *d, int p_root, int written)
+{
+    const struct pdf_obj *b = d->pf != NULL ? pdf_root(d->pf) : NULL, *a = b, *v;
+    struct pdf_doc *p = d->pf;
+
+    if (b == NULL)
+        return 0;
+    if (d->head == NULL)
+        d->head = pdf_header_version(pool, d->map, d->size);
+    /* the signed catalog from its text; the revision as signed opened
+     * only when that cannot be or its /Version names an object */
+    if (written)
+        a = signed_text_dict(pool, d, p_root);
+    v = pdf_dict_get(a, "/Version");
+    if (a == NULL || (v != NULL && v->type == PDF_REF)) {
+        p = signed_pdf(d);
+        a = p != NULL ? pdf_root(p) : NULL;
+    }
+    if (a == NULL)
+        return 0;
+    return allow_version(d->head, p, a, d->pf, b);
 }

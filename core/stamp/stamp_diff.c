@@ -569,91 +569,6 @@ acroform_judged(struct dctx *c, qpdf_oh a, qpdf_oh b, int bnum, const char *path
     }
 }
 
-/* the revision d->p holds as core/pdf reads it, opened once for it;
- * NULL when it cannot be */
-static struct pdf_doc *
-signed_pdf(struct stamp_diff *d)
-{
-    char err[128];
-
-    if (d->pp_pool != NULL && d->pp_end == d->p_end)
-        return d->pp;
-    if (d->pp_pool != NULL)
-        hall_pool_destroy(d->pp_pool);
-    d->pp_pool = hall_pool_create(65536);
-    d->pp = pdf_open(d->pp_pool, d->map, d->size, d->p_end, err, sizeof(err));
-    d->pp_end = d->p_end;
-    return d->pp;
-}
-
-/* key of the whole file's catalog, resolved (core/pdf); NULL when it
- * cannot be read */
-static const struct pdf_obj *
-froot_key(const struct stamp_diff *d, const char *key)
-{
-    const struct pdf_obj *r = d->pf != NULL ? pdf_root(d->pf) : NULL;
-
-    return r != NULL ? pdf_key(d->pf, r, key) : NULL;
-}
-
-/* object num of the revision d->p holds, a dictionary parsed from its
- * text "num 0 obj << ... >> endobj" where the scan of every object's text
- * (stamp_refs.c) puts it; NULL when it cannot be told so */
-static const struct pdf_obj *
-signed_text_dict(struct dctx *c, int num)
-{
-    const struct stamp_diff *d = c->d;
-    long long at = stamp_refs_offset((struct stamp_diff *)d, num, d->p_end);
-    struct pdf_token t[3];
-    const struct pdf_obj *o;
-
-    if (at < 0 || at >= d->p_end)
-        return NULL;
-    for (int i = 0; i < 3; i++)
-        pdf_lex_next(d->map, &at, d->p_end, &t[i]);
-    if (t[0].kind != PDF_TOK_INT || t[0].ival != num || t[1].kind != PDF_TOK_INT ||
-        t[1].ival != 0 || t[2].kind != PDF_TOK_KEYWORD || t[2].b - t[2].a != 3 ||
-        memcmp(d->map + t[2].a, "obj", 3) != 0)
-        return NULL;
-    o = pdf_parse(c->pool, d->map, &at, d->p_end);
-    if (o == NULL || o->type != PDF_DICT ||
-        pdf_lex_next(d->map, &at, d->p_end, &t[0]) != PDF_TOK_KEYWORD || t[0].b - t[0].a != 6 ||
-        memcmp(d->map + t[0].a, "endobj", 6) != 0)
-        return NULL;
-    return o;
-}
-
-/* W2: the catalog's /Version raised, or as signed.  The signed catalog is
- * read from its text, and the revision as signed opened (signed_pdf) only
- * when that cannot be or its /Version names an object */
-static int
-version_allowed(struct dctx *c)
-{
-    struct stamp_diff *d = (struct stamp_diff *)c->d;
-    const struct pdf_obj *b = d->pf != NULL ? pdf_root(d->pf) : NULL, *a = b, *v;
-    struct pdf_doc *p = d->pf;
-
-    if (b == NULL)
-        return 0;
-    if (c->p_root != d->f_root || written_later(c, d->f_root)) {
-        a = signed_text_dict(c, c->p_root);
-        v = pdf_dict_get(a, "/Version");
-        if (a == NULL || (v != NULL && v->type == PDF_REF)) {
-            p = signed_pdf(d);
-            a = p != NULL ? pdf_root(p) : NULL;
-        }
-    } else {
-        v = pdf_dict_get(b, "/Version");
-        if (v != NULL && v->type == PDF_REF) {
-            p = signed_pdf(d);
-            a = p != NULL ? pdf_root(p) : NULL;
-        }
-    }
-    if (a == NULL)
-        return 0;
-    return stamp_allow_version(d->head, p, a, d->pf, b);
-}
-
 /* a value of the catalog that a later revision may have written: it
  * differs in the text, or is an object a later section writes */
 static int
@@ -680,13 +595,15 @@ catalog_judged(struct dctx *c)
     c->raw_a = c->raw_b = -1;
     /* what the catalog may hold new is checked for its shape: a version
      * raised, developer extensions, a /DSS of evidence (W2, W3, W12) */
-    if (k == NULL && !version_allowed(c))
+    if (k == NULL &&
+        !stamp_allow_catalog_version(c->pool, d, c->p_root,
+                                     c->p_root != d->f_root || written_later(c, d->f_root)))
         k = "/Version";
     if (k == NULL && value_touched(c, a, b, "/Extensions") &&
-        !stamp_allow_extensions(d->pf, froot_key(d, "/Extensions")))
+        !stamp_allow_extensions(d->pf, stamp_froot_key(d, "/Extensions")))
         k = "/Extensions";
     if (k == NULL && value_touched(c, a, b, "/DSS") &&
-        !stamp_allow_dss(d->pf, froot_key(d, "/DSS")))
+        !stamp_allow_dss(d->pf, stamp_froot_key(d, "/DSS")))
         k = "/DSS";
     stamp_qerr(c->p);
     stamp_qerr(c->f);
@@ -1031,7 +948,7 @@ changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new, int removed)
     /* an indirect /Extensions written again: only its shape is judged
      * (W3), when nothing but the catalog's /Extensions reaches it */
     if ((num == c->p_ext || num == c->f_ext) && unseen(c, num) &&
-        stamp_allow_extensions(c->d->pf, froot_key(c->d, "/Extensions")))
+        stamp_allow_extensions(c->d->pf, stamp_froot_key(c->d, "/Extensions")))
         return;
     if (empty_sig_field(p, old) && qpdf_oh_is_dictionary(f, new)) {
         const char *k = dict_differs(c, old, new, stamp_allow[STAMP_ALLOW_FILLED].keys), *bad;
@@ -1181,8 +1098,6 @@ stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, in
     c.d = d;
     c.f = d->f;
     *nchanges = 0;
-    if (d->head == NULL)
-        d->head = pdf_header_version(pool, d->map, d->size);
     if (stamp_written_after(d, end, &l) != HALL_OK) {
         c.first = "其后的内容无法作为对签章时文档的增量更新读取";
         c.nchanges = 1;
@@ -1232,10 +1147,7 @@ void
 stamp_diff_free(struct stamp_diff *d)
 {
     stamp_judged_free(d);
-    if (d->pp_pool != NULL)
-        hall_pool_destroy(d->pp_pool);
-    d->pp_pool = NULL;
-    d->pp = NULL;
+    stamp_signed_pdf_drop(d);
     stamp_ids_free(&d->reach);
     free(d->edges);
     d->edges = NULL;

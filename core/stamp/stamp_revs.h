@@ -281,11 +281,15 @@ struct stamp_allow {
 
 extern const struct stamp_allow stamp_allow[STAMP_ALLOW_N];
 
-/* the catalog b (of the whole file f, core/pdf) against a (of the signed
- * document p), both with the header's version head: 1 when b's /Version
- * reads as a version of ISO 32000 no lower than the signed one (W2) */
-int stamp_allow_version(const char *head, struct pdf_doc *p, const struct pdf_obj *a,
-                        struct pdf_doc *f, const struct pdf_obj *b);
+/* W2 through core/pdf: the whole file's catalog's /Version raised from,
+ * or as, the signed one's (object p_root of the revision d->p holds;
+ * written: 1 when a later section writes it, or it is another object) */
+int stamp_allow_catalog_version(struct hall_pool *pool, struct stamp_diff *d, int p_root,
+                                int written);
+/* key of the whole file's catalog (d->pf), resolved; NULL unreadable */
+const struct pdf_obj *stamp_froot_key(const struct stamp_diff *d, const char *key);
+/* the revision as signed (d->pp) let go */
+void stamp_signed_pdf_drop(struct stamp_diff *d);
 /* /Extensions (resolved; NULL unreadable): absent, or developer extensions
  * dictionaries, direct, of the standard's keys (W3) */
 int stamp_allow_extensions(struct pdf_doc *q, const struct pdf_obj *ext);
