@@ -248,26 +248,70 @@ signed_text_dict(struct hall_pool *pool, struct stamp_diff *d, int num)
     return o;
 }
 
+/* the signed catalog (object p_root of the revision d->p holds; written:
+ * a later section writes it) and *doc, the document to resolve it in: the
+ * whole file's catalog when not written, else its text (references then
+ * resolved in the whole file: the caller opens the revision as signed for
+ * one a later section writes), else the revision as signed; NULL when it
+ * cannot be read */
+static const struct pdf_obj *
+signed_catalog(struct hall_pool *pool, struct stamp_diff *d, int p_root, int written,
+               struct pdf_doc **doc)
+{
+    const struct pdf_obj *a = pdf_root(d->pf);
+
+    *doc = d->pf;
+    if (written)
+        a = signed_text_dict(pool, d, p_root);
+    if (a == NULL) {
+        *doc = signed_pdf(d);
+        a = *doc != NULL ? pdf_root(*doc) : NULL;
+    }
+    return a;
+}
+
 int
 stamp_allow_catalog_version(struct hall_pool *pool, struct stamp_diff *d, int p_root, int written)
 {
-    const struct pdf_obj *b = d->pf != NULL ? pdf_root(d->pf) : NULL, *a = b, *v;
-    struct pdf_doc *p = d->pf;
+    const struct pdf_obj *b = d->pf != NULL ? pdf_root(d->pf) : NULL, *a, *v;
+    struct pdf_doc *p;
 
     if (b == NULL)
         return 0;
     if (d->head == NULL)
         d->head = pdf_header_version(pool, d->map, d->size);
-    /* the signed catalog from its text; the revision as signed opened
-     * only when that cannot be or its /Version names an object */
-    if (written)
-        a = signed_text_dict(pool, d, p_root);
+    a = signed_catalog(pool, d, p_root, written, &p);
     v = pdf_dict_get(a, "/Version");
-    if (a == NULL || (v != NULL && v->type == PDF_REF)) {
+    if (a != NULL && p == d->pf && v != NULL && v->type == PDF_REF) {
         p = signed_pdf(d);
         a = p != NULL ? pdf_root(p) : NULL;
     }
     if (a == NULL)
         return 0;
     return allow_version(d->head, p, a, d->pf, b);
+}
+
+int
+stamp_allow_catalog_touched(struct hall_pool *pool, struct stamp_diff *d, int p_root, int written,
+                            const char *key, int (*later)(void *arg, int num), void *arg)
+{
+    const struct pdf_obj *b = d->pf != NULL ? pdf_root(d->pf) : NULL, *a, *x, *y;
+    struct pdf_doc *p;
+
+    if (b == NULL || (a = signed_catalog(pool, d, p_root, written, &p)) == NULL)
+        return 1;
+    x = pdf_dict_get(a, key);
+    y = pdf_dict_get(b, key);
+    if (pdf_value_null(d->pf, y)) {
+        /* taken away: touched when the signed one was there */
+        if (p == d->pf && x != NULL && x->type == PDF_REF && later(arg, (int)x->i)) {
+            p = signed_pdf(d);
+            if (p == NULL || pdf_root(p) == NULL)
+                return 1;
+            x = pdf_dict_get(pdf_root(p), key);
+        }
+        return !pdf_value_null(p, x);
+    }
+    return (y->type == PDF_REF && later(arg, (int)y->i)) ||
+           !pdf_same(p, x != NULL ? x : &pdf_null, d->pf, y);
 }

@@ -569,25 +569,13 @@ acroform_judged(struct dctx *c, qpdf_oh a, qpdf_oh b, int bnum, const char *path
     }
 }
 
-/* a value of the catalog that a later revision may have written: it
- * differs in the text, or is an object a later section writes */
-static int
-value_touched(struct dctx *c, qpdf_oh a, qpdf_oh b, const char *key)
-{
-    qpdf_oh x = qpdf_oh_get_key(c->p, a, key), y = qpdf_oh_get_key(c->f, b, key);
-
-    if (qpdf_oh_is_null(c->f, y))
-        return !qpdf_oh_is_null(c->p, x);
-    return (oid(c->f, y) > 0 && written_later(c, oid(c->f, y))) ||
-           strcmp(qpdf_oh_unparse(c->p, x), qpdf_oh_unparse(c->f, y)) != 0;
-}
-
 static void
 catalog_judged(struct dctx *c)
 {
     qpdf_oh a = qpdf_get_root(c->p), b = qpdf_get_root(c->f), x, y;
     struct stamp_diff *d = (struct stamp_diff *)c->d;
     const char *k;
+    int written;
 
     c->raw_a = stamp_refs_offset(d, c->p_root, d->p_end);
     c->raw_b = stamp_refs_offset(d, d->f_root, -1);
@@ -595,14 +583,16 @@ catalog_judged(struct dctx *c)
     c->raw_a = c->raw_b = -1;
     /* what the catalog may hold new is checked for its shape: a version
      * raised, developer extensions, a /DSS of evidence (W2, W3, W12) */
-    if (k == NULL &&
-        !stamp_allow_catalog_version(c->pool, d, c->p_root,
-                                     c->p_root != d->f_root || written_later(c, d->f_root)))
+    written = c->p_root != d->f_root || written_later(c, d->f_root);
+    if (k == NULL && !stamp_allow_catalog_version(c->pool, d, c->p_root, written))
         k = "/Version";
-    if (k == NULL && value_touched(c, a, b, "/Extensions") &&
+    if (k == NULL &&
+        stamp_allow_catalog_touched(c->pool, d, c->p_root, written, "/Extensions", written_later,
+                                    c) &&
         !stamp_allow_extensions(d->pf, stamp_froot_key(d, "/Extensions")))
         k = "/Extensions";
-    if (k == NULL && value_touched(c, a, b, "/DSS") &&
+    if (k == NULL &&
+        stamp_allow_catalog_touched(c->pool, d, c->p_root, written, "/DSS", written_later, c) &&
         !stamp_allow_dss(d->pf, stamp_froot_key(d, "/DSS")))
         k = "/DSS";
     stamp_qerr(c->p);

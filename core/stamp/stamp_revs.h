@@ -286,6 +286,13 @@ extern const struct stamp_allow stamp_allow[STAMP_ALLOW_N];
  * written: 1 when a later section writes it, or it is another object) */
 int stamp_allow_catalog_version(struct hall_pool *pool, struct stamp_diff *d, int p_root,
                                 int written);
+/* key's value of the whole file's catalog (W3, W12: /Extensions, /DSS)
+ * that a later revision may have written: other than the signed catalog's
+ * (p_root, written: as above), or an object a later section writes
+ * (later(arg, num)); 1 also when a catalog cannot be read */
+int stamp_allow_catalog_touched(struct hall_pool *pool, struct stamp_diff *d, int p_root,
+                                int written, const char *key, int (*later)(void *arg, int num),
+                                void *arg);
 /* key of the whole file's catalog (d->pf), resolved; NULL unreadable */
 const struct pdf_obj *stamp_froot_key(const struct stamp_diff *d, const char *key);
 /* the revision as signed (d->pp) let go */
