@@ -315,3 +315,79 @@ stamp_allow_catalog_touched(struct hall_pool *pool, struct stamp_diff *d, int p_
     return (y->type == PDF_REF && later(arg, (int)y->i)) ||
            !pdf_same(p, x != NULL ? x : &pdf_null, d->pf, y);
 }
+
+/* a reference of the signed catalog to object num, which a later section
+ * writes: the object there, not null, both in the whole file and as the
+ * signed revision's text "num 0 obj" has it */
+static int
+there_both(struct stamp_diff *d, const struct pdf_obj *r)
+{
+    long long at;
+    struct pdf_token t[4];
+
+    if (r->gen != 0 || pdf_value_null(d->pf, r))
+        return 0;
+    at = stamp_refs_offset(d, (int)r->i, d->p_end);
+    if (at < 0 || at >= d->p_end)
+        return 0;
+    for (int i = 0; i < 4; i++)
+        pdf_lex_next(d->map, &at, d->p_end, &t[i]);
+    return t[0].kind == PDF_TOK_INT && t[0].ival == r->i && t[1].kind == PDF_TOK_INT &&
+           t[1].ival == 0 && t[2].kind == PDF_TOK_KEYWORD && t[2].b - t[2].a == 3 &&
+           memcmp(d->map + t[2].a, "obj", 3) == 0 && t[3].kind != PDF_TOK_END &&
+           t[3].kind != PDF_TOK_BAD &&
+           !(t[3].kind == PDF_TOK_KEYWORD && t[3].b - t[3].a == 4 &&
+             memcmp(d->map + t[3].a, "null", 4) == 0);
+}
+
+/* every reference in o (the signed catalog read from its text) to an
+ * object a later section writes reads alike in the whole file: one of
+ * the catalog's own values there in both (there_both), none deeper */
+static int
+refs_alike(struct stamp_diff *d, const struct pdf_obj *o, int depth,
+           int (*later)(void *arg, int num), void *arg)
+{
+    if (o->type == PDF_REF)
+        return !later(arg, (int)o->i) || (depth == 1 && there_both(d, o));
+    if (depth > PDF_DEPTH_MAX)
+        return 0;
+    if (o->type == PDF_ARRAY || o->type == PDF_DICT)
+        for (int i = o->type == PDF_DICT; i < (o->type == PDF_DICT ? 2 * o->n : o->n);
+             i += 1 + (o->type == PDF_DICT))
+            if (!refs_alike(d, o->items[i], depth + 1, later, arg))
+                return 0;
+    return 1;
+}
+
+const char *
+stamp_allow_catalog_differs(struct hall_pool *pool, struct stamp_diff *d, int p_root, int written,
+                            int (*later)(void *arg, int num),
+                            int (*raw_same)(void *arg, const char *key), void *arg)
+{
+    const char *const *skip = stamp_allow[STAMP_ALLOW_CATALOG].keys;
+    const struct pdf_obj *b = d->pf != NULL ? pdf_root(d->pf) : NULL, *a;
+    const char **ka, **kb;
+    struct pdf_doc *p;
+    int na, nb;
+
+    if (b == NULL || (a = signed_catalog(pool, d, p_root, written, &p)) == NULL)
+        return "/Root";
+    if (p == d->pf && a != b && !refs_alike(d, a, 0, later, arg)) {
+        p = signed_pdf(d);
+        if (p == NULL || (a = pdf_root(p)) == NULL)
+            return "/Root";
+    }
+    na = pdf_dict_keys(p, a, &ka);
+    nb = pdf_dict_keys(d->pf, b, &kb);
+    for (int i = 0; i < na; i++) {
+        const struct pdf_obj *y = pdf_dict_get(b, ka[i]);
+
+        if (!listed(ka[i], skip) && !raw_same(arg, ka[i]) &&
+            !pdf_same(p, pdf_dict_get(a, ka[i]), d->pf, y != NULL ? y : &pdf_null))
+            return ka[i];
+    }
+    for (int i = 0; i < nb; i++)
+        if (!listed(kb[i], skip) && !pdf_has_key(p, a, kb[i]))
+            return kb[i];
+    return NULL;
+}

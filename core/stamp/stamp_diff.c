@@ -203,6 +203,15 @@ written_later(void *arg, int num)
     return c->w == NULL || stamp_xlist_has(c->w, num);
 }
 
+/* key's value the same in the bytes of the two dictionaries compared */
+static int
+raw_same(void *arg, const char *key)
+{
+    struct dctx *c = arg;
+
+    return stamp_raw_value_same(c->d, c->raw_a, c->raw_b, key, written_later, c);
+}
+
 /* the first key (of either) whose value differs, but for those in skip;
  * NULL when none */
 static const char *
@@ -577,13 +586,13 @@ catalog_judged(struct dctx *c)
     const char *k;
     int written;
 
+    written = c->p_root != d->f_root || written_later(c, d->f_root);
     c->raw_a = stamp_refs_offset(d, c->p_root, d->p_end);
     c->raw_b = stamp_refs_offset(d, d->f_root, -1);
-    k = dict_differs(c, a, b, stamp_allow[STAMP_ALLOW_CATALOG].keys);
+    k = stamp_allow_catalog_differs(c->pool, d, c->p_root, written, written_later, raw_same, c);
     c->raw_a = c->raw_b = -1;
     /* what the catalog may hold new is checked for its shape: a version
      * raised, developer extensions, a /DSS of evidence (W2, W3, W12) */
-    written = c->p_root != d->f_root || written_later(c, d->f_root);
     if (k == NULL && !stamp_allow_catalog_version(c->pool, d, c->p_root, written))
         k = "/Version";
     if (k == NULL &&

@@ -293,6 +293,13 @@ int stamp_allow_catalog_version(struct hall_pool *pool, struct stamp_diff *d, in
 int stamp_allow_catalog_touched(struct hall_pool *pool, struct stamp_diff *d, int p_root,
                                 int written, const char *key, int (*later)(void *arg, int num),
                                 void *arg);
+/* W1 through core/pdf: the first key, in byte order, whose value differs
+ * between the signed catalog and the whole file's but for the rule's keys
+ * (raw_same(arg, key): the same in the bytes, not compared again); NULL
+ * when none; "/Root" when a catalog cannot be read */
+const char *stamp_allow_catalog_differs(struct hall_pool *pool, struct stamp_diff *d, int p_root,
+                                        int written, int (*later)(void *arg, int num),
+                                        int (*raw_same)(void *arg, const char *key), void *arg);
 /* key of the whole file's catalog (d->pf), resolved; NULL unreadable */
 const struct pdf_obj *stamp_froot_key(const struct stamp_diff *d, const char *key);
 /* the revision as signed (d->pp) let go */
