@@ -161,4 +161,24 @@ const struct pdf_obj *pdf_page_attr(struct pdf_doc *d, const struct pdf_obj *pag
 int pdf_page_content(struct pdf_doc *d, const struct pdf_obj *page, size_t max, unsigned char **out,
                      size_t *n);
 
+/* ---- pdf_cmp.c: objects as a judge of later revisions reads them -------------------------- */
+
+/* the version the header names ("1.7": "%PDF-" in the first KiB, then
+ * digits, a dot, digits); "1.2" when there is none, as libqpdf reads it */
+const char *pdf_header_version(struct hall_pool *pool, const unsigned char *p, long long size);
+/* 1 when v reads as null as a dictionary's value: absent (NULL), null, or
+ * a reference to an object that is free, not listed or unreadable */
+int pdf_value_null(struct pdf_doc *d, const struct pdf_obj *v);
+/* a dictionary's keys (not a stream's) whose values are not null, in byte
+ * order, each once: their count, *out in the document's pool */
+int pdf_dict_keys(struct pdf_doc *d, const struct pdf_obj *dict, const char ***out);
+/* key's value there and not null (pdf_value_null) */
+int pdf_has_key(struct pdf_doc *d, const struct pdf_obj *dict, const char *key);
+/* a (of document da) and b (of db) the same value: the same type, numbers
+ * equal, strings and names byte for byte, references by number and
+ * generation (not followed), arrays item by item, dictionaries (and a
+ * stream's dictionary: its data is the caller's) by their keys not null */
+int pdf_same(struct pdf_doc *da, const struct pdf_obj *a, struct pdf_doc *db,
+             const struct pdf_obj *b);
+
 #endif

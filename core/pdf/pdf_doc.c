@@ -266,6 +266,7 @@ pdf_open(struct hall_pool *pool, const unsigned char *p, long long size, long lo
 {
     struct pdf_doc *d = hall_pcalloc(pool, sizeof(*d));
     long long sx, offs[PDF_SECTIONS_MAX];
+    const struct pdf_obj *enc;
     int nsec = 0;
 
     d->pool = pool;
@@ -310,7 +311,8 @@ pdf_open(struct hall_pool *pool, const unsigned char *p, long long size, long lo
         }
         sx = prev;
     }
-    if (pdf_dict_get(d->trailer, "/Encrypt") != NULL) {
+    enc = pdf_resolve(d, pdf_dict_get(d->trailer, "/Encrypt"));
+    if (enc != NULL && enc->type != PDF_NULL) { /* /Encrypt null: none */
         snprintf(err, errlen, "encrypted");
         return NULL;
     }

@@ -68,25 +68,28 @@ version_of(const char *s)
     return (s[0] - '0') * 10 + (s[2] - '0');
 }
 
-/* the version a document declares: its header's, or its catalog's
- * /Version when later (ISO 32000-2 §7.7.2); *cat the catalog's own (0
- * none, -1 not a version) */
+/* the version a document declares: its header's (head), or its
+ * catalog's /Version when later (ISO 32000-2 §7.7.2); *cat the catalog's
+ * own (0 none, -1 not a version) */
 static int
-declared(qpdf_data q, qpdf_oh root, int *cat)
+declared(const char *head, struct pdf_doc *q, const struct pdf_obj *root, int *cat)
 {
-    qpdf_oh v = qpdf_oh_get_key(q, root, "/Version");
-    int head = version_of(qpdf_get_pdf_version(q));
+    const struct pdf_obj *v = pdf_key(q, root, "/Version");
+    int h = version_of(head);
 
-    *cat = qpdf_oh_is_null(q, v)   ? 0
-           : qpdf_oh_is_name(q, v) ? version_of(qpdf_oh_get_name(q, v))
-                                   : -1;
-    return *cat > head ? *cat : head;
+    /* an object that cannot be read is null, as libqpdf reads it */
+    *cat = v == NULL || v->type == PDF_NULL ? 0 : v->type == PDF_NAME ? version_of(v->s) : -1;
+    return *cat > h ? *cat : h;
 }
 
-int
-stamp_allow_version(qpdf_data p, qpdf_oh a, qpdf_data f, qpdf_oh b)
+/* the catalog b (of the whole file f) against a (of the signed document
+ * p), both with the header's version head: 1 when b's /Version reads as a
+ * version of ISO 32000 no lower than the signed one */
+static int
+allow_version(const char *head, struct pdf_doc *p, const struct pdf_obj *a, struct pdf_doc *f,
+              const struct pdf_obj *b)
 {
-    int had, has, was = declared(p, a, &had), now = declared(f, b, &has);
+    int had, has, was = declared(head, p, a, &had), now = declared(head, f, b, &has);
 
     /* a standard signer only raises it (a PDF 2.0 signer to /2.0): a
      * /Version a reader cannot read, or one lower than what was signed,
@@ -96,83 +99,295 @@ stamp_allow_version(qpdf_data p, qpdf_oh a, qpdf_data f, qpdf_oh b)
     return now >= was;
 }
 
+/* a key of the rule's list */
+static int
+listed(const char *k, const char *const *keys)
+{
+    for (const char *const *x = keys; *x != NULL; x++)
+        if (strcmp(k, *x) == 0)
+            return 1;
+    return 0;
+}
+
 /* a developer extensions dictionary (ISO 32000-2 §7.12.3): direct, its
  * keys those the standard names, /BaseVersion a name and /ExtensionLevel
  * an integer */
 static int
-extension(qpdf_data q, qpdf_oh e)
+extension(struct pdf_doc *q, const struct pdf_obj *e)
 {
-    int ok = 1;
+    const struct pdf_obj *bv, *el;
+    const char **k;
+    int n;
 
-    if (qpdf_oh_is_indirect(q, e) || !qpdf_oh_is_dictionary(q, e) ||
-        !qpdf_oh_is_name(q, qpdf_oh_get_key(q, e, "/BaseVersion")) ||
-        !qpdf_oh_is_integer(q, qpdf_oh_get_key(q, e, "/ExtensionLevel")))
+    if (e == NULL || e->type != PDF_DICT)
         return 0;
-    qpdf_oh_begin_dict_key_iter(q, e);
-    while (qpdf_oh_dict_more_keys(q)) {
-        const char *k = qpdf_oh_dict_next_key(q);
-        int known = 0;
-
-        for (const char *const *x = ext_keys; *x != NULL; x++)
-            known |= strcmp(k, *x) == 0;
-        ok &= known;
-    }
-    return ok;
+    bv = pdf_key(q, e, "/BaseVersion");
+    el = pdf_key(q, e, "/ExtensionLevel");
+    if (bv == NULL || bv->type != PDF_NAME || el == NULL || el->type != PDF_INT)
+        return 0;
+    n = pdf_dict_keys(q, e, &k);
+    for (int i = 0; i < n; i++)
+        if (!listed(k[i], ext_keys))
+            return 0;
+    return 1;
 }
 
 int
-stamp_allow_extensions(qpdf_data q, qpdf_oh ext)
+stamp_allow_extensions(struct pdf_doc *q, const struct pdf_obj *ext)
 {
-    char keys[64][128];
-    int n = 0, ok = 1;
+    const char **k;
+    int n;
 
-    if (qpdf_oh_is_null(q, ext))
+    if (ext != NULL && ext->type == PDF_NULL)
         return 1; /* none, or taken away: a reader then reads the base version */
-    if (!qpdf_oh_is_dictionary(q, ext))
+    if (ext == NULL || ext->type != PDF_DICT)
         return 0;
-    qpdf_oh_begin_dict_key_iter(q, ext); /* one iteration at a time: the keys first */
-    while (qpdf_oh_dict_more_keys(q)) {
-        const char *k = qpdf_oh_dict_next_key(q);
-
-        if (n == 64 || strlen(k) >= sizeof(keys[0]))
+    n = pdf_dict_keys(q, ext, &k);
+    if (n > 64)
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (strlen(k[i]) >= 128)
             return 0;
-        strcpy(keys[n++], k);
-    }
-    for (int i = 0; i < n && ok; i++) {
-        qpdf_oh v = qpdf_oh_get_key(q, ext, keys[i]);
+    for (int i = 0; i < n; i++) {
+        const struct pdf_obj *v = pdf_dict_get(ext, k[i]);
 
-        if (qpdf_oh_is_array(q, v) && !qpdf_oh_is_indirect(q, v)) {
-            int m = qpdf_oh_get_array_n_items(q, v);
-
-            ok = m > 0 && m <= 64;
-            for (int j = 0; j < m && ok; j++)
-                ok = extension(q, qpdf_oh_get_array_item(q, v, j));
-        } else {
-            ok = extension(q, v);
+        if (v->type == PDF_ARRAY) { /* direct */
+            if (v->n <= 0 || v->n > 64)
+                return 0;
+            for (int j = 0; j < v->n; j++)
+                if (!extension(q, v->items[j]))
+                    return 0;
+        } else if (!extension(q, v)) {
+            return 0;
         }
     }
-    return ok;
+    return 1;
 }
 
 int
-stamp_allow_dss(qpdf_data q, qpdf_oh dss)
+stamp_allow_dss(struct pdf_doc *q, const struct pdf_obj *dss)
 {
-    int ok = 1;
+    const char **k;
+    int n;
 
-    if (qpdf_oh_is_null(q, dss))
+    if (dss != NULL && dss->type == PDF_NULL)
         return 1;
-    if (!qpdf_oh_is_dictionary(q, dss))
+    if (dss == NULL || dss->type != PDF_DICT)
         return 0;
-    qpdf_oh_begin_dict_key_iter(q, dss);
-    while (qpdf_oh_dict_more_keys(q)) {
-        const char *k = qpdf_oh_dict_next_key(q);
-        int known = 0;
+    n = pdf_dict_keys(q, dss, &k);
+    for (int i = 0; i < n; i++)
+        if (!listed(k[i], dss_keys))
+            return 0;
+    if (pdf_has_key(q, dss, "/VRI")) {
+        const struct pdf_obj *v = pdf_key(q, dss, "/VRI");
 
-        for (const char *const *x = dss_keys; *x != NULL; x++)
-            known |= strcmp(k, *x) == 0;
-        ok &= known;
+        return v != NULL && v->type == PDF_DICT;
     }
-    if (ok && qpdf_oh_has_key(q, dss, "/VRI"))
-        ok = qpdf_oh_is_dictionary(q, qpdf_oh_get_key(q, dss, "/VRI"));
-    return ok;
+    return 1;
+}
+
+/* ---- the documents the catalog rules read (core/pdf) --------------------------------- */
+
+/* the revision d->p holds as core/pdf reads it, opened once for it, in a
+ * pool of its own; NULL when it cannot be */
+static struct pdf_doc *
+signed_pdf(struct stamp_diff *d)
+{
+    char err[128];
+
+    if (d->pp_pool != NULL && d->pp_end == d->p_end)
+        return d->pp;
+    if (d->pp_pool != NULL)
+        hall_pool_destroy(d->pp_pool);
+    d->pp_pool = hall_pool_create(65536);
+    d->pp = pdf_open(d->pp_pool, d->map, d->size, d->p_end, err, sizeof(err));
+    d->pp_end = d->p_end;
+    return d->pp;
+}
+
+void
+stamp_signed_pdf_drop(struct stamp_diff *d)
+{
+    if (d->pp_pool != NULL)
+        hall_pool_destroy(d->pp_pool);
+    d->pp_pool = NULL;
+    d->pp = NULL;
+}
+
+const struct pdf_obj *
+stamp_froot_key(const struct stamp_diff *d, const char *key)
+{
+    const struct pdf_obj *r = d->pf != NULL ? pdf_root(d->pf) : NULL;
+
+    return r != NULL ? pdf_key(d->pf, r, key) : NULL;
+}
+
+/* object num of the revision d->p holds, a dictionary parsed from its
+ * text "num 0 obj << ... >> endobj" where the scan of every object's text
+ * (stamp_refs.c) puts it; NULL when it cannot be told so */
+static const struct pdf_obj *
+signed_text_dict(struct hall_pool *pool, struct stamp_diff *d, int num)
+{
+    long long at = stamp_refs_offset(d, num, d->p_end);
+    struct pdf_token t[3];
+    const struct pdf_obj *o;
+
+    if (at < 0 || at >= d->p_end)
+        return NULL;
+    for (int i = 0; i < 3; i++)
+        pdf_lex_next(d->map, &at, d->p_end, &t[i]);
+    if (t[0].kind != PDF_TOK_INT || t[0].ival != num || t[1].kind != PDF_TOK_INT ||
+        t[1].ival != 0 || t[2].kind != PDF_TOK_KEYWORD || t[2].b - t[2].a != 3 ||
+        memcmp(d->map + t[2].a, "obj", 3) != 0)
+        return NULL;
+    o = pdf_parse(pool, d->map, &at, d->p_end);
+    if (o == NULL || o->type != PDF_DICT ||
+        pdf_lex_next(d->map, &at, d->p_end, &t[0]) != PDF_TOK_KEYWORD || t[0].b - t[0].a != 6 ||
+        memcmp(d->map + t[0].a, "endobj", 6) != 0)
+        return NULL;
+    return o;
+}
+
+/* the signed catalog (object p_root of the revision d->p holds; written:
+ * a later section writes it) and *doc, the document to resolve it in: the
+ * whole file's catalog when not written, else its text (references then
+ * resolved in the whole file: the caller opens the revision as signed for
+ * one a later section writes), else the revision as signed; NULL when it
+ * cannot be read */
+static const struct pdf_obj *
+signed_catalog(struct hall_pool *pool, struct stamp_diff *d, int p_root, int written,
+               struct pdf_doc **doc)
+{
+    const struct pdf_obj *a = pdf_root(d->pf);
+
+    *doc = d->pf;
+    if (written)
+        a = signed_text_dict(pool, d, p_root);
+    if (a == NULL) {
+        *doc = signed_pdf(d);
+        a = *doc != NULL ? pdf_root(*doc) : NULL;
+    }
+    return a;
+}
+
+int
+stamp_allow_catalog_version(struct hall_pool *pool, struct stamp_diff *d, int p_root, int written)
+{
+    const struct pdf_obj *b = d->pf != NULL ? pdf_root(d->pf) : NULL, *a, *v;
+    struct pdf_doc *p;
+
+    if (b == NULL)
+        return 0;
+    if (d->head == NULL)
+        d->head = pdf_header_version(pool, d->map, d->size);
+    a = signed_catalog(pool, d, p_root, written, &p);
+    v = pdf_dict_get(a, "/Version");
+    if (a != NULL && p == d->pf && v != NULL && v->type == PDF_REF) {
+        p = signed_pdf(d);
+        a = p != NULL ? pdf_root(p) : NULL;
+    }
+    if (a == NULL)
+        return 0;
+    return allow_version(d->head, p, a, d->pf, b);
+}
+
+int
+stamp_allow_catalog_touched(struct hall_pool *pool, struct stamp_diff *d, int p_root, int written,
+                            const char *key, int (*later)(void *arg, int num), void *arg)
+{
+    const struct pdf_obj *b = d->pf != NULL ? pdf_root(d->pf) : NULL, *a, *x, *y;
+    struct pdf_doc *p;
+
+    if (b == NULL || (a = signed_catalog(pool, d, p_root, written, &p)) == NULL)
+        return 1;
+    x = pdf_dict_get(a, key);
+    y = pdf_dict_get(b, key);
+    if (pdf_value_null(d->pf, y)) {
+        /* taken away: touched when the signed one was there */
+        if (p == d->pf && x != NULL && x->type == PDF_REF && later(arg, (int)x->i)) {
+            p = signed_pdf(d);
+            if (p == NULL || pdf_root(p) == NULL)
+                return 1;
+            x = pdf_dict_get(pdf_root(p), key);
+        }
+        return !pdf_value_null(p, x);
+    }
+    return (y->type == PDF_REF && later(arg, (int)y->i)) ||
+           !pdf_same(p, x != NULL ? x : &pdf_null, d->pf, y);
+}
+
+/* a reference of the signed catalog to object num, which a later section
+ * writes: the object there, not null, both in the whole file and as the
+ * signed revision's text "num 0 obj" has it */
+static int
+there_both(struct stamp_diff *d, const struct pdf_obj *r)
+{
+    long long at;
+    struct pdf_token t[4];
+
+    if (r->gen != 0 || pdf_value_null(d->pf, r))
+        return 0;
+    at = stamp_refs_offset(d, (int)r->i, d->p_end);
+    if (at < 0 || at >= d->p_end)
+        return 0;
+    for (int i = 0; i < 4; i++)
+        pdf_lex_next(d->map, &at, d->p_end, &t[i]);
+    return t[0].kind == PDF_TOK_INT && t[0].ival == r->i && t[1].kind == PDF_TOK_INT &&
+           t[1].ival == 0 && t[2].kind == PDF_TOK_KEYWORD && t[2].b - t[2].a == 3 &&
+           memcmp(d->map + t[2].a, "obj", 3) == 0 && t[3].kind != PDF_TOK_END &&
+           t[3].kind != PDF_TOK_BAD &&
+           !(t[3].kind == PDF_TOK_KEYWORD && t[3].b - t[3].a == 4 &&
+             memcmp(d->map + t[3].a, "null", 4) == 0);
+}
+
+/* every reference in o (the signed catalog read from its text) to an
+ * object a later section writes reads alike in the whole file: one of
+ * the catalog's own values there in both (there_both), none deeper */
+static int
+refs_alike(struct stamp_diff *d, const struct pdf_obj *o, int depth,
+           int (*later)(void *arg, int num), void *arg)
+{
+    if (o->type == PDF_REF)
+        return !later(arg, (int)o->i) || (depth == 1 && there_both(d, o));
+    if (depth > PDF_DEPTH_MAX)
+        return 0;
+    if (o->type == PDF_ARRAY || o->type == PDF_DICT)
+        for (int i = o->type == PDF_DICT; i < (o->type == PDF_DICT ? 2 * o->n : o->n);
+             i += 1 + (o->type == PDF_DICT))
+            if (!refs_alike(d, o->items[i], depth + 1, later, arg))
+                return 0;
+    return 1;
+}
+
+const char *
+stamp_allow_catalog_differs(struct hall_pool *pool, struct stamp_diff *d, int p_root, int written,
+                            int (*later)(void *arg, int num),
+                            int (*raw_same)(void *arg, const char *key), void *arg)
+{
+    const char *const *skip = stamp_allow[STAMP_ALLOW_CATALOG].keys;
+    const struct pdf_obj *b = d->pf != NULL ? pdf_root(d->pf) : NULL, *a;
+    const char **ka, **kb;
+    struct pdf_doc *p;
+    int na, nb;
+
+    if (b == NULL || (a = signed_catalog(pool, d, p_root, written, &p)) == NULL)
+        return "/Root";
+    if (p == d->pf && a != b && !refs_alike(d, a, 0, later, arg)) {
+        p = signed_pdf(d);
+        if (p == NULL || (a = pdf_root(p)) == NULL)
+            return "/Root";
+    }
+    na = pdf_dict_keys(p, a, &ka);
+    nb = pdf_dict_keys(d->pf, b, &kb);
+    for (int i = 0; i < na; i++) {
+        const struct pdf_obj *y = pdf_dict_get(b, ka[i]);
+
+        if (!listed(ka[i], skip) && !raw_same(arg, ka[i]) &&
+            !pdf_same(p, pdf_dict_get(a, ka[i]), d->pf, y != NULL ? y : &pdf_null))
+            return ka[i];
+    }
+    for (int i = 0; i < nb; i++)
+        if (!listed(kb[i], skip) && !pdf_has_key(p, a, kb[i]))
+            return kb[i];
+    return NULL;
 }

@@ -203,6 +203,15 @@ written_later(void *arg, int num)
     return c->w == NULL || stamp_xlist_has(c->w, num);
 }
 
+/* key's value the same in the bytes of the two dictionaries compared */
+static int
+raw_same(void *arg, const char *key)
+{
+    struct dctx *c = arg;
+
+    return stamp_raw_value_same(c->d, c->raw_a, c->raw_b, key, written_later, c);
+}
+
 /* the first key (of either) whose value differs, but for those in skip;
  * NULL when none */
 static const char *
@@ -569,39 +578,31 @@ acroform_judged(struct dctx *c, qpdf_oh a, qpdf_oh b, int bnum, const char *path
     }
 }
 
-/* a value of the catalog that a later revision may have written: it
- * differs in the text, or is an object a later section writes */
-static int
-value_touched(struct dctx *c, qpdf_oh a, qpdf_oh b, const char *key)
-{
-    qpdf_oh x = qpdf_oh_get_key(c->p, a, key), y = qpdf_oh_get_key(c->f, b, key);
-
-    if (qpdf_oh_is_null(c->f, y))
-        return !qpdf_oh_is_null(c->p, x);
-    return (oid(c->f, y) > 0 && written_later(c, oid(c->f, y))) ||
-           strcmp(qpdf_oh_unparse(c->p, x), qpdf_oh_unparse(c->f, y)) != 0;
-}
-
 static void
 catalog_judged(struct dctx *c)
 {
     qpdf_oh a = qpdf_get_root(c->p), b = qpdf_get_root(c->f), x, y;
     struct stamp_diff *d = (struct stamp_diff *)c->d;
     const char *k;
+    int written;
 
+    written = c->p_root != d->f_root || written_later(c, d->f_root);
     c->raw_a = stamp_refs_offset(d, c->p_root, d->p_end);
     c->raw_b = stamp_refs_offset(d, d->f_root, -1);
-    k = dict_differs(c, a, b, stamp_allow[STAMP_ALLOW_CATALOG].keys);
+    k = stamp_allow_catalog_differs(c->pool, d, c->p_root, written, written_later, raw_same, c);
     c->raw_a = c->raw_b = -1;
     /* what the catalog may hold new is checked for its shape: a version
      * raised, developer extensions, a /DSS of evidence (W2, W3, W12) */
-    if (k == NULL && !stamp_allow_version(c->p, a, c->f, b))
+    if (k == NULL && !stamp_allow_catalog_version(c->pool, d, c->p_root, written))
         k = "/Version";
-    if (k == NULL && value_touched(c, a, b, "/Extensions") &&
-        !stamp_allow_extensions(c->f, qpdf_oh_get_key(c->f, b, "/Extensions")))
+    if (k == NULL &&
+        stamp_allow_catalog_touched(c->pool, d, c->p_root, written, "/Extensions", written_later,
+                                    c) &&
+        !stamp_allow_extensions(d->pf, stamp_froot_key(d, "/Extensions")))
         k = "/Extensions";
-    if (k == NULL && value_touched(c, a, b, "/DSS") &&
-        !stamp_allow_dss(c->f, qpdf_oh_get_key(c->f, b, "/DSS")))
+    if (k == NULL &&
+        stamp_allow_catalog_touched(c->pool, d, c->p_root, written, "/DSS", written_later, c) &&
+        !stamp_allow_dss(d->pf, stamp_froot_key(d, "/DSS")))
         k = "/DSS";
     stamp_qerr(c->p);
     stamp_qerr(c->f);
@@ -946,7 +947,7 @@ changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new, int removed)
     /* an indirect /Extensions written again: only its shape is judged
      * (W3), when nothing but the catalog's /Extensions reaches it */
     if ((num == c->p_ext || num == c->f_ext) && unseen(c, num) &&
-        stamp_allow_extensions(f, qpdf_oh_get_key(f, qpdf_get_root(f), "/Extensions")))
+        stamp_allow_extensions(c->d->pf, stamp_froot_key(c->d, "/Extensions")))
         return;
     if (empty_sig_field(p, old) && qpdf_oh_is_dictionary(f, new)) {
         const char *k = dict_differs(c, old, new, stamp_allow[STAMP_ALLOW_FILLED].keys), *bad;
@@ -1145,6 +1146,7 @@ void
 stamp_diff_free(struct stamp_diff *d)
 {
     stamp_judged_free(d);
+    stamp_signed_pdf_drop(d);
     stamp_ids_free(&d->reach);
     free(d->edges);
     d->edges = NULL;

@@ -42,6 +42,15 @@ struct stamp_diff {
     long long size;
     const long long *ends; /* the revisions' ends (just after each %%EOF) */
     int nrev;
+    /* the whole file as core/pdf reads it (stamp_verify.c's; NULL when it
+     * cannot), its header's version, and the revision p holds as core/pdf
+     * reads it: opened when first asked, in a pool of its own let go with
+     * the next (stamp_diff.c) */
+    struct pdf_doc *pf;
+    const char *head;
+    struct hall_pool *pp_pool;
+    struct pdf_doc *pp;
+    long long pp_end;
     const struct hall_stamp_report *rep; /* the signatures, each checked (2-5) */
     const struct stamp_hexknown *hexk;   /* their /Contents, by a: read into p undecoded */
     int nhexk;
@@ -272,16 +281,35 @@ struct stamp_allow {
 
 extern const struct stamp_allow stamp_allow[STAMP_ALLOW_N];
 
-/* the catalog's /Version in b (the whole file's) against a (the signed
- * document's), each with its header: 1 when it reads as a version of
- * ISO 32000 no lower than the signed one (W2) */
-int stamp_allow_version(qpdf_data p, qpdf_oh a, qpdf_data f, qpdf_oh b);
-/* /Extensions (resolved): absent, or developer extensions dictionaries,
- * direct, of the standard's keys (W3) */
-int stamp_allow_extensions(qpdf_data q, qpdf_oh ext);
-/* the /DSS (resolved): absent, or a dictionary of /Type /Certs /OCSPs
- * /CRLs /VRI, /VRI a dictionary (W12) */
-int stamp_allow_dss(qpdf_data q, qpdf_oh dss);
+/* W2 through core/pdf: the whole file's catalog's /Version raised from,
+ * or as, the signed one's (object p_root of the revision d->p holds;
+ * written: 1 when a later section writes it, or it is another object) */
+int stamp_allow_catalog_version(struct hall_pool *pool, struct stamp_diff *d, int p_root,
+                                int written);
+/* key's value of the whole file's catalog (W3, W12: /Extensions, /DSS)
+ * that a later revision may have written: other than the signed catalog's
+ * (p_root, written: as above), or an object a later section writes
+ * (later(arg, num)); 1 also when a catalog cannot be read */
+int stamp_allow_catalog_touched(struct hall_pool *pool, struct stamp_diff *d, int p_root,
+                                int written, const char *key, int (*later)(void *arg, int num),
+                                void *arg);
+/* W1 through core/pdf: the first key, in byte order, whose value differs
+ * between the signed catalog and the whole file's but for the rule's keys
+ * (raw_same(arg, key): the same in the bytes, not compared again); NULL
+ * when none; "/Root" when a catalog cannot be read */
+const char *stamp_allow_catalog_differs(struct hall_pool *pool, struct stamp_diff *d, int p_root,
+                                        int written, int (*later)(void *arg, int num),
+                                        int (*raw_same)(void *arg, const char *key), void *arg);
+/* key of the whole file's catalog (d->pf), resolved; NULL unreadable */
+const struct pdf_obj *stamp_froot_key(const struct stamp_diff *d, const char *key);
+/* the revision as signed (d->pp) let go */
+void stamp_signed_pdf_drop(struct stamp_diff *d);
+/* /Extensions (resolved; NULL unreadable): absent, or developer extensions
+ * dictionaries, direct, of the standard's keys (W3) */
+int stamp_allow_extensions(struct pdf_doc *q, const struct pdf_obj *ext);
+/* the /DSS (resolved; NULL unreadable): absent, or a dictionary of /Type
+ * /Certs /OCSPs /CRLs /VRI, /VRI a dictionary (W12) */
+int stamp_allow_dss(struct pdf_doc *q, const struct pdf_obj *dss);
 
 /* what the revisions after the one ending at end change beyond what a
  * later signature may (docs/internals/stamp.md §3): NULL when nothing,
