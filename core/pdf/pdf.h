@@ -161,4 +161,15 @@ const struct pdf_obj *pdf_page_attr(struct pdf_doc *d, const struct pdf_obj *pag
 int pdf_page_content(struct pdf_doc *d, const struct pdf_obj *page, size_t max, unsigned char **out,
                      size_t *n);
 
+/* ---- rverify: what the verifier and the stamper read through this layer ------------------- */
+
+/* a text string (ISO 32000-1 §7.9.2.2) as UTF-8, as libqpdf's
+ * get_utf8_value reads it: UTF-16 after FE FF (or FF FE), UTF-8 after
+ * EF BB BF, else PDFDocEncoding; in pool, NUL-terminated (what follows a
+ * U+0000 is lost, as a C caller of libqpdf loses it); "" when s is no string */
+const char *pdf_text_utf8(struct hall_pool *pool, const struct pdf_obj *s);
+/* where the revision's entry puts object num: 1 in the file, *off the
+ * offset of its "N G obj"; 2 in an object stream; 0 free or not listed */
+int pdf_where(const struct pdf_doc *d, int num, long long *off);
+
 #endif

@@ -310,9 +310,16 @@ pdf_open(struct hall_pool *pool, const unsigned char *p, long long size, long lo
         }
         sx = prev;
     }
+    /* /Encrypt null is none, as libqpdf reads it; anything else but a
+     * dictionary cannot be read */
     if (pdf_dict_get(d->trailer, "/Encrypt") != NULL) {
-        snprintf(err, errlen, "encrypted");
-        return NULL;
+        const struct pdf_obj *enc = pdf_key(d, d->trailer, "/Encrypt");
+
+        if (enc == NULL || enc->type != PDF_NULL) {
+            snprintf(err, errlen, "%s",
+                     enc != NULL && enc->type == PDF_DICT ? "encrypted" : "/Encrypt unreadable");
+            return NULL;
+        }
     }
     if (pdf_root(d) == NULL) {
         snprintf(err, errlen, "no catalog (/Root)");
@@ -559,4 +566,19 @@ pdf_stream_raw(const struct pdf_doc *d, const struct pdf_obj *s, size_t *n)
         return NULL;
     *n = (size_t)s->dlen;
     return d->p + s->data;
+}
+
+int
+pdf_where(const struct pdf_doc *d, int num, long long *off)
+{
+    const struct xe *x;
+
+    if (num <= 0 || d->cap == 0)
+        return 0;
+    x = slot((struct pdf_doc *)d, num);
+    if (!x->busy || x->type == 0)
+        return 0;
+    if (x->type == 1 && off != NULL)
+        *off = x->off;
+    return x->type;
 }

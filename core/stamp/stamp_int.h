@@ -102,6 +102,16 @@ int stamp_pdf_num(qpdf_data q, qpdf_oh v, double *d);
 int stamp_fields_walk(qpdf_data q, qpdf_oh fields, int inherited_sig, int depth, int *seen,
                       int (*visit)(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg),
                       void *arg);
+/* a form field as core/pdf reads it: its dictionary, its /Kids resolved
+ * (&pdf_null when none), its object (num 0 when direct) */
+struct stamp_field {
+    const struct pdf_obj *f, *kids;
+    int num, gen;
+};
+/* stamp_fields_walk through core/pdf, the same walk */
+int stamp_fields_each(
+    struct pdf_doc *d, const struct pdf_obj *fields, int inherited_sig, int depth, int *seen,
+    int (*visit)(struct pdf_doc *d, const struct stamp_field *f, int is_sig, void *arg), void *arg);
 /* the last cross-reference section: its offset (startxref) and whether it
  * is a table; from the file's last 1 KiB */
 int stamp_last_xref(const unsigned char *tail, size_t n, long long file_len, long long *off,

@@ -33,6 +33,9 @@
 #define STAMP_MSG_XREF                                                                                                         \
     "PDF文件的交叉引用表已损坏（对象的位置与文件内容不符），各阅读器会各自猜测其内容，" \
     "盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”或qpdf修复后再盖章"
+#define STAMP_MSG_SYNTAX                                                                                                          \
+    "PDF文件的结构不符合PDF规范（ISO 32000），无法可靠读取，盖章后将无法核验，因此不能盖章。" \
+    "请先用PDF阅读器“另存为”后再盖章"
 
 /* ---- the PDF through qpdf --------------------------------------------------------- */
 
@@ -107,6 +110,25 @@ stamp_qpdf_open_write(qpdf_data q, const unsigned char *pdf, size_t len, char *e
     if (repairable)
         snprintf(err, errlen, STAMP_MSG_XREF);
     return HALL_ERR;
+}
+
+/* the input as the verifier reads it (core/pdf, docs/internals/stamp.md
+ * §8): a file it cannot read, or whose pages it cannot walk, is not
+ * stamped, since the stamp would not verify */
+static int
+stamp_doc_core_reads(const unsigned char *pdf, size_t len, char *err, size_t errlen)
+{
+    struct hall_pool *pool = hall_pool_create(65536);
+    struct pdf_doc *pd;
+    char perr[128];
+    int ok;
+
+    pd = pdf_open(pool, pdf, (long long)len, (long long)len, perr, sizeof(perr));
+    ok = pd != NULL && pdf_page_count(pd) > 0;
+    hall_pool_destroy(pool);
+    if (!ok)
+        snprintf(err, errlen, STAMP_MSG_SYNTAX);
+    return ok ? HALL_OK : HALL_ERR;
 }
 
 /* whether qpdf had to rebuild the cross-reference while the objects were
@@ -231,6 +253,40 @@ stamp_fields_walk(qpdf_data q, qpdf_oh fields, int inherited_sig, int depth, int
         go = visit(q, f, kids, is_sig, arg);
         if (go > 0)
             go = stamp_fields_walk(q, kids, is_sig, depth + 1, seen, visit, arg);
+        if (go < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int
+stamp_fields_each(
+    struct pdf_doc *d, const struct pdf_obj *fields, int inherited_sig, int depth, int *seen,
+    int (*visit)(struct pdf_doc *d, const struct stamp_field *f, int is_sig, void *arg), void *arg)
+{
+    if (fields == NULL || fields->type != PDF_ARRAY || depth > 16)
+        return 0;
+    for (int i = 0; i < fields->n && *seen < STAMP_FIELDS_MAX; i++) {
+        struct stamp_field f = {pdf_resolve(d, fields->items[i]), &pdf_null, 0, 0};
+        const struct pdf_obj *ft;
+        int is_sig = inherited_sig, go;
+
+        (*seen)++;
+        if (f.f == NULL || f.f->type != PDF_DICT)
+            continue;
+        if (fields->items[i]->type == PDF_REF) {
+            f.num = (int)fields->items[i]->i;
+            f.gen = fields->items[i]->gen;
+        }
+        ft = pdf_key(d, f.f, "/FT");
+        if (ft != NULL && ft->type == PDF_NAME)
+            is_sig = pdf_is_name(ft, "/Sig");
+        f.kids = pdf_key(d, f.f, "/Kids");
+        if (f.kids == NULL)
+            f.kids = &pdf_null;
+        go = visit(d, &f, is_sig, arg);
+        if (go > 0)
+            go = stamp_fields_each(d, f.kids, is_sig, depth + 1, seen, visit, arg);
         if (go < 0)
             return -1;
     }
@@ -382,7 +438,8 @@ stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int pa
     q = d->q = qpdf_init();
     d->pdf = pdf;
     d->len = len;
-    if (stamp_qpdf_open_write(q, pdf, len, err, errlen) != HALL_OK)
+    if (stamp_qpdf_open_write(q, pdf, len, err, errlen) != HALL_OK ||
+        stamp_doc_core_reads(pdf, len, err, errlen) != HALL_OK)
         return HALL_ERR;
     if (stamp_last_xref(pdf + (len > 1024 ? len - 1024 : 0), len > 1024 ? 1024 : len,
                         (long long)len, &d->prev, &d->table, pdf) != HALL_OK) {
