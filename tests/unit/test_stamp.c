@@ -2367,6 +2367,38 @@ page_keys(const char *path, int n, char *out, size_t outlen)
  * added, or refused with a message that says why; never stamped without
  * the page's /Contents.
  */
+/* A file libqpdf reads but core/pdf, the verifier's one reader, does not
+ * (the trailer's /ID holds a hex string with a 'Z'): the stamper refuses it,
+ * saying so, and writes nothing, since its stamp would not verify */
+static void
+sign__file_the_verifier_cannot_read__refused_nothing_written(void **state)
+{
+    const char *data = getenv("HALL_TEST_DATA");
+    char in[512], bad[512], out[512], err[512];
+    size_t len;
+    unsigned char *p, *tr;
+    FILE *f;
+
+    (void)state;
+    snprintf(in, sizeof(in), "%s/pdf/corpus/plain.pdf", data != NULL ? data : "tests/data");
+    snprintf(bad, sizeof(bad), "%s/id-not-hex.pdf", top);
+    snprintf(out, sizeof(out), "%s/id-not-hex-stamped.pdf", top);
+    p = slurp(in, &len);
+    tr = memmem(p, len, "/Root 1 0 R >>", 14);
+    assert_non_null(tr);
+    f = fopen(bad, "wb");
+    fwrite(p, 1, (size_t)(tr - p) + 12, f);
+    fputs("/ID [<0Z> <00>] ", f); /* libqpdf: a warning, the /ID null */
+    fwrite(tr + 12, 1, len - (size_t)(tr - p) - 12, f);
+    fclose(f);
+    free(p);
+    unlink(out);
+    err[0] = '\0';
+    assert_int_equal(stamp(bad, out, signer, signer_key, 1, err), HALL_ERR);
+    assert_non_null(strstr(err, "PDF文件的结构不符合PDF规范"));
+    assert_int_equal(access(out, F_OK), -1);
+}
+
 static void
 sign__corpus__page_keeps_every_key_or_refused_with_reason(void **state)
 {
@@ -3792,6 +3824,7 @@ main(void)
         cmocka_unit_test(verify__info_rewritten_later__still_valid),
         cmocka_unit_test(verify__signature_dictionary_written_again__newest_read),
         cmocka_unit_test(verify__hostile_contents__judged_as_before),
+        cmocka_unit_test(sign__file_the_verifier_cannot_read__refused_nothing_written),
         cmocka_unit_test(plain__texts__made_as_libqpdf_parses_them_or_left_to_it),
         cmocka_unit_test(verify__six_stamps__one_pass_one_open_every_change_seen),
         cmocka_unit_test(verify__64_stamps__each_reported_change_before_the_40th_caught),
