@@ -479,8 +479,8 @@ hall_stamp_evidence_read(struct hall_pool *pool, const char *path, struct hall_s
     {
         struct hall_pool *tmp = hall_pool_create(65536);
 
-        d = pdf_open(tmp, map, sb.st_size, sb.st_size, err, sizeof(err));
-        if (d != NULL && pdf_page_count(d) > 0) {
+        d = stamp_pdf_open(tmp, map, (size_t)sb.st_size, err, sizeof(err));
+        if (d != NULL) {
             stamp_dss_read_pdf(pool, d, ev, NULL);
             rc = HALL_OK;
         }

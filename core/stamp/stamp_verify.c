@@ -562,8 +562,6 @@ static int
 verify_open(struct hall_pool *pool, struct vdoc *v, const char *path, struct hall_stamp_report *rep,
             char *err, size_t errlen)
 {
-    char perr[128];
-
     struct stat sb;
     unsigned char head[1024];
 
@@ -585,19 +583,10 @@ verify_open(struct hall_pool *pool, struct vdoc *v, const char *path, struct hal
         snprintf(err, errlen, "无法读取文件");
         return HALL_ERR;
     }
-    v->pd = pdf_open(pool, v->map, v->size, v->size, perr, sizeof(perr));
-    if (v->pd == NULL) {
-        snprintf(err, errlen, "%s",
-                 strcmp(perr, "encrypted") == 0
-                     ? "PDF文件已加密：请先解除文件的密码保护再盖章或验章"
-                     : "PDF文件已损坏或不是PDF文件，无法读取其结构");
+    v->pd = stamp_pdf_open(pool, v->map, (size_t)v->size, err, errlen);
+    if (v->pd == NULL)
         return HALL_ERR;
-    }
     v->npages = pdf_page_count(v->pd);
-    if (v->npages <= 0) {
-        snprintf(err, errlen, "PDF文件已损坏：找不到任何页面");
-        return HALL_ERR;
-    }
     /* stamp_diff.c's reads (diff.f) until they move onto core/pdf */
     v->q = qpdf_init();
     if (stamp_qpdf_open(v->q, v->map, (size_t)v->size, NULL, err, errlen) != HALL_OK)
