@@ -45,6 +45,7 @@
 #define STAMP_SIG_PLACEHOLDER 72            /* the largest DER ECDSA P-256 signature */
 #define STAMP_PNG_MAX_PIXELS  (4096 * 4096) /* a seal's picture is some hundreds square */
 #define STAMP_FIELDS_MAX      20000         /* form fields walked at most */
+#define STAMP_ID_MAX          256           /* a trailer /ID string kept, at most */
 #define STAMP_CONTENTS_MAX    (1024 * 1024) /* /Contents hex digits read at most */
 #define STAMP_TSA_RESP_MAX    (256 * 1024)
 #define STAMP_UPDATE_OBJS     64   /* objects one /DSS update writes at most */
@@ -120,7 +121,10 @@ int stamp_last_xref(const unsigned char *tail, size_t n, long long file_len, lon
 /* what the update needs of the input PDF */
 struct stamp_doc {
     qpdf_data q;
-    qpdf_oh trailer, root, page, annots, acro, fields, info_ref, id;
+    qpdf_oh trailer, root, page, annots, acro, fields, info_ref;
+    /* the trailer's /ID's first string, read through core/pdf; -1 none */
+    unsigned char id0[STAMP_ID_MAX];
+    int id0_len;
     int root_num, root_gen, page_num, page_gen;
     long long size;           /* the trailer's /Size */
     long long prev;           /* the last cross-reference section's offset */

@@ -153,12 +153,32 @@ count_sig(struct pdf_doc *d, const struct stamp_field *f, int is_sig, void *arg)
     return 0;
 }
 
+/* the first string of the trailer's /ID into d (id0_len -1: none, or
+ * longer than STAMP_ID_MAX: the update then names a new one) */
+static void
+first_id(struct pdf_doc *pd, struct stamp_doc *d)
+{
+    const struct pdf_obj *id = pdf_key(pd, pdf_trailer(pd), "/ID"), *first;
+
+    d->id0_len = -1;
+    if (id == NULL || id->type != PDF_ARRAY || id->n < 1)
+        return;
+    first = pdf_resolve(pd, id->items[0]);
+    if (first != NULL && first->type == PDF_STRING && first->len <= STAMP_ID_MAX) {
+        memcpy(d->id0, first->s, first->len);
+        d->id0_len = (int)first->len;
+    }
+}
+
 /* the input as the verifier reads it (core/pdf, docs/internals/stamp.md
  * §8): a file it cannot read, or whose pages it cannot walk, is not
- * stamped, since the stamp would not verify; *nsigs its signature fields */
+ * stamped, since the stamp would not verify; d's signature fields counted
+ * (nsigs) and its first /ID kept */
 static int
-stamp_doc_core_reads(const unsigned char *pdf, size_t len, int *nsigs, char *err, size_t errlen)
+stamp_doc_core_reads(const unsigned char *pdf, size_t len, struct stamp_doc *d, char *err,
+                     size_t errlen)
 {
+    int *nsigs = &d->nsigs;
     struct hall_pool *pool = hall_pool_create(65536);
     char perr[256];
     struct pdf_doc *pd = stamp_pdf_open(pool, pdf, len, perr, sizeof(perr));
@@ -170,6 +190,7 @@ stamp_doc_core_reads(const unsigned char *pdf, size_t len, int *nsigs, char *err
         *nsigs = 0;
         if (acro != NULL && acro->type == PDF_DICT)
             stamp_fields_each(pd, pdf_key(pd, acro, "/Fields"), 0, 0, &seen, count_sig, nsigs);
+        first_id(pd, d);
     }
     hall_pool_destroy(pool);
     if (pd == NULL)
@@ -439,7 +460,7 @@ stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int pa
     d->pdf = pdf;
     d->len = len;
     if (stamp_qpdf_open_write(q, pdf, len, err, errlen) != HALL_OK ||
-        stamp_doc_core_reads(pdf, len, &d->nsigs, err, errlen) != HALL_OK)
+        stamp_doc_core_reads(pdf, len, d, err, errlen) != HALL_OK)
         return HALL_ERR;
     if (stamp_last_xref(pdf + (len > 1024 ? len - 1024 : 0), len > 1024 ? 1024 : len,
                         (long long)len, &d->prev, &d->table, pdf) != HALL_OK) {
@@ -458,7 +479,6 @@ stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int pa
         return HALL_ERR;
     }
     d->info_ref = qpdf_oh_get_key(q, d->trailer, "/Info");
-    d->id = qpdf_oh_get_key(q, d->trailer, "/ID");
     d->acro = qpdf_oh_get_key(q, d->root, "/AcroForm");
     d->fields = qpdf_oh_is_dictionary(q, d->acro) ? qpdf_oh_get_key(q, d->acro, "/Fields")
                                                   : qpdf_oh_new_null(q);
@@ -664,18 +684,13 @@ stamp_write_objects(struct stamp_update *up, const struct stamp_doc *d,
 static void
 trailer_id(const struct stamp_doc *d, struct stamp_buf *ids)
 {
-    qpdf_data q = d->q;
     unsigned char idnew[16];
 
     if (RAND_bytes(idnew, sizeof(idnew)) != 1)
         abort();
     stamp_buf_str(ids, "[");
-    if (qpdf_oh_is_array(q, d->id) && qpdf_oh_get_array_n_items(q, d->id) >= 1 &&
-        qpdf_oh_is_string(q, qpdf_oh_get_array_item(q, d->id, 0))) {
-        size_t l = 0;
-        const char *v = qpdf_oh_get_binary_string_value(q, qpdf_oh_get_array_item(q, d->id, 0), &l);
-
-        stamp_pdf_hex(ids, (const unsigned char *)v, l);
+    if (d->id0_len >= 0) {
+        stamp_pdf_hex(ids, d->id0, (size_t)d->id0_len);
     } else {
         stamp_pdf_hex(ids, idnew, sizeof(idnew));
     }

@@ -2367,6 +2367,30 @@ page_keys(const char *path, int n, char *out, size_t outlen)
  * added, or refused with a message that says why; never stamped without
  * the page's /Contents.
  */
+/* The update's trailer keeps the input's first /ID (read through core/pdf)
+ * and names a new second one (ISO 32000-1 §14.4): a guard on that read's
+ * move from libqpdf, which wrote the same */
+static void
+sign__trailer_id__first_kept_second_new(void **state)
+{
+    static const char first[] = "/ID [<0123456789ABCDEF0123456789ABCDEF> <";
+    char out[512], err[512];
+    const char *in = simple_pdf("id.pdf");
+    size_t len;
+    unsigned char *p, *id = NULL;
+
+    (void)state;
+    snprintf(out, sizeof(out), "%s/id-stamped.pdf", top);
+    assert_int_equal(stamp(in, out, signer, signer_key, 1, err), HALL_OK);
+    p = slurp(out, &len);
+    for (unsigned char *k = p; (k = memmem(k, len - (size_t)(k - p), "/ID [", 5)) != NULL; k++)
+        id = k;
+    assert_non_null(id);
+    assert_memory_equal(id, first, sizeof(first) - 1);
+    assert_memory_not_equal(id + sizeof(first) - 1, "0123456789ABCDEF0123456789ABCDEF", 32);
+    free(p);
+}
+
 /* A file libqpdf reads but core/pdf, the verifier's one reader, does not
  * (the trailer's /ID holds a hex string with a 'Z'): the stamper refuses it,
  * saying so, and writes nothing, since its stamp would not verify */
@@ -3825,6 +3849,7 @@ main(void)
         cmocka_unit_test(verify__signature_dictionary_written_again__newest_read),
         cmocka_unit_test(verify__hostile_contents__judged_as_before),
         cmocka_unit_test(sign__file_the_verifier_cannot_read__refused_nothing_written),
+        cmocka_unit_test(sign__trailer_id__first_kept_second_new),
         cmocka_unit_test(plain__texts__made_as_libqpdf_parses_them_or_left_to_it),
         cmocka_unit_test(verify__six_stamps__one_pass_one_open_every_change_seen),
         cmocka_unit_test(verify__64_stamps__each_reported_change_before_the_40th_caught),
