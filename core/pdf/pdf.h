@@ -181,4 +181,39 @@ int pdf_has_key(struct pdf_doc *d, const struct pdf_obj *dict, const char *key);
 int pdf_same(struct pdf_doc *da, const struct pdf_obj *a, struct pdf_doc *db,
              const struct pdf_obj *b);
 
+/* ---- rverify: what the verifier and the stamper read through this layer ------------------- */
+
+/* a text string (ISO 32000-1 §7.9.2.2) as UTF-8, as libqpdf's
+ * get_utf8_value reads it: UTF-16 after FE FF (or FF FE), UTF-8 after
+ * EF BB BF, else PDFDocEncoding; in pool, NUL-terminated (what follows a
+ * U+0000 is lost, as a C caller of libqpdf loses it); "" when s is no string */
+const char *pdf_text_utf8(struct hall_pool *pool, const struct pdf_obj *s);
+/* where the revision's entry puts object num: 1 in the file, *off the
+ * offset of its "N G obj"; 2 in an object stream; 0 free or not listed */
+int pdf_where(const struct pdf_doc *d, int num, long long *off);
+
+/* one cross-reference section read alone, as pdf_open reads each one:
+ * a table with its trailer's /XRefStm, or a stream */
+#define PDF_XE_SELF  3 /* a cross-reference stream's own object (off: its offset) */
+#define PDF_XE_OTHER 4 /* a stream's entry of a type not defined: null */
+struct pdf_xent {
+    int num, gen;
+    int type;      /* 0 free, 1 in the file at off, 2 in object stream off at idx, or above */
+    int idx, part; /* part: 0 a table's, 1 a stream's (the section's or /XRefStm's) */
+    long long off;
+};
+struct pdf_section {
+    struct pdf_xent *e;            /* malloc'ed (pdf_section_free), in the file's order */
+    int n, cap, nstm;              /* nstm: the cross-reference streams read (0-2) */
+    const struct pdf_obj *trailer; /* a table's trailer, a stream's dictionary (in pool) */
+    long long prev;                /* its /Prev; -1 none */
+    long long lowest;              /* the lowest offset its streams' data (or /XRefStm) lie at */
+};
+/* the section at off of p[0, end): HALL_OK and s filled; HALL_ERR when it
+ * does not read (an indirect /Length in a stream, as ISO 32000 §7.5.8.2
+ * forbids, included); s freed either way by pdf_section_free */
+int pdf_section(struct hall_pool *pool, const unsigned char *p, long long end, long long off,
+                struct pdf_section *s);
+void pdf_section_free(struct pdf_section *s);
+
 #endif

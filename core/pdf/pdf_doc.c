@@ -119,15 +119,43 @@ obj_head(const struct pdf_doc *d, long long *at, long long *num, long long *gen)
 
 static const struct pdf_obj *read_at(struct pdf_doc *d, long long off, int num, int gen);
 
-/* a cross-reference stream at off: its entries; *trailer its dictionary */
+/* an entry appended to the section's list */
 static int
-xref_stream(struct pdf_doc *d, long long off, const struct pdf_obj **trailer)
+sadd(struct pdf_section *s, long long num, int gen, int type, long long off, int idx)
 {
-    const struct pdf_obj *s = read_at(d, off, -1, -1), *w, *idx;
+    if (num < 0 || num >= (1LL << 31) - 1 || s->n >= PDF_XREF_MAX)
+        return HALL_ERR;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 256;
+        s->e = realloc(s->e, sizeof(*s->e) * (size_t)s->cap);
+        if (s->e == NULL)
+            abort();
+    }
+    s->e[s->n].num = (int)num;
+    s->e[s->n].gen = gen;
+    s->e[s->n].type = type;
+    s->e[s->n].off = off;
+    s->e[s->n].idx = idx;
+    s->e[s->n].part = s->nstm;
+    s->n++;
+    return HALL_OK;
+}
+
+/* a cross-reference stream at off: its entries, its own object; *trailer
+ * its dictionary */
+static int
+xref_stream(struct pdf_doc *d, long long off, struct pdf_section *sec,
+            const struct pdf_obj **trailer)
+{
+    const struct pdf_obj *s, *w, *idx;
     unsigned char *buf = NULL;
     size_t n = 0, pos = 0;
+    long long at = off, num, gen;
     int wv[3], row = 0, nidx, rc = HALL_ERR;
 
+    if (sec->nstm >= 2 || obj_head(d, &at, &num, &gen) != HALL_OK)
+        return HALL_ERR;
+    s = read_at(d, off, -1, -1);
     if (s == NULL || s->type != PDF_STREAM || !pdf_is_name(pdf_dict_get(s, "/Type"), "/XRef"))
         return HALL_ERR;
     w = pdf_dict_get(s, "/W");
@@ -141,6 +169,9 @@ xref_stream(struct pdf_doc *d, long long off, const struct pdf_obj **trailer)
     }
     if (row == 0 || pdf_stream_data(d, s, 0, &buf, &n) != HALL_OK)
         return HALL_ERR;
+    sec->nstm++;
+    if (s->data < sec->lowest)
+        sec->lowest = s->data;
     idx = pdf_dict_get(s, "/Index");
     nidx = idx != NULL && idx->type == PDF_ARRAY ? idx->n : 0;
     if (idx != NULL && (idx->type != PDF_ARRAY || nidx % 2 != 0))
@@ -167,15 +198,16 @@ xref_stream(struct pdf_doc *d, long long off, const struct pdf_obj **trailer)
                     for (int b = 0; b < wv[fi]; b++)
                         f[fi] = f[fi] << 8 | buf[pos++];
                 }
-            if (f[0] > 2) /* a type not defined: null (§7.5.8.3) */
-                continue;
             if (f[0] == 2 && (f[1] >= (1ULL << 31) || f[2] >= (1ULL << 31)))
                 goto out;
-            if (xadd(d, first + i, f[0] == 2 ? 0 : (int)(f[2] & 0xffff), (int)f[0],
-                     f[0] == 0 ? 0 : (long long)f[1], f[0] == 2 ? (int)f[2] : 0) != HALL_OK)
+            if (sadd(sec, first + i, f[0] == 2 ? 0 : (int)(f[2] & 0xffff),
+                     f[0] > 2 ? PDF_XE_OTHER : (int)f[0], f[0] == 0 ? 0 : (long long)f[1],
+                     f[0] == 2 ? (int)f[2] : 0) != HALL_OK)
                 goto out;
         }
     }
+    if (sadd(sec, num, (int)(gen & 0xffff), PDF_XE_SELF, off, 0) != HALL_OK)
+        goto out;
     *trailer = s;
     rc = HALL_OK;
 out:
@@ -185,17 +217,13 @@ out:
 
 /* the table at off ("xref"), then its trailer's /XRefStm */
 static int
-xref_table(struct pdf_doc *d, long long off, const struct pdf_obj **trailer)
+xref_table(struct pdf_doc *d, long long off, struct pdf_section *sec,
+           const struct pdf_obj **trailer)
 {
     const unsigned char *p = d->p;
     long long at = off + 4;
     struct pdf_token t;
-    const struct pdf_obj *tr, *none;
-    struct {
-        long long num;
-        int gen;
-    } *fr = NULL;
-    int nfr = 0, cfr = 0, rc = HALL_ERR;
+    const struct pdf_obj *tr, *xs;
 
     for (;;) {
         long long first, count, here = at;
@@ -206,14 +234,14 @@ xref_table(struct pdf_doc *d, long long off, const struct pdf_obj **trailer)
             break;
         }
         if (t.kind != PDF_TOK_INT)
-            goto out;
+            return HALL_ERR;
         first = t.ival;
         if (pdf_lex_next(p, &here, d->end, &t) != PDF_TOK_INT)
-            goto out;
+            return HALL_ERR;
         count = t.ival;
         at = here;
         if (first < 0 || count < 0 || first + count >= (1LL << 31) - 1)
-            goto out;
+            return HALL_ERR;
         for (long long i = 0; i < count; i++) {
             struct pdf_token o, g, k;
 
@@ -221,43 +249,95 @@ xref_table(struct pdf_doc *d, long long off, const struct pdf_obj **trailer)
                 pdf_lex_next(p, &at, d->end, &g) != PDF_TOK_INT ||
                 pdf_lex_next(p, &at, d->end, &k) != PDF_TOK_KEYWORD || k.b - k.a != 1 ||
                 (p[k.a] != 'n' && p[k.a] != 'f') || o.ival < 0 || g.ival < 0)
-                goto out;
-            if (p[k.a] == 'n') {
-                if (xadd(d, first + i, (int)(g.ival & 0xffff), 1, o.ival, 0) != HALL_OK)
-                    goto out;
-            } else { /* a free entry: after this section's /XRefStm (hybrid files) */
-                if (nfr == cfr) {
-                    cfr = cfr ? cfr * 2 : 64;
-                    fr = realloc(fr, sizeof(*fr) * (size_t)cfr);
-                    if (fr == NULL)
-                        abort();
-                }
-                if (nfr >= PDF_XREF_MAX)
-                    goto out;
-                fr[nfr].num = first + i;
-                fr[nfr++].gen = (int)(g.ival & 0xffff);
-            }
+                return HALL_ERR;
+            if (sadd(sec, first + i, (int)(g.ival & 0xffff), p[k.a] == 'n',
+                     p[k.a] == 'n' ? o.ival : 0, 0) != HALL_OK)
+                return HALL_ERR;
         }
     }
     tr = pdf_parse(d->pool, p, &at, d->end);
     if (tr == NULL || tr->type != PDF_DICT)
-        goto out;
-    none = pdf_dict_get(tr, "/XRefStm");
-    if (none != NULL) {
+        return HALL_ERR;
+    xs = pdf_dict_get(tr, "/XRefStm");
+    if (xs != NULL) {
         const struct pdf_obj *ignored;
 
-        if (none->type != PDF_INT || none->i < 0 || none->i >= d->end ||
-            xref_stream(d, none->i, &ignored) != HALL_OK)
-            goto out;
+        if (xs->type != PDF_INT || xs->i < 0 || xs->i >= d->end)
+            return HALL_ERR;
+        if (xs->i < sec->lowest)
+            sec->lowest = xs->i;
+        if (xref_stream(d, xs->i, sec, &ignored) != HALL_OK)
+            return HALL_ERR;
     }
-    for (int i = 0; i < nfr; i++)
-        if (xadd(d, fr[i].num, fr[i].gen, 0, 0, 0) != HALL_OK)
-            goto out;
     *trailer = tr;
-    rc = HALL_OK;
-out:
-    free(fr);
+    return HALL_OK;
+}
+
+/* the section at off, its trailer's /Prev (-1 none) */
+static int
+section_at(struct pdf_doc *d, long long off, struct pdf_section *s)
+{
+    long long at = pdf_lex_skip(d->p, off, d->end);
+    int rc;
+
+    memset(s, 0, sizeof(*s));
+    s->lowest = d->end;
+    s->prev = -1;
+    if (at + 4 <= d->end && memcmp(d->p + at, "xref", 4) == 0)
+        rc = xref_table(d, at, s, &s->trailer);
+    else
+        rc = xref_stream(d, off, s, &s->trailer);
+    if (rc == HALL_OK) {
+        s->prev = dict_int(s->trailer, "/Prev", -1);
+        if (s->prev == -2)
+            rc = HALL_ERR;
+    }
     return rc;
+}
+
+int
+pdf_section(struct hall_pool *pool, const unsigned char *p, long long end, long long off,
+            struct pdf_section *s)
+{
+    struct pdf_doc d;
+
+    memset(&d, 0, sizeof(d));
+    d.pool = pool;
+    d.p = p;
+    d.end = end;
+    d.npages = -2;
+    if (off < 0 || off >= end) {
+        memset(s, 0, sizeof(*s));
+        return HALL_ERR;
+    }
+    return section_at(&d, off, s);
+}
+
+void
+pdf_section_free(struct pdf_section *s)
+{
+    free(s->e);
+    s->e = NULL;
+    s->n = s->cap = 0;
+}
+
+/* a section's entries into the document, the first of a number kept: a
+ * table's entries in use, then its /XRefStm's, then its free ones (a
+ * hybrid file's objects in object streams are free in its table) */
+static int
+section_add(struct pdf_doc *d, const struct pdf_section *s)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < s->n; i++) {
+            const struct pdf_xent *x = &s->e[i];
+            int late = x->part == 0 && x->type == 0;
+
+            if (x->type == PDF_XE_SELF || x->type == PDF_XE_OTHER || late != pass)
+                continue;
+            if (xadd(d, x->num, x->gen, x->type, x->off, x->idx) != HALL_OK)
+                return HALL_ERR;
+        }
+    return HALL_OK;
 }
 
 struct pdf_doc *
@@ -281,7 +361,7 @@ pdf_open(struct hall_pool *pool, const unsigned char *p, long long size, long lo
     }
     while (sx >= 0) {
         const struct pdf_obj *tr = NULL;
-        long long at = pdf_lex_skip(p, sx, d->end), prev;
+        long long prev;
         int rc;
 
         for (int i = 0; i < nsec; i++)
@@ -294,27 +374,34 @@ pdf_open(struct hall_pool *pool, const unsigned char *p, long long size, long lo
             return NULL;
         }
         offs[nsec++] = sx;
-        if (at + 4 <= d->end && memcmp(p + at, "xref", 4) == 0)
-            rc = xref_table(d, at, &tr);
-        else
-            rc = xref_stream(d, sx, &tr);
+        {
+            struct pdf_section sec;
+
+            rc = section_at(d, sx, &sec);
+            if (rc == HALL_OK)
+                rc = section_add(d, &sec);
+            tr = sec.trailer;
+            prev = sec.prev;
+            pdf_section_free(&sec);
+        }
         if (rc != HALL_OK) {
             snprintf(err, errlen, "cross-reference section at %lld unreadable", sx);
             return NULL;
         }
         if (d->trailer == NULL)
             d->trailer = tr;
-        prev = dict_int(tr, "/Prev", -1);
-        if (prev == -2) {
-            snprintf(err, errlen, "/Prev at %lld not an integer", sx);
-            return NULL;
-        }
         sx = prev;
     }
-    enc = pdf_resolve(d, pdf_dict_get(d->trailer, "/Encrypt"));
-    if (enc != NULL && enc->type != PDF_NULL) { /* /Encrypt null: none */
-        snprintf(err, errlen, "encrypted");
-        return NULL;
+    /* /Encrypt null is none, as libqpdf reads it; anything else but a
+     * dictionary cannot be read */
+    if (pdf_dict_get(d->trailer, "/Encrypt") != NULL) {
+        const struct pdf_obj *enc = pdf_key(d, d->trailer, "/Encrypt");
+
+        if (enc == NULL || enc->type != PDF_NULL) {
+            snprintf(err, errlen, "%s",
+                     enc != NULL && enc->type == PDF_DICT ? "encrypted" : "/Encrypt unreadable");
+            return NULL;
+        }
     }
     if (pdf_root(d) == NULL) {
         snprintf(err, errlen, "no catalog (/Root)");
@@ -561,4 +648,19 @@ pdf_stream_raw(const struct pdf_doc *d, const struct pdf_obj *s, size_t *n)
         return NULL;
     *n = (size_t)s->dlen;
     return d->p + s->data;
+}
+
+int
+pdf_where(const struct pdf_doc *d, int num, long long *off)
+{
+    const struct xe *x;
+
+    if (num <= 0 || d->cap == 0)
+        return 0;
+    x = slot((struct pdf_doc *)d, num);
+    if (!x->busy || x->type == 0)
+        return 0;
+    if (x->type == 1 && off != NULL)
+        *off = x->off;
+    return x->type;
 }

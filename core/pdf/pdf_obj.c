@@ -232,3 +232,89 @@ pdf_ref_num(const struct pdf_obj *o)
 {
     return o != NULL && o->type == PDF_REF ? (int)o->i : 0;
 }
+
+/* PDFDocEncoding's bytes that are not Latin-1 (ISO 32000-1 Annex D.2):
+ * 0x18..0x1f, and 0x7f..0xa0 (0xfffd where none is defined; 0xad too) */
+static const unsigned short doc_low[8] = {0x02d8, 0x02c7, 0x02c6, 0x02d9,
+                                          0x02dd, 0x02db, 0x02da, 0x02dc};
+static const unsigned short doc_high[34] = {
+    0xfffd, 0x2022, 0x2020, 0x2021, 0x2026, 0x2014, 0x2013, 0x0192, 0x2044, 0x2039, 0x203a, 0x2212,
+    0x2030, 0x201e, 0x201c, 0x201d, 0x2018, 0x2019, 0x201a, 0x2122, 0xfb01, 0xfb02, 0x0141, 0x0152,
+    0x0160, 0x0178, 0x017d, 0x0131, 0x0142, 0x0153, 0x0161, 0x017e, 0xfffd, 0x20ac};
+
+/* code point c as UTF-8 at o: its length */
+static size_t
+utf8_put(unsigned char *o, unsigned long c)
+{
+    if (c < 0x80) {
+        o[0] = (unsigned char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        o[0] = (unsigned char)(0xc0 | (c >> 6));
+        o[1] = (unsigned char)(0x80 | (c & 0x3f));
+        return 2;
+    }
+    if (c < 0x10000) {
+        o[0] = (unsigned char)(0xe0 | (c >> 12));
+        o[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
+        o[2] = (unsigned char)(0x80 | (c & 0x3f));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xf0 | (c >> 18));
+    o[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3f));
+    o[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
+    o[3] = (unsigned char)(0x80 | (c & 0x3f));
+    return 4;
+}
+
+const char *
+pdf_text_utf8(struct hall_pool *pool, const struct pdf_obj *s)
+{
+    const unsigned char *b;
+    unsigned char *out, *o;
+    size_t n;
+
+    if (s == NULL || s->type != PDF_STRING)
+        return "";
+    b = (const unsigned char *)s->s;
+    n = s->len;
+    out = o = hall_palloc(pool, 3 * n + 4); /* a byte or a 16-bit unit: at most 3 */
+    if (n >= 2 && ((b[0] == 0xfe && b[1] == 0xff) || (b[0] == 0xff && b[1] == 0xfe))) {
+        int be = b[0] == 0xfe;
+        unsigned long cp = 0;
+
+        for (size_t i = 2; i + 1 < n; i += 2) {
+            unsigned bits =
+                be ? (unsigned)(b[i] << 8 | b[i + 1]) : (unsigned)(b[i + 1] << 8 | b[i]);
+
+            if ((bits & 0xfc00) == 0xd800) { /* the high half: the low one completes it */
+                cp = 0x10000UL + ((unsigned long)(bits & 0x3ff) << 10);
+                continue;
+            }
+            if ((bits & 0xfc00) == 0xdc00)
+                cp += bits & 0x3ff;
+            else
+                cp = bits;
+            o += utf8_put(o, cp);
+            cp = 0;
+        }
+    } else if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf) {
+        memcpy(o, b + 3, n - 3);
+        o += n - 3;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            unsigned long c = b[i];
+
+            if (c >= 0x18 && c <= 0x1f)
+                c = doc_low[c - 0x18];
+            else if (c >= 0x7f && c <= 0xa0)
+                c = doc_high[c - 0x7f];
+            else if (c == 0xad)
+                c = 0xfffd;
+            o += utf8_put(o, c);
+        }
+    }
+    *o = '\0';
+    return (const char *)out;
+}

@@ -62,7 +62,6 @@ struct ee {
 
 struct gather {
     struct hall_pool *pool;
-    qpdf_data q;
     STACK_OF(X509) * certs; /* every certificate met */
     struct ee ee[2 * HALL_STAMP_SIGS_MAX];
     char arl[2 * HALL_STAMP_SIGS_MAX]; /* 1: its evidence is its root's CRL */
@@ -150,33 +149,26 @@ sig_take(struct gather *g, const char *filter, const unsigned char *der, size_t 
     /* GB/T 38540's SES_Signature: no place for evidence (stamp.md §3) */
 }
 
+/* a signed field's signature taken (the form read through core/pdf) */
 static int
-field_take(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg)
+field_take(struct pdf_doc *d, const struct stamp_field *f, int is_sig, void *arg)
 {
     struct gather *g = arg;
-    qpdf_oh v = qpdf_oh_get_key(q, f, "/V"), sf, c;
-    const char *der;
-    size_t len = 0;
+    const struct pdf_obj *v = pdf_key(d, f->f, "/V"), *sf, *c;
 
-    if (!is_sig || !qpdf_oh_is_dictionary(q, v))
-        return qpdf_oh_is_array(q, kids);
+    if (!is_sig || v == NULL || v->type != PDF_DICT)
+        return f->kids->type == PDF_ARRAY;
     if (g->nsigs++ >= HALL_STAMP_SIGS_MAX)
         return -1;
-    sf = qpdf_oh_get_key(q, v, "/SubFilter");
-    c = qpdf_oh_get_key(q, v, "/Contents");
-    if (!qpdf_oh_is_name(q, sf) || !qpdf_oh_is_string(q, c))
+    sf = pdf_key(d, v, "/SubFilter");
+    c = pdf_key(d, v, "/Contents");
+    if (sf == NULL || sf->type != PDF_NAME || c == NULL || c->type != PDF_STRING)
         return 0;
-    der = qpdf_oh_get_binary_string_value(q, c, &len);
-    if (der != NULL && len > 0 && len <= STAMP_CONTENTS_MAX / 2) {
+    if (c->len > 0 && c->len <= STAMP_CONTENTS_MAX / 2) {
         char filter[64];
-        unsigned char *copy = malloc(len);
 
-        if (copy == NULL)
-            abort();
-        memcpy(copy, der, len); /* qpdf's string lives until its next call */
-        snprintf(filter, sizeof(filter), "%s", qpdf_oh_get_name(q, sf));
-        sig_take(g, filter, copy, len);
-        free(copy);
+        snprintf(filter, sizeof(filter), "%s", sf->s);
+        sig_take(g, filter, (const unsigned char *)c->s, c->len);
     }
     return 0;
 }
@@ -225,24 +217,24 @@ hall_stamp_ltv_gather(struct hall_pool *pool, const unsigned char *pdf, size_t l
     struct gather g;
     char err[256];
     int seen = 0, i, rc = HALL_ERR;
-    qpdf_oh acro;
+    struct pdf_doc *d;
+    const struct pdf_obj *acro;
 
     memset(&g, 0, sizeof(g));
     g.pool = pool;
     g.certs = sk_X509_new_null();
-    g.q = qpdf_init();
     if (g.certs == NULL)
         abort();
     *missing = 0;
     *why = NULL;
-    if (stamp_qpdf_open(g.q, pdf, len, NULL, err, sizeof(err)) != HALL_OK) {
+    d = stamp_pdf_open(pool, pdf, len, err, sizeof(err));
+    if (d == NULL) {
         *why = hall_pstrdup(pool, err);
         goto out;
     }
-    acro = qpdf_oh_get_key(g.q, qpdf_get_root(g.q), "/AcroForm");
-    if (qpdf_oh_is_dictionary(g.q, acro))
-        stamp_fields_walk(g.q, qpdf_oh_get_key(g.q, acro, "/Fields"), 0, 0, &seen, field_take, &g);
-    stamp_qerr(g.q);
+    acro = pdf_key(d, pdf_root(d), "/AcroForm");
+    if (acro != NULL && acro->type == PDF_DICT)
+        stamp_fields_each(d, pdf_key(d, acro, "/Fields"), 0, 0, &seen, field_take, &g);
     /* the hall the signers' certificates name (a TSA's names none) */
     for (i = 0; i < g.nee && in->hall == NULL; i++)
         in->hall = hall_stamp_hall_of(pool, g.ee[i].x);
@@ -322,8 +314,6 @@ out:
     for (i = 0; i < g.nee; i++)
         X509_free(g.ee[i].x);
     sk_X509_pop_free(g.certs, X509_free);
-    qpdf_oh_release_all(g.q);
-    qpdf_cleanup(&g.q);
     return rc;
 }
 

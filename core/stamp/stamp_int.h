@@ -4,7 +4,7 @@
  *
  *   stamp_der.c     a bounded growable buffer, DER and PDF string writers
  *   stamp_png.c     the seal's PNG picture -> RGB and alpha rows
- *   stamp_pdf.c     the PDF read through libqpdf, the incremental update
+ *   stamp_pdf.c     the writer's input (libqpdf), the fields' walks, the incremental update
  *   stamp_raw.c     the guard that an object written again keeps every key
  *   stamp_cms.c     the CMS SignedData and the RFC 3161 timestamp
  *   stamp_ses.c     the SM2 stamp's GB/T 38540 SES_Signature (§2a): made, checked
@@ -49,6 +49,7 @@
 #define STAMP_SIG_PLACEHOLDER 72            /* the largest DER ECDSA P-256 signature */
 #define STAMP_PNG_MAX_PIXELS  (4096 * 4096) /* a seal's picture is some hundreds square */
 #define STAMP_FIELDS_MAX      20000         /* form fields walked at most */
+#define STAMP_ID_MAX          256           /* a trailer /ID string kept, at most */
 #define STAMP_CONTENTS_MAX    (1024 * 1024) /* /Contents hex digits read at most */
 #define STAMP_TSA_RESP_MAX    (256 * 1024)
 #define STAMP_UPDATE_OBJS     64   /* objects one /DSS update writes at most */
@@ -104,13 +105,23 @@ unsigned char *stamp_deflate(const unsigned char *p, size_t n, size_t *out);
 int stamp_qpdf_open(qpdf_data q, const unsigned char *pdf, size_t len, const char *path, char *err,
                     size_t errlen);
 int stamp_pdf_num(qpdf_data q, qpdf_oh v, double *d);
+/* the whole file opened by core/pdf (pdf_open, pdf_page_count): NULL and a
+ * Chinese err when it does not read (encrypted, damaged, no page) */
+struct pdf_doc *stamp_pdf_open(struct hall_pool *pool, const unsigned char *pdf, size_t len,
+                               char *err, size_t errlen);
+/* a form field as core/pdf reads it: its dictionary, its /Kids resolved
+ * (&pdf_null when none), its object (num 0 when direct) */
+struct stamp_field {
+    const struct pdf_obj *f, *kids;
+    int num, gen;
+};
 /* the AcroForm's fields under fields, depth first, each field's /FT
  * inherited from its parents, STAMP_FIELDS_MAX at most (counted in *seen):
  * visit says what next, 1 go into its /Kids, 0 on to the next field, -1
  * stop walking (then -1, else 0) */
-int stamp_fields_walk(qpdf_data q, qpdf_oh fields, int inherited_sig, int depth, int *seen,
-                      int (*visit)(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg),
-                      void *arg);
+int stamp_fields_each(
+    struct pdf_doc *d, const struct pdf_obj *fields, int inherited_sig, int depth, int *seen,
+    int (*visit)(struct pdf_doc *d, const struct stamp_field *f, int is_sig, void *arg), void *arg);
 /* the last cross-reference section: its offset (startxref) and whether it
  * is a table; from the file's last 1 KiB */
 int stamp_last_xref(const unsigned char *tail, size_t n, long long file_len, long long *off,
@@ -119,7 +130,10 @@ int stamp_last_xref(const unsigned char *tail, size_t n, long long file_len, lon
 /* what the update needs of the input PDF */
 struct stamp_doc {
     qpdf_data q;
-    qpdf_oh trailer, root, page, annots, acro, fields, info_ref, id;
+    qpdf_oh trailer, root, page, annots, acro, fields, info_ref;
+    /* the trailer's /ID's first string, read through core/pdf; -1 none */
+    unsigned char id0[STAMP_ID_MAX];
+    int id0_len;
     int root_num, root_gen, page_num, page_gen;
     long long size;           /* the trailer's /Size */
     long long prev;           /* the last cross-reference section's offset */

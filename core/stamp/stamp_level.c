@@ -6,9 +6,13 @@
  * up in it, and an answer there made at or after the signature's timestamp
  * says the certificate's status at signing without anything asked online.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/x509.h>
 #include <zlib.h>
@@ -453,19 +457,37 @@ stamp_verdict_kept(struct hall_pool *pool, const struct hall_stamp_sig *s,
 int
 hall_stamp_evidence_read(struct hall_pool *pool, const char *path, struct hall_stamp_evidence *ev)
 {
-    qpdf_data q = qpdf_init();
-    char err[256];
-    int rc = HALL_ERR;
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = HALL_ERR;
+    struct stat sb;
+    unsigned char *map = NULL;
+    struct pdf_doc *d;
+    char err[128];
 
     memset(ev, 0, sizeof(*ev));
-    if (stamp_qpdf_open(q, NULL, 0, path, err, sizeof(err)) != HALL_OK)
+    if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 16 ||
+        sb.st_size > HALL_STAMP_PDF_MAX)
         goto out;
-    stamp_dss_read(pool, q, ev, NULL);
-    rc = HALL_OK;
+    map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) {
+        map = NULL;
+        goto out;
+    }
+    /* its own pool: the document's tree let go, the evidence copied into pool */
+    {
+        struct hall_pool *tmp = hall_pool_create(65536);
+
+        d = stamp_pdf_open(tmp, map, (size_t)sb.st_size, err, sizeof(err));
+        if (d != NULL) {
+            stamp_dss_read_pdf(pool, d, ev, NULL);
+            rc = HALL_OK;
+        }
+        hall_pool_destroy(tmp);
+    }
 out:
-    stamp_qerr(q);
-    qpdf_oh_release_all(q);
-    qpdf_cleanup(&q);
+    if (map != NULL)
+        munmap(map, (size_t)sb.st_size);
+    if (fd >= 0)
+        close(fd);
     return rc;
 }
 

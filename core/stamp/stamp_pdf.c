@@ -11,10 +11,13 @@
  * cross-reference section's kind and offset, the revisions' ends) is read
  * from the bytes, and so is the guard that an object written again keeps
  * every key (stamp_raw.c).  The update itself is written here, byte by
- * byte as the doc says: qpdf would rewrite the file.
+ * byte as the doc says: qpdf would rewrite the file.  The input must also
+ * read through core/pdf, the verifier's one reader (stamp_doc_core_reads),
+ * and the verifier walks the form's fields through it (stamp_fields_each;
+ * docs/internals/stamp.md §8, "What still asks libqpdf").
  *
  * Owns: reading the input (stamp_doc_read, stamp_qpdf_open, the fields'
- * walk, the last cross-reference) and writing the update's objects
+ * walks, the last cross-reference) and writing the update's objects
  * (stamp_write_objects).  Follows: ISO 32000-1 §7.5 (file structure: the
  * trailer §7.5.5, incremental updates §7.5.6), §12.5.6.19 (the widget
  * annotation), §12.7.2 (/AcroForm, /SigFlags), §12.7.4.5 (the signature field),
@@ -33,6 +36,9 @@
 #define STAMP_MSG_XREF                                                                                                         \
     "PDF文件的交叉引用表已损坏（对象的位置与文件内容不符），各阅读器会各自猜测其内容，" \
     "盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”或qpdf修复后再盖章"
+#define STAMP_MSG_SYNTAX                                                                                                          \
+    "PDF文件的结构不符合PDF规范（ISO 32000），无法可靠读取，盖章后将无法核验，因此不能盖章。" \
+    "请先用PDF阅读器“另存为”后再盖章"
 
 /* ---- the PDF through qpdf --------------------------------------------------------- */
 
@@ -107,6 +113,89 @@ stamp_qpdf_open_write(qpdf_data q, const unsigned char *pdf, size_t len, char *e
     if (repairable)
         snprintf(err, errlen, STAMP_MSG_XREF);
     return HALL_ERR;
+}
+
+struct pdf_doc *
+stamp_pdf_open(struct hall_pool *pool, const unsigned char *pdf, size_t len, char *err,
+               size_t errlen)
+{
+    char perr[128];
+    struct pdf_doc *d = pdf_open(pool, pdf, (long long)len, (long long)len, perr, sizeof(perr));
+
+    if (d == NULL) {
+        snprintf(err, errlen, "%s",
+                 strcmp(perr, "encrypted") == 0
+                     ? "PDF文件已加密：请先解除文件的密码保护再盖章或验章"
+                     : "PDF文件已损坏或不是PDF文件，无法读取其结构");
+        return NULL;
+    }
+    if (pdf_page_count(d) <= 0) {
+        snprintf(err, errlen, "PDF文件已损坏：找不到任何页面");
+        return NULL;
+    }
+    return d;
+}
+
+/* a signature field counted; a field with children of its own (a /T, no
+ * /Subtype: not a widget merged into it) is gone into instead */
+static int
+count_sig(struct pdf_doc *d, const struct stamp_field *f, int is_sig, void *arg)
+{
+    const struct pdf_obj *v = pdf_key(d, f->f, "/V");
+    const struct pdf_obj *t = pdf_key(d, f->f, "/T"), *st = pdf_key(d, f->f, "/Subtype");
+
+    /* a signed field whose kids are its widgets (a 骑缝章's slices): one */
+    if (f->kids->type == PDF_ARRAY && t != NULL && t->type != PDF_NULL &&
+        (st == NULL || st->type == PDF_NULL) && !(is_sig && v != NULL && v->type == PDF_DICT))
+        return 1;
+    if (is_sig)
+        (*(int *)arg)++;
+    return 0;
+}
+
+/* the first string of the trailer's /ID into d (id0_len -1: none, or
+ * longer than STAMP_ID_MAX: the update then names a new one) */
+static void
+first_id(struct pdf_doc *pd, struct stamp_doc *d)
+{
+    const struct pdf_obj *id = pdf_key(pd, pdf_trailer(pd), "/ID"), *first;
+
+    d->id0_len = -1;
+    if (id == NULL || id->type != PDF_ARRAY || id->n < 1)
+        return;
+    first = pdf_resolve(pd, id->items[0]);
+    if (first != NULL && first->type == PDF_STRING && first->len <= STAMP_ID_MAX) {
+        memcpy(d->id0, first->s, first->len);
+        d->id0_len = (int)first->len;
+    }
+}
+
+/* the input as the verifier reads it (core/pdf, docs/internals/stamp.md
+ * §8): a file it cannot read, or whose pages it cannot walk, is not
+ * stamped, since the stamp would not verify; d's signature fields counted
+ * (nsigs) and its first /ID kept */
+static int
+stamp_doc_core_reads(const unsigned char *pdf, size_t len, struct stamp_doc *d, char *err,
+                     size_t errlen)
+{
+    int *nsigs = &d->nsigs;
+    struct hall_pool *pool = hall_pool_create(65536);
+    char perr[256];
+    struct pdf_doc *pd = stamp_pdf_open(pool, pdf, len, perr, sizeof(perr));
+    int seen = 0;
+
+    if (pd != NULL) {
+        const struct pdf_obj *acro = pdf_key(pd, pdf_root(pd), "/AcroForm");
+
+        *nsigs = 0;
+        if (acro != NULL && acro->type == PDF_DICT)
+            stamp_fields_each(pd, pdf_key(pd, acro, "/Fields"), 0, 0, &seen, count_sig, nsigs);
+        first_id(pd, d);
+    }
+    hall_pool_destroy(pool);
+    if (pd == NULL)
+        snprintf(err, errlen, STAMP_MSG_SYNTAX);
+    return pd != NULL ? HALL_OK : HALL_ERR;
 }
 
 /* whether qpdf had to rebuild the cross-reference while the objects were
@@ -208,47 +297,36 @@ page_rotate(qpdf_data q, qpdf_oh page)
 }
 
 int
-stamp_fields_walk(qpdf_data q, qpdf_oh fields, int inherited_sig, int depth, int *seen,
-                  int (*visit)(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg),
-                  void *arg)
+stamp_fields_each(
+    struct pdf_doc *d, const struct pdf_obj *fields, int inherited_sig, int depth, int *seen,
+    int (*visit)(struct pdf_doc *d, const struct stamp_field *f, int is_sig, void *arg), void *arg)
 {
-    int i, n;
-
-    if (!qpdf_oh_is_array(q, fields) || depth > 16)
+    if (fields == NULL || fields->type != PDF_ARRAY || depth > 16)
         return 0;
-    n = qpdf_oh_get_array_n_items(q, fields);
-    for (i = 0; i < n && *seen < STAMP_FIELDS_MAX; i++) {
-        qpdf_oh f = qpdf_oh_get_array_item(q, fields, i), ft, kids;
+    for (int i = 0; i < fields->n && *seen < STAMP_FIELDS_MAX; i++) {
+        struct stamp_field f = {pdf_resolve(d, fields->items[i]), &pdf_null, 0, 0};
+        const struct pdf_obj *ft;
         int is_sig = inherited_sig, go;
 
         (*seen)++;
-        if (!qpdf_oh_is_dictionary(q, f))
+        if (f.f == NULL || f.f->type != PDF_DICT)
             continue;
-        ft = qpdf_oh_get_key(q, f, "/FT");
-        if (qpdf_oh_is_name(q, ft))
-            is_sig = strcmp(qpdf_oh_get_name(q, ft), "/Sig") == 0;
-        kids = qpdf_oh_get_key(q, f, "/Kids");
-        go = visit(q, f, kids, is_sig, arg);
+        if (fields->items[i]->type == PDF_REF) {
+            f.num = (int)fields->items[i]->i;
+            f.gen = fields->items[i]->gen;
+        }
+        ft = pdf_key(d, f.f, "/FT");
+        if (ft != NULL && ft->type == PDF_NAME)
+            is_sig = pdf_is_name(ft, "/Sig");
+        f.kids = pdf_key(d, f.f, "/Kids");
+        if (f.kids == NULL)
+            f.kids = &pdf_null;
+        go = visit(d, &f, is_sig, arg);
         if (go > 0)
-            go = stamp_fields_walk(q, kids, is_sig, depth + 1, seen, visit, arg);
+            go = stamp_fields_each(d, f.kids, is_sig, depth + 1, seen, visit, arg);
         if (go < 0)
             return -1;
     }
-    return 0;
-}
-
-/* a signature field counted; a field with children of its own (a /T, no
- * /Subtype: not a widget merged into it) is gone into instead */
-static int
-count_sig(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg)
-{
-    /* a signed field whose kids are its widgets (a 骑缝章's slices): one */
-    if (qpdf_oh_is_array(q, kids) && qpdf_oh_has_key(q, f, "/T") &&
-        !qpdf_oh_has_key(q, f, "/Subtype") &&
-        !(is_sig && qpdf_oh_is_dictionary(q, qpdf_oh_get_key(q, f, "/V"))))
-        return 1;
-    if (is_sig)
-        (*(int *)arg)++;
     return 0;
 }
 
@@ -377,12 +455,12 @@ stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int pa
                size_t errlen)
 {
     qpdf_data q;
-    int seen = 0;
 
     q = d->q = qpdf_init();
     d->pdf = pdf;
     d->len = len;
-    if (stamp_qpdf_open_write(q, pdf, len, err, errlen) != HALL_OK)
+    if (stamp_qpdf_open_write(q, pdf, len, err, errlen) != HALL_OK ||
+        stamp_doc_core_reads(pdf, len, d, err, errlen) != HALL_OK)
         return HALL_ERR;
     if (stamp_last_xref(pdf + (len > 1024 ? len - 1024 : 0), len > 1024 ? 1024 : len,
                         (long long)len, &d->prev, &d->table, pdf) != HALL_OK) {
@@ -401,11 +479,9 @@ stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int pa
         return HALL_ERR;
     }
     d->info_ref = qpdf_oh_get_key(q, d->trailer, "/Info");
-    d->id = qpdf_oh_get_key(q, d->trailer, "/ID");
     d->acro = qpdf_oh_get_key(q, d->root, "/AcroForm");
     d->fields = qpdf_oh_is_dictionary(q, d->acro) ? qpdf_oh_get_key(q, d->acro, "/Fields")
                                                   : qpdf_oh_new_null(q);
-    stamp_fields_walk(q, d->fields, 0, 0, &seen, count_sig, &d->nsigs);
     return HALL_OK;
 }
 
@@ -608,18 +684,13 @@ stamp_write_objects(struct stamp_update *up, const struct stamp_doc *d,
 static void
 trailer_id(const struct stamp_doc *d, struct stamp_buf *ids)
 {
-    qpdf_data q = d->q;
     unsigned char idnew[16];
 
     if (RAND_bytes(idnew, sizeof(idnew)) != 1)
         abort();
     stamp_buf_str(ids, "[");
-    if (qpdf_oh_is_array(q, d->id) && qpdf_oh_get_array_n_items(q, d->id) >= 1 &&
-        qpdf_oh_is_string(q, qpdf_oh_get_array_item(q, d->id, 0))) {
-        size_t l = 0;
-        const char *v = qpdf_oh_get_binary_string_value(q, qpdf_oh_get_array_item(q, d->id, 0), &l);
-
-        stamp_pdf_hex(ids, (const unsigned char *)v, l);
+    if (d->id0_len >= 0) {
+        stamp_pdf_hex(ids, d->id0, (size_t)d->id0_len);
     } else {
         stamp_pdf_hex(ids, idnew, sizeof(idnew));
     }

@@ -85,11 +85,13 @@ pdf_date(const char *s)
 }
 
 struct found {
-    qpdf_oh field, v, widget;
+    /* core/pdf's: the signature's /V (NULL: named, but its text is not one
+     * PDF object), its widget */
+    const struct pdf_obj *v, *widget;
     const char *name;
-    int obj_field, obj_v;
-    /* /V read by us (stamp_read_sig_dict): the file's text [a, b) of the
-     * hex string its /Contents was decoded from; -1 when not */
+    int obj_field, gen_field, obj_v;
+    /* /V's /Contents: the file's text [a, b) of the hex string (its digits
+     * only, an even number) it was decoded from; -1 when not */
     long long contents_a, contents_b;
 };
 
@@ -97,43 +99,82 @@ struct found_list {
     struct hall_pool *pool;
     struct found *out;
     int n, max;
-    int over;                   /* a signature past max: the file is not verified */
-    const struct stamp_diff *d; /* the file's bytes: each /V read from them */
+    int over; /* a signature past max: the file is not verified */
+    const unsigned char *map;
+    /* stamp_diff.c's libqpdf handle of the whole file, each /V given to it
+     * as read from its bytes (stamp_read_sig_dict), while it reads through
+     * libqpdf (docs/internals/stamp.md §8); NULL then none */
+    const struct stamp_diff *feed;
 };
+
+/* a key there whose value is not null (as libqpdf's has_key reads it) */
+static int
+has_key(struct pdf_doc *d, const struct pdf_obj *dict, const char *key)
+{
+    const struct pdf_obj *o = pdf_key(d, dict, key);
+
+    return o != NULL && o->type != PDF_NULL;
+}
+
+/* the text [a, b) of /V's /Contents when /V is in the file (not in an
+ * object stream) and /Contents a direct hex string of digits only */
+static void
+contents_text(struct pdf_doc *d, const unsigned char *map, const struct pdf_obj *vref,
+              const struct pdf_obj *v, struct found *out)
+{
+    const struct pdf_obj *c = pdf_dict_get(v, "/Contents");
+    long long off;
+
+    out->contents_a = out->contents_b = -1;
+    if (vref->type != PDF_REF || pdf_where(d, (int)vref->i, &off) != 1 || c == NULL ||
+        c->type != PDF_STRING || c->b - c->a != 2 * (long long)c->len + 2 || map[c->a] != '<')
+        return;
+    for (long long k = c->a + 1; k < c->b - 1; k++) {
+        unsigned char x = map[k] | 0x20;
+
+        if (!((x >= '0' && x <= '9') || (x >= 'a' && x <= 'f')))
+            return;
+    }
+    out->contents_a = c->a;
+    out->contents_b = c->b;
+}
 
 /* a signed field (its /V a dictionary) kept with its widget and name;
  * any other field with children is gone into */
 static int
-found_sig(qpdf_data q, qpdf_oh f, qpdf_oh kids, int is_sig, void *arg)
+found_sig(struct pdf_doc *d, const struct stamp_field *sf, int is_sig, void *arg)
 {
     struct found_list *l = arg;
-    qpdf_oh v = qpdf_oh_get_key(q, f, "/V"), t;
-    struct stamp_plain_io io = {.contents_a = -1, .contents_b = -1};
+    const struct pdf_obj *vref = pdf_dict_get(sf->f, "/V"), *v = pdf_resolve(d, vref);
+    struct found *out;
 
-    /* read by us before libqpdf resolves it (stamp_read_sig_dict): its
-     * /Contents' 16,000 hex digits not tokenized one by one */
-    if (is_sig && l->d != NULL && qpdf_oh_is_indirect(q, v) &&
-        stamp_read_sig_dict(l->d, qpdf_oh_get_object_id(q, v), qpdf_oh_get_generation(q, v), &io) !=
-            HALL_OK)
-        io.contents_a = io.contents_b = -1;
-    if (!is_sig || !qpdf_oh_is_dictionary(q, v))
-        return qpdf_oh_is_array(q, kids);
+    if (is_sig && l->feed != NULL && vref != NULL && vref->type == PDF_REF) {
+        struct stamp_plain_io io;
+
+        stamp_read_sig_dict(l->feed, (int)vref->i, vref->gen, &io);
+    }
+    /* a signature whose /V does not read is one, and fails check 1 */
+    if (!is_sig || (v == NULL && (vref == NULL || vref->type != PDF_REF)) ||
+        (v != NULL && v->type != PDF_DICT))
+        return sf->kids->type == PDF_ARRAY;
     if (l->n >= l->max) {
         l->over = 1;
         return -1;
     }
-    t = qpdf_oh_get_key(q, f, "/T");
-    l->out[l->n].field = f;
-    l->out[l->n].v = v;
-    l->out[l->n].widget = qpdf_oh_has_key(q, f, "/Rect") || !qpdf_oh_is_array(q, kids)
-                              ? f
-                              : qpdf_oh_get_array_item(q, kids, 0);
-    l->out[l->n].name =
-        qpdf_oh_is_string(q, t) ? hall_pstrdup(l->pool, qpdf_oh_get_utf8_value(q, t)) : "";
-    l->out[l->n].obj_field = qpdf_oh_is_indirect(q, f) ? qpdf_oh_get_object_id(q, f) : 0;
-    l->out[l->n].obj_v = qpdf_oh_is_indirect(q, v) ? qpdf_oh_get_object_id(q, v) : 0;
-    l->out[l->n].contents_a = io.contents_a;
-    l->out[l->n].contents_b = io.contents_b;
+    out = &l->out[l->n];
+    out->v = v;
+    out->widget = has_key(d, sf->f, "/Rect") || sf->kids->type != PDF_ARRAY ? sf->f
+                  : sf->kids->n > 0 ? pdf_resolve(d, sf->kids->items[0])
+                                    : &pdf_null;
+    if (out->widget == NULL)
+        out->widget = &pdf_null;
+    out->name = hall_pstrdup(l->pool, pdf_text_utf8(l->pool, pdf_key(d, sf->f, "/T")));
+    out->obj_field = sf->num;
+    out->gen_field = sf->gen;
+    out->obj_v = pdf_ref_num(vref);
+    out->contents_a = out->contents_b = -1;
+    if (v != NULL)
+        contents_text(d, l->map, vref, v, out);
     l->n++;
     return 0;
 }
@@ -511,7 +552,7 @@ hall_stamp_verify_fd(struct hall_pool *pool, int fd, const struct hall_stamp_tru
 
 /* what the document's signatures are read against */
 struct vdoc {
-    qpdf_data q;
+    qpdf_data q; /* stamp_diff.c's (diff.f), while it reads through libqpdf */
     int fd;
     long long size;
     unsigned char *map; /* the file, mapped: qpdf reads it from there (no seek and read
@@ -520,29 +561,15 @@ struct vdoc {
     int nrev;
     int *page_ids; /* the pages' object numbers */
     int npages;
-    /* the whole file as core/pdf reads it, opened when first asked
-     * (vdoc_pdf); NULL after that when it cannot be read */
+    /* the whole file as core/pdf reads it (its last revision): what the
+     * verifier reads, opened once */
     struct pdf_doc *pd;
-    int pd_opened;
 };
 
-/* the whole file as core/pdf reads it (its last revision), opened once */
-static struct pdf_doc *
-vdoc_pdf(struct hall_pool *pool, struct vdoc *v)
-{
-    char err[128];
-
-    if (!v->pd_opened) {
-        v->pd = pdf_open(pool, v->map, v->size, v->size, err, sizeof(err));
-        v->pd_opened = 1;
-    }
-    return v->pd;
-}
-
-/* the file opened, a PDF, read by qpdf, its revisions found */
+/* the file opened, a PDF, read by core/pdf, its revisions found */
 static int
-verify_open(struct vdoc *v, const char *path, struct hall_stamp_report *rep, char *err,
-            size_t errlen)
+verify_open(struct hall_pool *pool, struct vdoc *v, const char *path, struct hall_stamp_report *rep,
+            char *err, size_t errlen)
 {
     struct stat sb;
     unsigned char head[1024];
@@ -565,6 +592,11 @@ verify_open(struct vdoc *v, const char *path, struct hall_stamp_report *rep, cha
         snprintf(err, errlen, "无法读取文件");
         return HALL_ERR;
     }
+    v->pd = stamp_pdf_open(pool, v->map, (size_t)v->size, err, errlen);
+    if (v->pd == NULL)
+        return HALL_ERR;
+    v->npages = pdf_page_count(v->pd);
+    /* stamp_diff.c's reads (diff.f) until they move onto core/pdf */
     v->q = qpdf_init();
     if (stamp_qpdf_open(v->q, v->map, (size_t)v->size, NULL, err, errlen) != HALL_OK)
         return HALL_ERR;
@@ -577,12 +609,11 @@ verify_open(struct vdoc *v, const char *path, struct hall_stamp_report *rep, cha
         return HALL_ERR;
     }
     rep->revisions = v->nrev;
-    v->npages = qpdf_get_num_pages(v->q);
-    v->page_ids = calloc((size_t)(v->npages > 0 ? v->npages : 1), sizeof(int));
+    v->page_ids = calloc((size_t)v->npages, sizeof(int));
     if (v->page_ids == NULL)
         abort();
     for (int i = 0; i < v->npages; i++)
-        v->page_ids[i] = qpdf_oh_get_object_id(v->q, qpdf_get_page_n(v->q, (size_t)i));
+        pdf_page(v->pd, i + 1, &v->page_ids[i]);
     return HALL_OK;
 }
 
@@ -591,18 +622,16 @@ verify_open(struct vdoc *v, const char *path, struct hall_stamp_report *rep, cha
 static void
 verify_dss(struct hall_pool *pool, struct vdoc *v, struct hall_stamp_report *rep)
 {
-    stamp_dss_read_pdf(pool, vdoc_pdf(pool, v),
-                       hall_pcalloc(pool, sizeof(struct hall_stamp_evidence)), rep);
-    stamp_qerr(v->q);
+    stamp_dss_read_pdf(pool, v->pd, hall_pcalloc(pool, sizeof(struct hall_stamp_evidence)), rep);
 }
 
 /* the field's name, /SubFilter, /M, page and /Rect */
 static void
 sig_meta(struct hall_pool *pool, struct vdoc *v, const struct found *f, struct hall_stamp_sig *s)
 {
-    qpdf_data q = v->q;
-    qpdf_oh sf = qpdf_oh_get_key(q, f->v, "/SubFilter"), m = qpdf_oh_get_key(q, f->v, "/M"),
-            p = qpdf_oh_get_key(q, f->widget, "/P"), rect = qpdf_oh_get_key(q, f->widget, "/Rect");
+    struct pdf_doc *d = v->pd;
+    const struct pdf_obj *sf = pdf_key(d, f->v, "/SubFilter"), *m = pdf_key(d, f->v, "/M"),
+                         *p = pdf_dict_get(f->widget, "/P"), *rect = pdf_key(d, f->widget, "/Rect");
     int j;
 
     s->field = f->name;
@@ -613,16 +642,15 @@ sig_meta(struct hall_pool *pool, struct vdoc *v, const struct found *f, struct h
     s->covered = "";
     s->obj_field = f->obj_field;
     s->obj_v = f->obj_v;
-    s->filter = qpdf_oh_is_name(q, sf) ? hall_pstrdup(pool, qpdf_oh_get_name(q, sf) + 1) : "";
-    s->claimed_time = qpdf_oh_is_string(q, m) ? pdf_date(qpdf_oh_get_utf8_value(q, m)) : 0;
+    s->filter = sf != NULL && sf->type == PDF_NAME ? hall_pstrdup(pool, sf->s + 1) : "";
+    s->claimed_time = m != NULL && m->type == PDF_STRING ? pdf_date(pdf_text_utf8(pool, m)) : 0;
     for (j = 0; j < v->npages; j++)
-        if (v->page_ids[j] == qpdf_oh_get_object_id(q, p) && v->page_ids[j] > 0)
+        if (v->page_ids[j] == pdf_ref_num(p) && v->page_ids[j] > 0)
             s->page = j + 1;
-    if (qpdf_oh_is_array(q, rect) && qpdf_oh_get_array_n_items(q, rect) == 4)
+    if (rect != NULL && rect->type == PDF_ARRAY && rect->n == 4)
         for (j = 0; j < 4; j++)
-            stamp_pdf_num(q, qpdf_oh_get_array_item(q, rect, j), &s->rect[j]);
-    stamp_qifeng_read(pool, vdoc_pdf(pool, v), f->obj_field, qpdf_oh_get_generation(q, f->field),
-                      v->page_ids, v->npages, s);
+            pdf_num(pdf_resolve(d, rect->items[j]), &s->rect[j]);
+    stamp_qifeng_read(pool, d, f->obj_field, f->gen_field, v->page_ids, v->npages, s);
 }
 
 static int
@@ -659,22 +687,29 @@ static int
 sig_range(struct hall_pool *pool, const struct vdoc *v, const struct found *f,
           struct hall_stamp_sig *s, const char **cval, size_t *clen, struct stamp_hexknown *k)
 {
-    qpdf_data q = v->q;
-    qpdf_oh br = qpdf_oh_get_key(q, f->v, "/ByteRange"),
-            contents = qpdf_oh_get_key(q, f->v, "/Contents");
+    const struct pdf_obj *br = pdf_key(v->pd, f->v, "/ByteRange"),
+                         *contents = pdf_key(v->pd, f->v, "/Contents");
     long long end;
     int j;
 
+    (void)pool;
     s->range = HALL_STAMP_FAIL;
-    if (!qpdf_oh_is_array(q, br) || qpdf_oh_get_array_n_items(q, br) != 4 ||
-        !qpdf_oh_is_string(q, contents)) {
+    if (f->v == NULL) {
+        s->problem = "签名字典（/V）不符合PDF语法，无法读取";
+        return HALL_ERR;
+    }
+    if (br == NULL || br->type != PDF_ARRAY || br->n != 4 || contents == NULL ||
+        contents->type != PDF_STRING) {
         s->problem = "签名缺少/ByteRange或/Contents";
         return HALL_ERR;
     }
-    for (j = 0; j < 4; j++)
-        if (!qpdf_oh_get_value_as_longlong(q, qpdf_oh_get_array_item(q, br, j), &s->byte_range[j]))
-            s->byte_range[j] = -1;
-    *cval = qpdf_oh_get_binary_string_value(q, contents, clen);
+    for (j = 0; j < 4; j++) {
+        const struct pdf_obj *it = pdf_resolve(v->pd, br->items[j]);
+
+        s->byte_range[j] = it != NULL && it->type == PDF_INT ? it->i : -1;
+    }
+    *cval = contents->s; /* in the pool, as long as the document */
+    *clen = contents->len;
     end = s->byte_range[2] + s->byte_range[3];
     if (s->byte_range[0] != 0 || s->byte_range[1] <= 0 || s->byte_range[2] <= s->byte_range[1] ||
         s->byte_range[3] < 0 || end > v->size ||
@@ -702,12 +737,6 @@ sig_range(struct hall_pool *pool, const struct vdoc *v, const struct found *f,
         return HALL_ERR;
     }
     s->range = HALL_STAMP_PASS;
-    { /* qpdf's string lives until its next call */
-        char *c = hall_palloc(pool, *clen + 1);
-
-        memcpy(c, *cval, *clen);
-        *cval = c;
-    }
     k->a = s->byte_range[1];
     k->b = s->byte_range[2];
     k->bin = (const unsigned char *)*cval;
@@ -757,7 +786,7 @@ sig_overlaps(struct hall_pool *pool, struct vdoc *v, struct hall_stamp_report *r
         if (b->page == 0 || b->rect[2] - b->rect[0] <= 1 || b->rect[3] - b->rect[1] <= 1)
             continue;
         /* the page read by core/pdf (NULL: the file cannot be, no text) */
-        if (!stamp_text_under(vdoc_pdf(pool, v), b->page, b->rect))
+        if (!stamp_text_under(v->pd, b->page, b->rect))
             continue;
         for (int i = 0; i < j; i++) {
             struct hall_stamp_sig *a = &rep->sigs[i];
@@ -807,7 +836,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     STACK_OF(X509) **certss = NULL; /* the certificates each carries, split off (sig_md) */
     int nfound = 0, seen = 0, over = 0, i, rc = HALL_ERR;
     time_t now = trust->now != 0 ? trust->now : time(NULL);
-    qpdf_oh acro;
+    const struct pdf_obj *acro;
     struct stamp_memo memo; /* this file's, for its signatures (stamp_memo.c) */
     struct hall_stamp_trust tr = *trust;
 
@@ -818,7 +847,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     memset(&v, 0, sizeof(v));
     memset(&diff, 0, sizeof(diff));
     v.fd = -1;
-    if (verify_open(&v, path, rep, err, errlen) != HALL_OK)
+    if (verify_open(pool, &v, path, rep, err, errlen) != HALL_OK)
         goto out;
     verify_dss(pool, &v, rep);
     found = malloc(sizeof(*found) * HALL_STAMP_SIGS_MAX);
@@ -830,11 +859,11 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     diff.size = v.size;
     diff.ends = v.ends;
     diff.nrev = v.nrev;
-    acro = qpdf_oh_get_key(v.q, qpdf_get_root(v.q), "/AcroForm");
-    if (qpdf_oh_is_dictionary(v.q, acro)) {
-        struct found_list l = {pool, found, 0, HALL_STAMP_SIGS_MAX, 0, &diff};
+    acro = pdf_key(v.pd, pdf_root(v.pd), "/AcroForm");
+    if (acro != NULL && acro->type == PDF_DICT) {
+        struct found_list l = {pool, found, 0, HALL_STAMP_SIGS_MAX, 0, v.map, &diff};
 
-        stamp_fields_walk(v.q, qpdf_oh_get_key(v.q, acro, "/Fields"), 0, 0, &seen, found_sig, &l);
+        stamp_fields_each(v.pd, pdf_key(v.pd, acro, "/Fields"), 0, 0, &seen, found_sig, &l);
         nfound = l.n;
         over = l.over || seen >= STAMP_FIELDS_MAX;
     }

@@ -1,32 +1,29 @@
 /*
- * The cross-reference sections written after a revision, read from the
- * file's bytes (docs/internals/stamp.md §3, "What may follow a signature"):
- * classic tables (with a hybrid file's /XRefStm) and cross-reference
- * streams (/FlateDecode, PNG predictors), from the file's startxref back
- * through /Prev to the revision's own section.  libqpdf reads a file's
- * merged cross-reference but does not say which section wrote an object:
- * stamp_diff.c needs exactly that.  Every length and count is bounded.
+ * The cross-reference sections written after a revision (docs/internals/
+ * stamp.md §3, "What may follow a signature"): from the file's startxref
+ * back through /Prev to the revision's own section, each section read by
+ * core/pdf (pdf_section, the one reading of a table, a hybrid file's
+ * /XRefStm and a cross-reference stream, which pdf_open reads too), kept
+ * once a file.  libqpdf reads a file's merged cross-reference but does not
+ * say which section wrote an object: stamp_diff.c needs exactly that.
+ * Every length and count is bounded.
  *
  * Owns: the sections each revision wrote, as stamp_diff.c reads them
- * (struct stamp_xlist).  Follows: ISO 32000-1 §7.5.4 (cross-reference
- * tables), §7.5.5 (the trailer and /Prev), §7.5.8 (cross-reference streams,
- * /W /Index) and §7.5.8.4 (hybrid files, /XRefStm); §7.4.4.4 (the Flate
- * predictors, PNG's filters by row).  Its bytes are read through pdf_lex.c,
- * the library's one lexer (white space, comments, strings, references).
+ * (struct stamp_xlist); a signature's /V read from its bytes for libqpdf;
+ * a text parsed for libqpdf with its references marked.  Follows: ISO
+ * 32000-1 §7.5.4-§7.5.8 through core/pdf; its own bytes are read through
+ * pdf_lex.c, the library's one lexer.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
-
 #include "pdf/pdf_lex.h"
 #include "stamp_int.h"
 
-#define XREF_SECTIONS_MAX 4096       /* cross-reference sections followed */
-#define XREF_STREAM_MAX   (32 << 20) /* a decoded cross-reference stream */
-#define XREF_TEXT_MAX     4096       /* a section's dictionary text */
-#define SIG_DICT_MAX      (1 << 20)  /* a signature dictionary's text read by us, at most */
+#define XREF_SECTIONS_MAX 4096      /* cross-reference sections followed */
+#define XREF_TEXT_MAX     4096      /* a section's dictionary text */
+#define SIG_DICT_MAX      (1 << 20) /* a signature dictionary's text read by us, at most */
 
 static void
 xadd(struct stamp_xlist *l, int num, int gen, int used, long long off)
@@ -92,18 +89,6 @@ stamp_startxref(const unsigned char *p, long long end)
             return v;
         }
     return -1;
-}
-
-/* an unsigned decimal at *at (after blanks); -1 when none */
-static long long
-read_uint(const unsigned char *p, long long *at, long long hi)
-{
-    long long v = -1;
-
-    *at = pdf_lex_skip_white(p, *at, hi);
-    while (*at < hi && p[*at] >= '0' && p[*at] <= '9' && v < (1LL << 40))
-        v = (v < 0 ? 0 : v * 10) + (p[(*at)++] - '0');
-    return v;
 }
 
 /* white space or a delimiter: what ends a regular token (pdf_lex.c) */
@@ -172,50 +157,6 @@ copied_as_is(const unsigned char *p, long long i, long long b)
     return i;
 }
 
-/*
- * The dictionary text p[a, b) parsed by qpdf in q; a null handle when not
- * a dictionary.  qpdf parses text without a file only without indirect
- * references: each becomes null (a section's /Prev, /XRefStm, /W, /Index,
- * /Length and filters are direct, as the standard wants them).
- */
-static qpdf_oh
-parse_dict(qpdf_data q, const unsigned char *p, long long a, long long b)
-{
-    char buf[XREF_TEXT_MAX * 2 + 1];
-    size_t o_len = 0;
-    long long i;
-    qpdf_oh o;
-
-    if (b <= a || b - a > XREF_TEXT_MAX)
-        return qpdf_oh_new_null(q);
-    for (i = a; i < b; i++) {
-        long long r, e = copied_as_is(p, i, b), num, gen;
-
-        if (e > i || p[i] == '(') { /* a literal string or a comment, as it is */
-            memcpy(buf + o_len, p + i, (size_t)(e + 1 - i));
-            o_len += (size_t)(e + 1 - i);
-            i = e;
-            continue;
-        }
-        if (p[i] >= '0' && p[i] <= '9' && (i == a || stamp_is_delim(p[i - 1])) &&
-            (r = ref_at(p, i, b, &num, &gen)) > 0) {
-            memcpy(buf + o_len, "null", 4);
-            o_len += 4;
-            i += r - 1;
-            continue;
-        }
-        buf[o_len++] = (char)p[i];
-    }
-    buf[o_len] = '\0';
-    if (nul_white((unsigned char *)buf, (long long)o_len) != HALL_OK)
-        return qpdf_oh_new_null(q);
-    stamp_qerr(q); /* an earlier call's, not this text's */
-    o = qpdf_oh_parse(q, buf);
-    if (stamp_qerr(q) || !qpdf_oh_is_dictionary(q, o))
-        return qpdf_oh_new_null(q);
-    return o;
-}
-
 long long
 stamp_dict_int(qpdf_data q, qpdf_oh d, const char *key, long long def)
 {
@@ -229,284 +170,42 @@ stamp_dict_int(qpdf_data q, qpdf_oh d, const char *key, long long def)
     return n;
 }
 
-/* inflate, bounded */
-static unsigned char *
-inflate_max(const unsigned char *in, size_t n, size_t max, size_t *out)
-{
-    z_stream z;
-    unsigned char *o = malloc(max + 1);
-    int r;
-
-    if (o == NULL)
-        abort();
-    memset(&z, 0, sizeof(z));
-    if (inflateInit(&z) != Z_OK) {
-        free(o);
-        return NULL;
-    }
-    z.next_in = (unsigned char *)in;
-    z.avail_in = (uInt)n;
-    z.next_out = o;
-    z.avail_out = (uInt)max + 1;
-    r = inflate(&z, Z_FINISH);
-    *out = z.total_out;
-    inflateEnd(&z);
-    if ((r != Z_STREAM_END && r != Z_BUF_ERROR && r != Z_OK) || *out > max) {
-        free(o);
-        return NULL;
-    }
-    return o;
-}
-
-/* a cross-reference stream's data (len bytes at data) decoded: none or
- * /FlateDecode, then PNG predictors (rows of rowlen bytes); NULL when it
- * cannot be; *own is what to free */
-static const unsigned char *
-xstm_decode(qpdf_data q, qpdf_oh dict, const unsigned char *data, long long len, int rowlen,
-            size_t *rawlen, unsigned char **own)
-{
-    qpdf_oh filter, parms;
-    int pred = 1, cols = 1;
-    const unsigned char *buf;
-
-    filter = qpdf_oh_get_key(q, dict, "/Filter");
-    parms = qpdf_oh_get_key(q, dict, "/DecodeParms");
-    if (qpdf_oh_is_array(q, filter) && qpdf_oh_get_array_n_items(q, filter) == 1)
-        filter = qpdf_oh_get_array_item(q, filter, 0);
-    if (qpdf_oh_is_array(q, parms) && qpdf_oh_get_array_n_items(q, parms) == 1)
-        parms = qpdf_oh_get_array_item(q, parms, 0);
-    if (qpdf_oh_is_dictionary(q, parms)) {
-        pred = (int)stamp_dict_int(q, parms, "/Predictor", 1);
-        cols = (int)stamp_dict_int(q, parms, "/Columns", 1);
-    }
-    if (qpdf_oh_is_name_and_equals(q, filter, "/FlateDecode")) {
-        *own = inflate_max(data, (size_t)len, XREF_STREAM_MAX, rawlen);
-        if (*own == NULL)
-            return NULL;
-        buf = *own;
-    } else if (qpdf_oh_is_null(q, filter)) {
-        buf = data;
-        *rawlen = (size_t)len;
-    } else {
-        return NULL;
-    }
-    /* PNG predictors (10-15): a tag byte then the row, "Up" what writers use */
-    if (pred >= 10) {
-        size_t rows, r, c, stride = (size_t)cols + 1;
-        unsigned char *out;
-
-        if (cols != rowlen || *rawlen % stride != 0)
-            return NULL;
-        rows = *rawlen / stride;
-        out = malloc(rows * (size_t)cols + 1);
-        if (out == NULL)
-            abort();
-        for (r = 0; r < rows; r++) {
-            const unsigned char *in = buf + r * stride + 1;
-            unsigned char *o = out + r * (size_t)cols, *up = r > 0 ? o - cols : NULL;
-
-            for (c = 0; c < (size_t)cols; c++) {
-                unsigned a = c > 0 ? o[c - 1] : 0, b = up ? up[c] : 0,
-                         cc = up && c > 0 ? up[c - 1] : 0;
-                int pa, pb, pc, pp;
-
-                switch (buf[r * stride]) {
-                case 0: o[c] = in[c]; break;
-                case 1: o[c] = (unsigned char)(in[c] + a); break;
-                case 2: o[c] = (unsigned char)(in[c] + b); break;
-                case 3: o[c] = (unsigned char)(in[c] + ((a + b) >> 1)); break;
-                case 4:
-                    pp = (int)(a + b) - (int)cc;
-                    pa = abs(pp - (int)a);
-                    pb = abs(pp - (int)b);
-                    pc = abs(pp - (int)cc);
-                    o[c] = (unsigned char)(in[c] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : cc));
-                    break;
-                default: free(out); return NULL;
-                }
-            }
-        }
-        free(*own);
-        *own = out;
-        buf = out;
-        *rawlen = rows * (size_t)cols;
-    } else if (pred != 1) {
-        return NULL;
-    }
-    return buf;
-}
-
-/* a cross-reference stream's entries (the object at off) into l */
-static int
-xref_stream(const struct stamp_diff *d, long long off, long long lo, struct stamp_xlist *l,
-            long long *prev)
-{
-    const unsigned char *p = d->map;
-    long long at = off, num, gen, dict_end = -1, len, data, i;
-    qpdf_oh dict, w, idx;
-    int wv[3], rowlen, k, nidx;
-    unsigned char *raw = NULL;
-    const unsigned char *buf;
-    size_t rawlen = 0;
-    int rc = HALL_ERR;
-
-    num = read_uint(p, &at, d->size);
-    gen = read_uint(p, &at, d->size);
-    while (at < d->size && pdf_lex_white(p[at]))
-        at++;
-    if (num <= 0 || gen < 0 || at + 3 > d->size || memcmp(p + at, "obj", 3) != 0)
-        return HALL_ERR;
-    at += 3;
-    for (i = at; i + 6 <= d->size && i < at + XREF_TEXT_MAX; i++)
-        if (memcmp(p + i, "stream", 6) == 0) {
-            long long b = i - 1;
-
-            while (b > at && pdf_lex_white(p[b]))
-                b--;
-            if (b > at && p[b] == '>') {
-                dict_end = i;
-                break;
-            }
-        }
-    if (dict_end < 0)
-        return HALL_ERR;
-    dict = parse_dict(d->f, p, at, dict_end);
-    if (!qpdf_oh_is_dictionary(d->f, dict) ||
-        !qpdf_oh_is_name_and_equals(d->f, qpdf_oh_get_key(d->f, dict, "/Type"), "/XRef"))
-        return HALL_ERR;
-    data = dict_end + 6;
-    if (data < d->size && p[data] == '\r')
-        data++;
-    if (data < d->size && p[data] == '\n')
-        data++;
-    len = stamp_dict_int(d->f, dict, "/Length", -1);
-    if (data < l->lowest)
-        l->lowest = data;
-    if (len < 0 || data + len > d->size || data < lo)
-        return HALL_ERR;
-    *prev = stamp_dict_int(d->f, dict, "/Prev", -1);
-    w = qpdf_oh_get_key(d->f, dict, "/W");
-    if (!qpdf_oh_is_array(d->f, w) || qpdf_oh_get_array_n_items(d->f, w) != 3)
-        return HALL_ERR;
-    rowlen = 0;
-    for (k = 0; k < 3; k++) {
-        long long v;
-
-        if (!qpdf_oh_get_value_as_longlong(d->f, qpdf_oh_get_array_item(d->f, w, k), &v) || v < 0 ||
-            v > 8)
-            return HALL_ERR;
-        wv[k] = (int)v;
-        rowlen += wv[k];
-    }
-    if (rowlen == 0)
-        return HALL_ERR;
-    buf = xstm_decode(d->f, dict, p + data, len, rowlen, &rawlen, &raw);
-    if (buf == NULL)
-        goto out;
-    idx = qpdf_oh_get_key(d->f, dict, "/Index");
-    nidx = qpdf_oh_is_array(d->f, idx) ? qpdf_oh_get_array_n_items(d->f, idx) : 0;
-    {
-        size_t pos = 0;
-        long long first = 0, count = stamp_dict_int(d->f, dict, "/Size", -1);
-
-        for (k = 0; k == 0 || k + 1 < nidx; k += 2) {
-            if (nidx > 0 && (!qpdf_oh_get_value_as_longlong(
-                                 d->f, qpdf_oh_get_array_item(d->f, idx, k), &first) ||
-                             !qpdf_oh_get_value_as_longlong(
-                                 d->f, qpdf_oh_get_array_item(d->f, idx, k + 1), &count)))
-                goto out;
-            if (first < 0 || count < 0 || first + count >= (1LL << 31) - 1)
-                goto out;
-            for (i = 0; i < count; i++) {
-                unsigned long long f[3] = {wv[0] == 0 ? 1 : 0, 0, 0};
-
-                if (pos + (size_t)rowlen > rawlen)
-                    goto out;
-                for (int fi = 0; fi < 3; fi++)
-                    if (wv[fi] > 0) {
-                        f[fi] = 0;
-                        for (int b = 0; b < wv[fi]; b++)
-                            f[fi] = f[fi] << 8 | buf[pos++];
-                    }
-                if (f[0] == 0)
-                    xadd(l, (int)(first + i), (int)f[2], 0, -1);
-                else if (f[0] == 1)
-                    xadd(l, (int)(first + i), (int)f[2], 1, (long long)f[1]);
-                else
-                    xadd(l, (int)(first + i), 0, 1, -1);
-                if (l->over)
-                    break;
-            }
-            if (nidx == 0)
-                break;
-        }
-    }
-    xadd(l, (int)num, (int)gen, 1, off);
-    rc = HALL_OK;
-out:
-    free(raw);
-    return rc;
-}
-
 /* the section at off (a table, with its trailer's /XRefStm, or a stream)
- * into l; its /Prev */
+ * into l, as core/pdf reads it (pdf_section, the one reading of a
+ * section): its entries in the file's order, each stream's own object
+ * after its entries; its /Prev */
 static int
 section_read(const struct stamp_diff *d, long long off, long long lo, struct stamp_xlist *l,
              long long *prev)
 {
-    const unsigned char *p = d->map;
-    long long at = off, tr, sx, xs;
-    qpdf_oh t;
+    struct hall_pool *pool = hall_pool_create(16384);
+    struct pdf_section s;
+    int rc = HALL_ERR;
 
-    while (at < d->size && pdf_lex_white(p[at]))
-        at++;
-    if (at + 4 > d->size || memcmp(p + at, "xref", 4) != 0)
-        return xref_stream(d, off, lo, l, prev);
-    at += 4;
-    for (;;) {
-        long long first, count, i;
+    if (pdf_section(pool, d->map, d->size, off, &s) != HALL_OK)
+        goto out;
+    if (s.lowest < l->lowest)
+        l->lowest = s.lowest;
+    if (s.lowest < lo)
+        goto out;
+    *prev = s.prev;
+    for (int i = 0; i < s.n && !l->over; i++) {
+        const struct pdf_xent *x = &s.e[i];
 
-        while (at < d->size && pdf_lex_white(p[at]))
-            at++;
-        if (at + 7 <= d->size && memcmp(p + at, "trailer", 7) == 0)
-            break;
-        first = read_uint(p, &at, d->size);
-        count = read_uint(p, &at, d->size);
-        if (first < 0 || count < 0 || first + count >= (1LL << 31) - 1)
-            return HALL_ERR;
-        for (i = 0; i < count; i++) {
-            long long o = read_uint(p, &at, d->size), g = read_uint(p, &at, d->size);
-
-            while (at < d->size && pdf_lex_white(p[at]))
-                at++;
-            if (o < 0 || g < 0 || at >= d->size || (p[at] != 'n' && p[at] != 'f'))
-                return HALL_ERR;
-            xadd(l, (int)(first + i), (int)g, p[at] == 'n', o);
-            at++;
-            if (l->over)
-                return HALL_OK;
-        }
+        if (x->type == 0)
+            xadd(l, x->num, x->gen, 0, -1);
+        else if (x->type == 1 || x->type == PDF_XE_SELF)
+            xadd(l, x->num, x->gen, 1, x->off);
+        else /* in an object stream, or null */
+            xadd(l, x->num, 0, 1, -1);
+        if (l->over && x->part == 0) /* a table's entries past the bound: no /Prev read */
+            *prev = -1;
     }
-    tr = at + 7;
-    for (sx = tr; sx + 9 <= d->size && sx < tr + XREF_TEXT_MAX; sx++)
-        if (memcmp(p + sx, "startxref", 9) == 0)
-            break;
-    t = parse_dict(d->f, p, tr, sx);
-    if (!qpdf_oh_is_dictionary(d->f, t))
-        return HALL_ERR;
-    *prev = stamp_dict_int(d->f, t, "/Prev", -1);
-    xs = stamp_dict_int(d->f, t, "/XRefStm", -1);
-    if (xs == -2 || *prev == -2)
-        return HALL_ERR;
-    if (xs >= 0) {
-        long long dummy;
-
-        if (xs < l->lowest)
-            l->lowest = xs;
-        if (xs < lo || xs >= d->size || xref_stream(d, xs, lo, l, &dummy) != HALL_OK)
-            return HALL_ERR;
-    }
-    return HALL_OK;
+    rc = HALL_OK;
+out:
+    pdf_section_free(&s);
+    hall_pool_destroy(pool);
+    return rc;
 }
 
 /*

@@ -1581,17 +1581,20 @@ last_sig_dict_changed(const char *src, const char *dst, int how)
 
 /* A stamp's /Contents made hostile in place (one stamp, and the second of
  * two): each judged as it was before the verifier skipped the hex digits'
- * bytes where it needs no value (the lines are those of e01f112's code) */
+ * bytes where it needs no value (the lines are those of e01f112's code),
+ * but a /V whose text is no PDF object (a '>', a ')' or a letter that is no
+ * hex digit among the digits: cases 0, 1 and 4), which core/pdf does not
+ * read (libqpdf made something of it): that stamp fails check 1 saying so */
 static void
 verify__hostile_contents__judged_as_before(void **state)
 {
     static const char *const want[2][11] = {
         {
-            "1: [2 0 0 1 0 0 1 签名覆盖范围（/ByteRange）不正确|]",
-            "1: [2 0 0 1 0 0 1 签名缺少/ByteRange或/Contents|]",
+            "1: [2 0 0 1 0 0 1 签名字典（/V）不符合PDF语法，无法读取|]",
+            "1: [2 0 0 1 0 0 1 签名字典（/V）不符合PDF语法，无法读取|]",
             "1: [2 0 0 1 0 0 1 签名覆盖范围与签名值位置不符|]",
             "1: [2 0 0 1 0 0 1 签名覆盖范围（/ByteRange）不正确|]",
-            "1: [2 0 0 1 0 0 1 签名缺少/ByteRange或/Contents|]",
+            "1: [2 0 0 1 0 0 1 签名字典（/V）不符合PDF语法，无法读取|]",
             "1: [2 0 0 1 0 0 1 签名覆盖范围（/ByteRange）不正确|]",
             "1: [2 0 0 1 0 0 1 签名缺少/ByteRange或/Contents|]",
             "1: [1 2 0 1 0 0 1 签名后文档内容被改动（摘要不符）|]",
@@ -1600,15 +1603,14 @@ verify__hostile_contents__judged_as_before(void **state)
             "1: [2 0 0 1 0 0 1 签名覆盖范围与签名值位置不符|]",
         },
         {
-            "2: [1 1 1 1 0 1 1 "
-            "签章后文档被修改：其后追加的签章2无效（签名覆盖范围（/"
-            "ByteRange）不正确），其修订中的改动不予认可|其后追加的签章2无效（签名覆盖范围（/"
-            "ByteRange）不正确），其修订中的改动不予认可] [2 0 0 1 0 0 1 "
-            "签名覆盖范围（/ByteRange）不正确|]",
-            "2: [2 0 0 1 0 0 1 签名缺少/ByteRange或/Contents|] [1 1 1 1 0 1 1 "
-            "签章后文档被修改：其后追加的签章1无效（签名缺少/ByteRange或/"
-            "Contents），其修订中的改动不予认可|其后追加的签章1无效（签名缺少/ByteRange或/"
-            "Contents），其修订中的改动不予认可]",
+            "2: [2 0 0 1 0 0 1 签名字典（/V）不符合PDF语法，无法读取|] [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章1无效（签名字典（/"
+            "V）不符合PDF语法，无法读取），其修订中的改动不予认可|其后追加的签章1无效（签名字典（/"
+            "V）不符合PDF语法，无法读取），其修订中的改动不予认可]",
+            "2: [2 0 0 1 0 0 1 签名字典（/V）不符合PDF语法，无法读取|] [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章1无效（签名字典（/"
+            "V）不符合PDF语法，无法读取），其修订中的改动不予认可|其后追加的签章1无效（签名字典（/"
+            "V）不符合PDF语法，无法读取），其修订中的改动不予认可]",
             "2: [1 1 1 1 0 1 1 "
             "签章后文档被修改：其后追加的签章2无效（签名覆盖范围与签名值位置不符），其修订中的改动"
             "不予认可|其后追加的签章2无效（签名覆盖范围与签名值位置不符），其修订中的改动不予认可] "
@@ -1618,10 +1620,10 @@ verify__hostile_contents__judged_as_before(void **state)
             "ByteRange）不正确），其修订中的改动不予认可|其后追加的签章2无效（签名覆盖范围（/"
             "ByteRange）不正确），其修订中的改动不予认可] [2 0 0 1 0 0 1 "
             "签名覆盖范围（/ByteRange）不正确|]",
-            "2: [2 0 0 1 0 0 1 签名缺少/ByteRange或/Contents|] [1 1 1 1 0 1 1 "
-            "签章后文档被修改：其后追加的签章1无效（签名缺少/ByteRange或/"
-            "Contents），其修订中的改动不予认可|其后追加的签章1无效（签名缺少/ByteRange或/"
-            "Contents），其修订中的改动不予认可]",
+            "2: [2 0 0 1 0 0 1 签名字典（/V）不符合PDF语法，无法读取|] [1 1 1 1 0 1 1 "
+            "签章后文档被修改：其后追加的签章1无效（签名字典（/"
+            "V）不符合PDF语法，无法读取），其修订中的改动不予认可|其后追加的签章1无效（签名字典（/"
+            "V）不符合PDF语法，无法读取），其修订中的改动不予认可]",
             "2: [1 1 1 1 0 1 1 "
             "签章后文档被修改：其后追加的签章2无效（签名覆盖范围（/"
             "ByteRange）不正确），其修订中的改动不予认可|其后追加的签章2无效（签名覆盖范围（/"
@@ -2365,6 +2367,62 @@ page_keys(const char *path, int n, char *out, size_t outlen)
  * added, or refused with a message that says why; never stamped without
  * the page's /Contents.
  */
+/* The update's trailer keeps the input's first /ID (read through core/pdf)
+ * and names a new second one (ISO 32000-1 §14.4): a guard on that read's
+ * move from libqpdf, which wrote the same */
+static void
+sign__trailer_id__first_kept_second_new(void **state)
+{
+    static const char first[] = "/ID [<0123456789ABCDEF0123456789ABCDEF> <";
+    char out[512], err[512];
+    const char *in = simple_pdf("id.pdf");
+    size_t len;
+    unsigned char *p, *id = NULL;
+
+    (void)state;
+    snprintf(out, sizeof(out), "%s/id-stamped.pdf", top);
+    assert_int_equal(stamp(in, out, signer, signer_key, 1, err), HALL_OK);
+    p = slurp(out, &len);
+    for (unsigned char *k = p; (k = memmem(k, len - (size_t)(k - p), "/ID [", 5)) != NULL; k++)
+        id = k;
+    assert_non_null(id);
+    assert_memory_equal(id, first, sizeof(first) - 1);
+    assert_memory_not_equal(id + sizeof(first) - 1, "0123456789ABCDEF0123456789ABCDEF", 32);
+    free(p);
+}
+
+/* A file libqpdf reads but core/pdf, the verifier's one reader, does not
+ * (the trailer's /ID holds a hex string with a 'Z'): the stamper refuses it,
+ * saying so, and writes nothing, since its stamp would not verify */
+static void
+sign__file_the_verifier_cannot_read__refused_nothing_written(void **state)
+{
+    const char *data = getenv("HALL_TEST_DATA");
+    char in[512], bad[512], out[512], err[512];
+    size_t len;
+    unsigned char *p, *tr;
+    FILE *f;
+
+    (void)state;
+    snprintf(in, sizeof(in), "%s/pdf/corpus/plain.pdf", data != NULL ? data : "tests/data");
+    snprintf(bad, sizeof(bad), "%s/id-not-hex.pdf", top);
+    snprintf(out, sizeof(out), "%s/id-not-hex-stamped.pdf", top);
+    p = slurp(in, &len);
+    tr = memmem(p, len, "/Root 1 0 R >>", 14);
+    assert_non_null(tr);
+    f = fopen(bad, "wb");
+    fwrite(p, 1, (size_t)(tr - p) + 12, f);
+    fputs("/ID [<0Z> <00>] ", f); /* libqpdf: a warning, the /ID null */
+    fwrite(tr + 12, 1, len - (size_t)(tr - p) - 12, f);
+    fclose(f);
+    free(p);
+    unlink(out);
+    err[0] = '\0';
+    assert_int_equal(stamp(bad, out, signer, signer_key, 1, err), HALL_ERR);
+    assert_non_null(strstr(err, "PDF文件的结构不符合PDF规范"));
+    assert_int_equal(access(out, F_OK), -1);
+}
+
 static void
 sign__corpus__page_keeps_every_key_or_refused_with_reason(void **state)
 {
@@ -3790,6 +3848,8 @@ main(void)
         cmocka_unit_test(verify__info_rewritten_later__still_valid),
         cmocka_unit_test(verify__signature_dictionary_written_again__newest_read),
         cmocka_unit_test(verify__hostile_contents__judged_as_before),
+        cmocka_unit_test(sign__file_the_verifier_cannot_read__refused_nothing_written),
+        cmocka_unit_test(sign__trailer_id__first_kept_second_new),
         cmocka_unit_test(plain__texts__made_as_libqpdf_parses_them_or_left_to_it),
         cmocka_unit_test(verify__six_stamps__one_pass_one_open_every_change_seen),
         cmocka_unit_test(verify__64_stamps__each_reported_change_before_the_40th_caught),
