@@ -346,7 +346,6 @@ pdf_open(struct hall_pool *pool, const unsigned char *p, long long size, long lo
 {
     struct pdf_doc *d = hall_pcalloc(pool, sizeof(*d));
     long long sx, offs[PDF_SECTIONS_MAX];
-    const struct pdf_obj *enc;
     int nsec = 0;
 
     d->pool = pool;

@@ -854,7 +854,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     if (found == NULL)
         abort();
     diff.f = v.q;
-    diff.pf = vdoc_pdf(pool, &v);
+    diff.pf = v.pd;
     diff.map = v.map;
     diff.size = v.size;
     diff.ends = v.ends;
