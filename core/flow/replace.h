@@ -274,4 +274,28 @@ void hall_change_check(struct hall_req *req, unsigned bits, const struct hall_va
 int hall_change_rows(struct hall_req *req, struct hall_val *list, unsigned bits,
                      const struct hall_val *old, const struct hall_val *form);
 
+/* ---- assist_page.c: a USB key's order the 证书助手 finishes on the medium ----
+ * 证书解锁 and 证书更新 of a certificate made onto a medium: the holder's page
+ * and its one-time code with the exact command (docs/modules/assist.md) */
+struct hall_assist_flow {
+    const char *verb;       /* the tool's command: "unlock", "renew" */
+    const char *title;      /* the page's */
+    const char *tpl;        /* its template */
+    const char *code_word;  /* "解锁码", "更新码" */
+    const char *order_stmt; /* (order, user) -> status, medium_serial, medium_state, cert_serial,
+                               live_col */
+    const char *shown;      /* hall_dbres_set's list of what the page shows */
+    const char *live_col;   /* the certificate still usable for it */
+    const char *issued_col; /* NULL, or the ticket's state: "issued" while the tool writes */
+    enum hall_msg_code not_medium, not_accepted, cert_gone, used;
+    /* the code's hash kept for the order's medium, in the open transaction:
+     * HALL_CONFLICT when used already */
+    int (*ticket_code)(struct hall_ctx *cx, int64_t order_id, const char *cert_serial,
+                       const char *medium, const char *hex);
+};
+/* GET …/assist?id=: the page */
+int hall_assist_page(struct hall_req *req, const struct hall_assist_flow *f);
+/* POST …/assist/ticket {id}: the code, once, with the command (JSON or the page) */
+int hall_assist_code(struct hall_req *req, const struct hall_assist_flow *f);
+
 #endif
