@@ -86,8 +86,8 @@ hall_flow_serial_param(struct hall_req *req)
 /* 证书介质与密钥 (issue 64 §5, templates/medium_notice.html) on a
  * certificate's flows (not the seals'): 介质遗失补办 and 证书解锁 named as the
  * way only where the channel sells them (揭阳 sells no 证书解锁) */
-static int
-medium_notice(struct hall_req *req, struct hall_val *ctx, const char *partner)
+int
+hall_flow_medium_notice(struct hall_req *req, struct hall_val *ctx, const char *partner)
 {
     struct hall_dbres *sold = hall_db_ref(req->cx, "partner_flows", HALL_STR(partner));
     int reissue = 0, unlock = 0, i;
@@ -163,7 +163,7 @@ start_page(struct hall_req *req)
                      strcmp(hall_flow_current()->business, "new") == 0 ? p.new_agree_button
                                                                        : "下一步");
     if (strcmp(hall_flow_current()->business, "seal") != 0 &&
-        medium_notice(req, ctx, p.code) != HALL_OK)
+        hall_flow_medium_notice(req, ctx, p.code) != HALL_OK)
         return HALL_ERR;
     hall_flow_steps(req, ctx, "agree");
     return hall_resp_page(req, 200, "flow_agree", ctx);

@@ -294,6 +294,8 @@ hall_replace_notice_page(struct hall_req *req)
         const char *serial = hall_flow_serial_param(req);
 
         ctx = hall_flow_page(req, rf()->notice_title, &p);
+        if (hall_flow_medium_notice(req, ctx, p.code) != HALL_OK)
+            return HALL_ERR;
         /* entered for one certificate (我的证书): the agreements, then 证书选择 with it */
         hall_val_set_str(req->pool, ctx, "next",
                          serial != NULL

@@ -274,6 +274,10 @@ void hall_change_check(struct hall_req *req, unsigned bits, const struct hall_va
 int hall_change_rows(struct hall_req *req, struct hall_val *list, unsigned bits,
                      const struct hall_val *old, const struct hall_val *form);
 
+/* agree.c: 证书介质与密钥 (templates/medium_notice.html) in ctx, 介质遗失补办
+ * and 证书解锁 named as the way only where the partner's channel sells them */
+int hall_flow_medium_notice(struct hall_req *req, struct hall_val *ctx, const char *partner);
+
 /* ---- assist_page.c: a USB key's order the 证书助手 finishes on the medium ----
  * 证书解锁 and 证书更新 of a certificate made onto a medium: the holder's page
  * and its one-time code with the exact command (docs/modules/assist.md) */

@@ -116,6 +116,9 @@ test('notices_of_补办_更新_变更_解锁__证书介质与密钥__not_on_the_
             await mediumBlock(page, `${title} 操作提示`);
             await a11y.check(page, `${title} 操作提示`);
         }
+        /* a partner's channel: 揭阳 sells no 证书解锁, so its notice does not send there */
+        await page.goto(`${HALL}/jieyang/reissue/notice`);
+        await mediumBlock(page, '揭阳 补办 操作提示', { unlock: false });
         await page.goto(`${HALL}/reissue?project=hall`);
         await mediumBlock(page, '补办 阅读协议');
         await page.goto(`${HALL}/new?project=hall`);
