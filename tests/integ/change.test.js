@@ -398,9 +398,20 @@ test('change__rejected_order__edited_for_the_same_certificate__its_own_claim_kep
 /* ---- a seal order's certificate: its seals follow it -------------------------- */
 
 async function produce(op, id) {
-    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
-        WHERE id = ${id}`);
-    const r = await op.post('/admin/pki/issue', { id });
+    /* 变更 is also made by the outbox's tick (auto_issue): held off while the
+     * operator makes this one, or the tick may take it first (409 正在制作中)
+     * and the operator's message, which the tests read, is never given */
+    const product = psql(`SELECT product_id FROM orders WHERE id = ${id}`);
+    const auto = psql(`SELECT auto_issue FROM products WHERE id = ${product}`);
+    psql(`UPDATE products SET auto_issue = false WHERE id = ${product}`);
+    let r;
+    try {
+        psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+            WHERE id = ${id}`);
+        r = await op.post('/admin/pki/issue', { id });
+    } finally {
+        psql(`UPDATE products SET auto_issue = ${auto === 't'} WHERE id = ${product}`);
+    }
     assert.equal(r.status, 200, r.text);
     return { message: r.body.message, serial: psql(`SELECT serial FROM certificates WHERE order_id = ${id}
         AND state = 'issued' AND seal_item_id IS NULL`) };
