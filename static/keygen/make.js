@@ -211,4 +211,48 @@ export function pinFault(pin, again) {
     return null;
 }
 
+/* bytes in base64, and back */
+export function b64(bytes) {
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000)
+        s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+}
+
+export const unb64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+
+/* the hall's refusal of a request: its Chinese message and its field */
+export class Refused extends Error {
+    constructor(j) {
+        super(j.message || '系统繁忙，请稍后再试');
+        this.field = j.field;
+    }
+}
+
+/* POST the certificate request csr (DER) with fields to url, as the page's
+ * form would (CSRF token, urlencoded): the hall's JSON answer; Refused when
+ * it answers otherwise than 200, an Error when the network fails */
+export async function postCsr(url, fields, csr) {
+    const body = new URLSearchParams({ ...fields, csr: b64(csr) }).toString();
+    let r;
+    try {
+        r = await fetch(url, {
+            method: 'POST',
+            credentials: 'same-origin',
+            headers: {
+                Accept: 'application/json',
+                'Content-Type': 'application/x-www-form-urlencoded',
+                'X-CSRF-Token': document.querySelector('meta[name="csrf-token"]').content,
+            },
+            body,
+        });
+    } catch (e) {
+        throw new Error('网络异常，请检查网络后重试');
+    }
+    const j = await r.json().catch(() => ({ message: '系统繁忙，请稍后再试' }));
+    if (r.status !== 200)
+        throw new Refused(j);
+    return j;
+}
+
 export { hex };

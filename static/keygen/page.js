@@ -7,7 +7,7 @@
  * certificate the hall answers and its issuing CA's, under that PIN.  The
  * private key never leaves this page: the hall cannot make the file again.
  */
-import { makeKey, makeCsr, makeP12, pemDer, pinFault } from './make.js';
+import { makeKey, makeCsr, makeP12, pemDer, pinFault, postCsr, unb64 } from './make.js';
 
 const $ = (id) => document.getElementById(id);
 const box = $('keygen');
@@ -20,15 +20,6 @@ function say(id, text) {
     e.hidden = text === '';
 }
 
-function b64(bytes) {
-    let s = '';
-    for (let i = 0; i < bytes.length; i += 0x8000)
-        s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    return btoa(s);
-}
-
-const unb64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-
 function save(bytes, name) {
     const url = URL.createObjectURL(new Blob([bytes], { type: 'application/x-pkcs12' }));
     const a = $('keygen-file');
@@ -38,28 +29,7 @@ function save(bytes, name) {
     a.click();
 }
 
-async function post(csr) {
-    const body = new URLSearchParams({ id: box.dataset.id, csr: b64(csr) }).toString();
-    let r;
-    try {
-        r = await fetch('/pki/csr', {
-            method: 'POST',
-            credentials: 'same-origin',
-            headers: {
-                Accept: 'application/json',
-                'Content-Type': 'application/x-www-form-urlencoded',
-                'X-CSRF-Token': document.querySelector('meta[name="csrf-token"]').content,
-            },
-            body,
-        });
-    } catch (e) {
-        throw new Error('网络异常，请检查网络后重试');
-    }
-    const j = await r.json().catch(() => ({ message: '系统繁忙，请稍后再试' }));
-    if (r.status !== 200)
-        throw new Error(j.message || '系统繁忙，请稍后再试');
-    return j;
-}
+const post = (csr) => postCsr('/pki/csr', { id: box.dataset.id }, csr);
 
 async function go() {
     const pin = $('keygen-pin').value, again = $('keygen-pin2').value;

@@ -7,7 +7,7 @@
  * certificate the hall answers and its CA's, under that PIN, and the seal
  * (.seseal) made for it.  The private key never leaves this page.
  */
-import { makeKey, makeCsr, makeP12, pemDer, pinFault } from '../keygen/make.js';
+import { makeKey, makeCsr, makeP12, pemDer, pinFault, postCsr, unb64, Refused } from '../keygen/make.js';
 
 const $ = (id) => document.getElementById(id);
 const box = $('sealkey');
@@ -26,15 +26,6 @@ function fieldSay(name, text) {
         e.textContent = text;
 }
 
-function b64(bytes) {
-    let s = '';
-    for (let i = 0; i < bytes.length; i += 0x8000)
-        s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    return btoa(s);
-}
-
-const unb64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-
 function offer(id, bytes, type, name) {
     const a = $(id);
     a.href = URL.createObjectURL(new Blob([bytes], { type }));
@@ -43,35 +34,7 @@ function offer(id, bytes, type, name) {
     return a;
 }
 
-class Refused extends Error {
-    constructor(j) {
-        super(j.message || '系统繁忙，请稍后再试');
-        this.field = j.field;
-    }
-}
-
-async function post(esId, code, csr) {
-    const body = new URLSearchParams({ es_id: esId, code, csr: b64(csr) }).toString();
-    let r;
-    try {
-        r = await fetch('/pki/seal-holder', {
-            method: 'POST',
-            credentials: 'same-origin',
-            headers: {
-                Accept: 'application/json',
-                'Content-Type': 'application/x-www-form-urlencoded',
-                'X-CSRF-Token': document.querySelector('meta[name="csrf-token"]').content,
-            },
-            body,
-        });
-    } catch (e) {
-        throw new Error('网络异常，请检查网络后重试');
-    }
-    const j = await r.json().catch(() => ({ message: '系统繁忙，请稍后再试' }));
-    if (r.status !== 200)
-        throw new Refused(j);
-    return j;
-}
+const post = (esId, code, csr) => postCsr('/pki/seal-holder', { es_id: esId, code }, csr);
 
 /* the request for a key of alg; a seal of an SM2 order answers that its key
  * must be SM2 (field csr), and the page makes an SM2 key instead */
