@@ -122,6 +122,26 @@ out:
 /* what keyenc.sh writes: OWASP's figure for PBKDF2-HMAC-SHA256 */
 #define SECRET_ITER_WRITE 600000
 
+/* whether the n bytes at p are what keyenc.sh encrypts: one line of
+ * printable ASCII (its line end and trailing white space allowed).  CBC
+ * has no integrity: a wrong passphrase passes the padding check about one
+ * time in 256, and what it gives is noise.  A rotation cut mid-way leaves
+ * files under both passphrases, and the old one must not "open" a file
+ * already under the new one, let alone have its noise written anew; noise
+ * of 15 bytes or more is all printable one time in 2.8 million or less */
+static int
+secret_text(const unsigned char *p, size_t n)
+{
+    size_t i;
+
+    if (n == 0)
+        return 0;
+    for (i = 0; i < n; i++)
+        if ((p[i] < 0x20 || p[i] > 0x7e) && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+            return 0;
+    return 1;
+}
+
 /* a secret file opened with pass into plain (at most cap bytes), its length
  * in *n; HALL_ERR with *why "clear" or "read" */
 static int
@@ -170,10 +190,11 @@ secret_open(const char *path, const char *pass, unsigned char *plain, size_t cap
     c = EVP_CIPHER_CTX_new();
     if (c == NULL || EVP_DecryptInit_ex(c, EVP_aes_256_cbc(), NULL, kiv, kiv + 32) != 1 ||
         EVP_DecryptUpdate(c, buf, &pl, raw + 16, rawlen - 16) != 1 ||
-        EVP_DecryptFinal_ex(c, buf + pl, &fl) != 1 || (size_t)(pl + fl) > cap) {
+        EVP_DecryptFinal_ex(c, buf + pl, &fl) != 1 || (size_t)(pl + fl) > cap ||
+        !secret_text(buf, (size_t)(pl + fl))) {
         if (cached) /* an entry that does not open it: gone, derived in full */
             hall_kdf_forget(raw + 8, 8, iter, raw + 16, (size_t)rawlen - 16);
-        goto out; /* another passphrase, or too long */
+        goto out; /* another passphrase (or its noise), or too long */
     }
     if (!cached)
         hall_kdf_keep(raw + 8, 8, iter, raw + 16, (size_t)rawlen - 16, kiv, sizeof(kiv));

@@ -16,6 +16,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const PREFIX = /^aes-256-cbc:pbkdf2-sha256:(\d{1,9}):([A-Za-z0-9+/=]+)$/;
+const TEXT = /^[\x20-\x7e\t]+$/;
 const cache = new Map();        /* file -> { stamp, value } */
 
 function open(line, passFile) {
@@ -29,7 +30,11 @@ function open(line, passFile) {
             return null;
         const kiv = crypto.pbkdf2Sync(pass, raw.subarray(8, 16), Number(m[1]), 48, 'sha256');
         const d = crypto.createDecipheriv('aes-256-cbc', kiv.subarray(0, 32), kiv.subarray(32));
-        return Buffer.concat([d.update(raw.subarray(16)), d.final()]).toString('utf8').trim() || null;
+        const text = Buffer.concat([d.update(raw.subarray(16)), d.final()]).toString('latin1').trim();
+        /* CBC has no integrity: a wrong passphrase passes the padding check
+         * one time in 256 and gives noise, which is not one line of
+         * printable ASCII (keyenc.sh encrypts nothing else) */
+        return TEXT.test(text) ? text : null;
     };
     if (!passFile)
         return null;

@@ -84,8 +84,17 @@ for key in "$@"; do
     [ -s "$key" ] || continue
     [ "$(iter "$key")" -ge "$ITER" ] && continue
     if ! grep -q -- '-----BEGIN ' "$key"; then
-        b64=$(secret "$key" | openssl enc -aes-256-cbc -pbkdf2 -md sha256 -iter "$ITER" -salt \
+        # one line of printable ASCII: what the hall's reader takes for the
+        # secret opened (CBC has no integrity of its own)
+        s=$(secret "$key")
+        if [ -z "$s" ] || [[ $s == *$'\n'* ]] ||
+            [ -n "$(printf '%s' "$s" | LC_ALL=C tr -d '\t\040-\176')" ]; then
+            echo "keyenc.sh: $key: a secret is one line of printable ASCII" >&2
+            exit 1
+        fi
+        b64=$(printf '%s' "$s" | openssl enc -aes-256-cbc -pbkdf2 -md sha256 -iter "$ITER" -salt \
             -a -A -pass env:HALL_KEYENC_PASS)
+        s=
         [ -n "$b64" ] || {
             echo "keyenc.sh: cannot encrypt $key" >&2
             exit 1

@@ -31,7 +31,12 @@ function openSecret(file, pass = passphrase()) {
         throw new Error(`${file}: no salt`);
     const kiv = crypto.pbkdf2Sync(pass, raw.subarray(8, 16), Number(m[1]), 48, 'sha256');
     const d = crypto.createDecipheriv('aes-256-cbc', kiv.subarray(0, 32), kiv.subarray(32));
-    return Buffer.concat([d.update(raw.subarray(16)), d.final()]).toString('utf8');
+    const text = Buffer.concat([d.update(raw.subarray(16)), d.final()]).toString('latin1');
+    /* a wrong passphrase passes CBC's padding check one time in 256: its
+     * noise is not the one line of printable ASCII keyenc.sh encrypts */
+    if (!/^[\x20-\x7e\t]+\s*$/.test(text))
+        throw new Error(`${file}: not opened by this passphrase`);
+    return text;
 }
 
 /* an SMS or courier account's secret (provider_key_dir); while a rotation
