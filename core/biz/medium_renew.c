@@ -262,7 +262,8 @@ renew_store(struct renewal *rn, const unsigned char *der, size_t der_len)
 {
     struct hall_ctx *cx = rn->cx;
     struct hall_pool *pool = cx->pool;
-    struct hall_val *born = hall_val_obj(pool), *issue = hall_val_obj(pool);
+    struct hall_val *born = hall_val_obj(pool), *issue = hall_val_obj(pool),
+                    *waiting = hall_val_obj(pool);
     struct hall_dbres *res;
     char at[32];
     struct tm tm;
@@ -291,10 +292,20 @@ renew_store(struct renewal *rn, const unsigned char *der, size_t der_len)
     hall_val_set_str(pool, issue, "pop_checked_at", hall_pstrdup(pool, at));
     hall_val_set_str(pool, issue, "csr_sha256", rn->csr_sha256);
     hall_val_set_int(pool, issue, "order", rn->out->order_id);
+    /* what staff and the holder read in the order's 办理记录 until the tool
+     * confirms the write (the order stays 成功受理 meanwhile) */
+    hall_val_set_str(pool, waiting, "serial", rn->out->new_serial);
+    hall_val_set_str(pool, waiting, "medium", rn->medium);
+    hall_val_set_str(pool, waiting, "reason",
+                     hall_psprintf(pool, "新证书 %s 已签发，待证书助手确认已写入USB Key %s",
+                                   rn->out->new_serial, rn->medium));
     if (hall_audit(cx, rn->actor, "certificate", rn->out->new_serial, "key_born", NULL, NULL,
                    born) != HALL_OK ||
         hall_audit(cx, rn->actor, "certificate", rn->out->new_serial, "issue", "intent", "issued",
                    issue) != HALL_OK ||
+        hall_audit(cx, rn->actor, "order",
+                   hall_psprintf(pool, "%lld", (long long)rn->out->order_id), "renew_assist_issued",
+                   NULL, NULL, waiting) != HALL_OK ||
         hall_sealprod_remake_store(cx, rn->rm, NULL, rn->actor, &rn->remade, &rn->renamed) !=
             HALL_OK)
         return HALL_ERR;
@@ -368,6 +379,20 @@ hall_renew_issue(struct hall_ctx *cx, const char *medium, const char *code,
     return rc == HALL_OK ? HALL_RENEW_OK : HALL_RENEW_DB_ERROR;
 }
 
+/* the same serial in hex, leading zeros and case aside */
+static int
+same_serial(const char *a, const char *b)
+{
+    while (*a == '0')
+        a++;
+    while (*b == '0')
+        b++;
+    for (; *a != '\0' && *b != '\0'; a++, b++)
+        if ((*a | 0x20) != (*b | 0x20))
+            return 0;
+    return *a == *b;
+}
+
 /* written and failed: the ticket, checked, in state issued (or, said
  * twice, already moved: *again) */
 static enum hall_renew_result
@@ -396,14 +421,17 @@ issued_ticket(struct hall_ctx *cx, const char *medium, const char *code, const c
 }
 
 enum hall_renew_result
-hall_renew_written(struct hall_ctx *cx, const char *medium, const char *code, const char *actor,
-                   struct hall_renew_out *out)
+hall_renew_written(struct hall_ctx *cx, const char *medium, const char *code, const char *serial,
+                   const char *actor, struct hall_renew_out *out)
 {
     struct hall_val *d;
     struct hall_dbres *u;
     int again;
     enum hall_renew_result r = issued_ticket(cx, medium, code, "written", out, &again);
 
+    if (r == HALL_RENEW_OK && serial != NULL && *serial != '\0' &&
+        !same_serial(serial, out->new_serial))
+        r = HALL_RENEW_OTHER_SERIAL;
     if (r != HALL_RENEW_OK || again) {
         if (cx->in_tx)
             hall_db_rollback(cx);

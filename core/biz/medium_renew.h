@@ -11,16 +11,17 @@ extern const struct hall_stmt hall_renew_assist_stmts[];
 #define HALL_RENEW_PROOF_PREFIX "hall-assist renew\n"
 enum hall_renew_result {
     HALL_RENEW_OK,
-    HALL_RENEW_NO_TICKET,  /* no code taken for this medium */
-    HALL_RENEW_WRONG_CODE, /* counted; tries_left says how many remain */
-    HALL_RENEW_VOID,       /* too many wrong codes */
-    HALL_RENEW_USED,       /* the new certificate was issued for it already */
-    HALL_RENEW_CERT_GONE,  /* the old certificate revoked, or the order moved */
-    HALL_RENEW_BUSY,       /* the order's certificate is being made (parallel) */
-    HALL_RENEW_BAD_CSR,    /* *why: the request is not the new key's (400 csr) */
-    HALL_RENEW_BAD_PROOF,  /* the old key did not sign it (400 proof) */
-    HALL_RENEW_SAME_KEY,   /* the request is for the old key (400 csr) */
-    HALL_RENEW_NOT_ISSUED, /* written / failed before any issue */
+    HALL_RENEW_NO_TICKET,    /* no code taken for this medium */
+    HALL_RENEW_WRONG_CODE,   /* counted; tries_left says how many remain */
+    HALL_RENEW_VOID,         /* too many wrong codes */
+    HALL_RENEW_USED,         /* the new certificate was issued for it already */
+    HALL_RENEW_CERT_GONE,    /* the old certificate revoked, or the order moved */
+    HALL_RENEW_BUSY,         /* the order's certificate is being made (parallel) */
+    HALL_RENEW_BAD_CSR,      /* *why: the request is not the new key's (400 csr) */
+    HALL_RENEW_BAD_PROOF,    /* the old key did not sign it (400 proof) */
+    HALL_RENEW_SAME_KEY,     /* the request is for the old key (400 csr) */
+    HALL_RENEW_NOT_ISSUED,   /* written / failed before any issue */
+    HALL_RENEW_OTHER_SERIAL, /* written: the medium's is not the new serial */
     HALL_RENEW_DB_ERROR,
 };
 struct hall_renew_out {
@@ -47,9 +48,13 @@ enum hall_renew_result hall_renew_issue(struct hall_ctx *cx, const char *medium,
                                         const unsigned char *proof, size_t proof_len,
                                         const char *actor, struct hall_renew_out *out);
 /* its own transaction: the new certificate is on the medium; the order
- * accepted -> issued -> delivered; idempotent */
+ * accepted -> issued -> delivered; idempotent (said again, or by two posts
+ * at once, the same answer and one confirmation).  serial, when not NULL
+ * or empty, is the certificate the tool found on the medium (hex, leading
+ * zeros and case aside): another than the ticket's new one is refused */
 enum hall_renew_result hall_renew_written(struct hall_ctx *cx, const char *medium, const char *code,
-                                          const char *actor, struct hall_renew_out *out);
+                                          const char *serial, const char *actor,
+                                          struct hall_renew_out *out);
 /* its own transaction: the tool could not write it (its new key deleted):
  * the new certificate revoked (cessationOfOperation), the ticket open for
  * a new code */

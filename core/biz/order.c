@@ -141,6 +141,7 @@ static const struct {
     {"supersede_revoke", "原证书已吊销（已被替代：新证书已签发）"},
     {"holder_revoke", "证书已撤销（持有人申请）"},
     {"replaced_cert_revoked", "原证书已由持有人撤销"},
+    {"renew_assist_issued", "证书助手在线更新：新证书已签发，待确认写入USB Key"},
     {NULL, NULL},
 };
 

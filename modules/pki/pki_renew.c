@@ -9,8 +9,13 @@
  *                            the OLD key's ECDSA signature (DER) of
  *                            "hall-assist renew\n" MEDIUM "\n" CSR; both
  *                            Base64.  The new certificate and its chain (PEM)
- *   POST /pki/renew/written  {medium, ticket}: it is on the medium (the order
- *                            已签收); said twice, the same answer
+ *   POST /pki/renew/written  {medium, ticket, serial}: it is on the medium
+ *                            (the order 已签收); serial (optional) the
+ *                            certificate the tool found there, refused when
+ *                            not the new one; said twice, or by two posts at
+ *                            once, the same answer and one confirmation;
+ *                            the answer names the new serial and the one it
+ *                            replaces (what the tool then removes)
  *   POST /pki/renew/failed   {medium, ticket}: it could not be written (the
  *                            new key deleted): the new certificate revoked
  *
@@ -33,6 +38,13 @@ const struct hall_pspec pki_renew_issue_params[] = {
 const struct hall_pspec pki_renew_tool_params[] = {
     {"medium", HALL_P_TEXT, 0, 1, 64, "介质序列号", NULL},
     {"ticket", HALL_P_TEXT, 0, 1, 64, "更新码", NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+const struct hall_pspec pki_renew_written_params[] = {
+    {"medium", HALL_P_TEXT, 0, 1, 64, "介质序列号", NULL},
+    {"ticket", HALL_P_TEXT, 0, 1, 64, "更新码", NULL},
+    {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL | HALL_PF_PLAIN, 0, 64, "证书序列号", NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -82,6 +94,9 @@ refusal(struct hall_req *req, enum hall_renew_result r, const char *medium,
     case HALL_RENEW_BAD_PROOF: return hall_msg(req, HALL_M_RENEW_ASSIST_PROOF_BAD, "proof");
     case HALL_RENEW_SAME_KEY: return hall_msg(req, HALL_M_RENEW_ASSIST_SAME_KEY, "csr");
     case HALL_RENEW_NOT_ISSUED: return hall_msg(req, HALL_M_RENEW_ASSIST_NOT_ISSUED, "ticket");
+    case HALL_RENEW_OTHER_SERIAL:
+        return hall_msg(req, HALL_M_RENEW_ASSIST_OTHER_SERIAL, "serial",
+                        hall_req_param(req, "serial"));
     default: return HALL_ERR;
     }
 }
@@ -131,8 +146,9 @@ tool_call(struct hall_req *req, int written)
 
     if (tool_args(req, &medium, &code) != HALL_OK)
         return HALL_OK;
-    r = written ? hall_renew_written(req->cx, medium, code, "assist", &o)
-                : hall_renew_failed(req->cx, medium, code, "assist", &o);
+    r = written
+            ? hall_renew_written(req->cx, medium, code, hall_req_param(req, "serial"), "assist", &o)
+            : hall_renew_failed(req->cx, medium, code, "assist", &o);
     if (r != HALL_RENEW_OK)
         return refusal(req, r, medium, &o);
     hall_info(req, "msg=\"renew: assist %s\" medium=%s serial=%s", written ? "written" : "failed",
@@ -140,6 +156,7 @@ tool_call(struct hall_req *req, int written)
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "medium", medium);
     hall_val_set_str(req->pool, v, "serial", o.new_serial);
+    hall_val_set_str(req->pool, v, "replaces", o.cert_serial);
     return hall_resp_ok(req, v);
 }
 

@@ -10,13 +10,14 @@ int pki_renew_written(struct hall_req *req);
 int pki_renew_failed(struct hall_req *req);
 extern const struct hall_pspec pki_renew_issue_params[];
 extern const struct hall_pspec pki_renew_tool_params[];
+extern const struct hall_pspec pki_renew_written_params[];
 
 /* clang-format off */
 #define PKI_RENEW_ROUTES                                                                           \
     {"POST", "/pki/renew/issue", pki_renew_issue, HALL_R_NOSESSION | HALL_R_NOCSRF,               \
      pki_renew_issue_params},                                                                      \
     {"POST", "/pki/renew/written", pki_renew_written, HALL_R_NOSESSION | HALL_R_NOCSRF,           \
-     pki_renew_tool_params},                                                                       \
+     pki_renew_written_params},                                                                     \
     {"POST", "/pki/renew/failed", pki_renew_failed, HALL_R_NOSESSION | HALL_R_NOCSRF,             \
      pki_renew_tool_params}
 /* clang-format on */

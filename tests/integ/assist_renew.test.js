@@ -16,6 +16,7 @@
  */
 const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
@@ -71,22 +72,36 @@ const pkcs11Tool = spawnSync('pkcs11-tool', ['--version']);
 const skip = SKIP || (pkcs11Tool.error ? 'needs pkcs11-tool (apt-get install opensc)' : false);
 
 /* the hall as the tool sees it, through a proxy: it records, may rewrite
- * a request's body, may run something before forwarding, may post twice */
+ * a request's body, may run something before forwarding, may post twice
+ * (twice: the paths it does it for), may cut the connection without an
+ * answer (cut(url, seen): 'before' the hall hears it, 'after' it answered) */
 const proxies = [];
-async function proxy({ rewrite = (b) => b, before = () => {}, twice = false } = {}) {
+async function proxy({ rewrite = (b) => b, before = () => {}, twice = false, cut = () => false } = {}) {
     const seen = [];
+    const doubled = twice === true ? ['/pki/renew/issue'] : (twice || []);
     const srv = http.createServer((req, res) => {
         const chunks = [];
         req.on('data', (c) => chunks.push(c));
         req.on('end', async () => {
             const body = rewrite(Buffer.concat(chunks).toString(), req.url);
             before(req.url, seen);
+            const how = cut(req.url, seen);
+            if (how === 'before') {
+                seen.push({ url: req.url, status: 'cut', body });
+                req.socket.destroy();
+                return;
+            }
             const send = () => fetch(`${HALL}${req.url}`, { method: req.method, body,
                 headers: { 'content-type': req.headers['content-type'], accept: 'application/json' } })
                 .then(async (r) => ({ status: r.status, text: await r.text(), type: r.headers.get('content-type') }));
-            const answers = twice && req.url === '/pki/renew/issue' ? await Promise.all([send(), send()]) : [await send()];
+            const answers = doubled.includes(req.url) ? await Promise.all([send(), send()]) : [await send()];
             for (const a of answers)
-                seen.push({ url: req.url, status: a.status, text: a.text });
+                seen.push({ url: req.url, status: a.status, text: a.text, body });
+            if (how === 'after') {
+                seen.push({ url: req.url, status: 'cut', body });
+                req.socket.destroy();
+                return;
+            }
             const a = answers.find((x) => x.status === 200) || answers[0];
             res.writeHead(a.status, { 'content-type': a.type || 'application/json' });
             res.end(a.text);
@@ -336,12 +351,130 @@ test('assist_renew__old_key_of_another_medium_refused__fault_before_write_keeps_
     assert.equal(r.status, 1);
     assert.match(r.err, /没有可用的更新码/);
     ticket = await ticketFor(b, idB);
+
+    /* a failure halfway through the write (the new certificate on the
+     * medium, its chain not yet): what was written and the new key are
+     * deleted, the new certificate revoked; the old certificate and key
+     * stay, and the old key still signs */
+    const beforeHalf = certsOn(b.medium);
+    r = await assist(['renew', '--token', b.medium, '--ticket', ticket, '--hall', HALL,
+        '--pin-file', pinFile(dir, b.pin)], { HALL_ASSIST_FAULT: 'mid_write' });
+    assert.equal(r.status, 1, r.out);
+    assert.match(r.err, /HALL_ASSIST_FAULT=mid_write/);
+    assert.match(r.err, /新密钥已删除，介质 [0-9A-F]{16} 中的原证书不变；新签发的证书已作废/);
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${idB} AND state = 'revoked'`), '2');
+    assert.deepEqual(certsOn(b.medium), beforeHalf, 'the medium as before the run');
+    const half = p11(['--token-label', b.medium, '--login', '--pin', b.pin, '--list-objects', '--type', 'privkey']).out;
+    assert.equal((half.match(/Private Key Object/g) || []).length, 1, `the new key deleted: ${half}`);
+    const msg = Buffer.from('still usable');
+    fs.writeFileSync(path.join(dir, 'msg.sha256'), crypto.createHash('sha256').update(msg).digest());
+    const signed = p11(['--token-label', b.medium, '--login', '--pin', b.pin, '--sign', '--mechanism', 'ECDSA',
+        '--id', '01', '-i', path.join(dir, 'msg.sha256'), '-o', path.join(dir, 'msg.sig')]);
+    assert.equal(signed.status, 0, `the old key signs: ${signed.out}`);
+    const oldCert = new crypto.X509Certificate(Buffer.from(psql(`SELECT encode(der, 'hex') FROM certificates
+        WHERE serial = '${b.serial}'`), 'hex'));
+    assert.ok(crypto.verify('sha256', msg, { key: oldCert.publicKey, dsaEncoding: 'ieee-p1363' },
+        fs.readFileSync(path.join(dir, 'msg.sig'))), 'the old certificate verifies what the old key signed');
+    list = JSON.parse((await assist(['list', '--token', b.medium, '--json'])).out);
+    assert.equal(list.certificates.find((c) => c.serial === b.serial)?.status, 'good', 'the old one usable');
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${idB}`), 'accepted');
+
+    ticket = await ticketFor(b, idB);
     r = await assist(['renew', '--token', b.medium, '--ticket', ticket, '--hall', HALL, '--pin-file', pinFile(dir, b.pin)]);
     assert.equal(r.status, 0, `${r.out}\n${r.err}`);
     const fresh = psql(`SELECT serial FROM certificates WHERE order_id = ${idB} AND state = 'issued'`);
     list = JSON.parse((await assist(['list', '--token', b.medium, '--json'])).out);
     assert.equal(list.certificates.find((c) => c.serial === fresh)?.status, 'good');
     assert.equal(psql(`SELECT status FROM orders WHERE id = ${idB}`), 'delivered');
+});
+
+/* the confirmation lost (issue 64 §3): the hall's answer to `written` cut
+ * after it confirmed (two posts at once each time): the tool asks again
+ * and gets the same answer, one confirmation.  `written` never reaching
+ * the hall: the tool says to run the same command again; both
+ * certificates stay on the medium and the order stays 成功受理 with the
+ * step in its 办理记录 (staff's order page) and on the holder's page; the
+ * same command later finds the new certificate on the medium and confirms
+ * it (no new key, no new certificate).  Said again, the same answer; a
+ * `written` naming another certificate is refused. */
+test('assist_renew__lost_confirmation_retried_and_confirmed_by_a_later_run__one_confirmation', { skip }, async () => {
+    const op = await operator();
+    const a = await onMedium(op);
+    const b = await onMedium(op);
+    const dir = tmpdir();
+    const keysOn = (o) => (p11(['--token-label', o.medium, '--login', '--pin', o.pin, '--list-objects', '--type', 'privkey'])
+        .out.match(/Private Key Object/g) || []).length;
+    const confirmations = (m) => psql(`SELECT count(*) FROM audit_log WHERE entity = 'medium' AND entity_id = '${m}'
+        AND action = 'renew_written'`);
+
+    /* A: the first answer cut after the hall confirmed; asked again */
+    const idA = await renewOrder(a);
+    accept(idA);
+    const tA = await ticketFor(a, idA);
+    let cuts = 0;
+    const flaky = await proxy({ twice: ['/pki/renew/written'],
+        cut: (url) => (url === '/pki/renew/written' && cuts++ === 0 ? 'after' : false) });
+    let r = await assist(['renew', '--token', a.medium, '--ticket', tA, '--hall', flaky.url, '--pin-file', pinFile(dir, a.pin)]);
+    assert.equal(r.status, 0, `${r.out}\n${r.err}`);
+    assert.match(r.err, /1 秒后再次向网上营业厅确认（第 2 次）/);
+    const freshA = psql(`SELECT serial FROM certificates WHERE order_id = ${idA} AND state = 'issued'`);
+    assert.match(r.out, new RegExp(`介质 ${a.medium} 已更新：新证书 ${freshA} 已写入，原证书和原密钥已删除`));
+    const wA = flaky.seen.filter((s) => s.url === '/pki/renew/written');
+    assert.deepEqual(wA.map((s) => s.status), [200, 200, 'cut', 200, 200], JSON.stringify(wA));
+    for (const w of wA.filter((x) => x.status === 200))
+        assert.deepEqual([JSON.parse(w.text).serial, JSON.parse(w.text).replaces], [freshA, a.serial], w.text);
+    assert.equal(confirmations(a.medium), '1', 'one confirmation');
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'order' AND entity_id = '${idA}'
+        AND to_state = 'delivered'`), '1');
+    const onA = certsOn(a.medium).map((c) => c.serial);
+    assert.ok(onA.includes(freshA.replace(/^0+/, '')) && !onA.includes(a.serial.replace(/^0+/, '')), JSON.stringify(onA));
+    assert.equal(keysOn(a), 1);
+
+    /* B: written never reaches the hall */
+    const idB = await renewOrder(b);
+    accept(idB);
+    const tB = await ticketFor(b, idB);
+    const down = await proxy({ cut: (url) => (url === '/pki/renew/written' ? 'before' : false) });
+    r = await assist(['renew', '--token', b.medium, '--ticket', tB, '--hall', down.url, '--pin-file', pinFile(dir, b.pin)]);
+    assert.equal(r.status, 1, r.out);
+    const freshB = psql(`SELECT serial FROM certificates WHERE order_id = ${idB} AND state = 'issued'`);
+    assert.match(r.err, new RegExp(`新证书 ${freshB} 已写入介质，原证书保留；网上营业厅暂时无法确认：请稍后重新运行同一命令`));
+    assert.equal(down.seen.filter((s) => s.url === '/pki/renew/written').length, 4, 'asked four times');
+    const both = certsOn(b.medium).map((c) => c.serial);
+    assert.ok(both.includes(b.serial.replace(/^0+/, '')) && both.includes(freshB.replace(/^0+/, '')), JSON.stringify(both));
+    assert.equal(keysOn(b), 2, 'the old key kept until the hall confirms');
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${idB}`), 'accepted');
+    assert.equal(psql(`SELECT state FROM renew_tickets WHERE order_id = ${idB}`), 'issued');
+    assert.equal(confirmations(b.medium), '0');
+    const staff = await op.get(`/admin/order?id=${idB}`);
+    assert.equal(staff.status, 200, staff.text);
+    assert.match(staff.text, new RegExp(`证书助手在线更新：新证书已签发，待确认写入USB Key</td><td></td><td>新证书 ${freshB} 已签发，待证书助手确认已写入USB Key ${b.medium}`));
+    const pg = (await b.c.get(`/renew/assist?id=${idB}`)).text;
+    assert.match(pg, new RegExp(`id="assist-issued">新证书（序列号 ${freshB}）已签发[^<]*请插入USB Key ${b.medium}，用原更新码重新运行同一命令`));
+
+    /* the same command, later, with the hall back: confirmed, nothing new */
+    r = await assist(['renew', '--token', b.medium, '--ticket', tB, '--hall', HALL, '--pin-file', pinFile(dir, b.pin)]);
+    assert.equal(r.status, 0, `${r.out}\n${r.err}`);
+    assert.match(r.out, new RegExp(`介质 ${b.medium} 已更新：新证书 ${freshB} 已写入（网上营业厅已确认），原证书和原密钥已删除`));
+    assert.doesNotMatch(r.out, /已生成新密钥/);
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${idB}`), '1', 'no second certificate');
+    const onB = certsOn(b.medium).map((c) => c.serial);
+    assert.ok(onB.includes(freshB.replace(/^0+/, '')) && !onB.includes(b.serial.replace(/^0+/, '')), JSON.stringify(onB));
+    assert.equal(keysOn(b), 1);
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${idB}`), 'delivered');
+    assert.equal(psql(`SELECT state FROM renew_tickets WHERE order_id = ${idB}`), 'written');
+
+    /* said again, twice at once: the same answer; another serial: refused */
+    const written = (serial) => fetch(`${HALL}/pki/renew/written`, { method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: `medium=${b.medium}&ticket=${tB}&serial=${serial}` }).then(async (x) => ({ status: x.status, body: await x.json() }));
+    const two = await Promise.all([written(freshB), written(freshB)]);
+    assert.deepEqual(two.map((x) => [x.status, x.body.serial, x.body.replaces]), [[200, freshB, b.serial], [200, freshB, b.serial]]);
+    const other = await written(b.serial);
+    assert.equal(other.status, 409);
+    assert.equal(other.body.field, 'serial');
+    assert.match(other.body.message, new RegExp(`介质中的证书 ${b.serial} 不是该更新码签发的新证书，不能确认写入`));
+    assert.equal(confirmations(b.medium), '1', 'one confirmation');
 });
 
 /* a 电子签章 order's certificate on a USB key: its 机构章 follows it to the

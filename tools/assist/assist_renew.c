@@ -10,11 +10,17 @@
  * certificate and the old key removed.  A failure before the new
  * certificate is written deletes the new key and tells the hall (which
  * revokes what it issued): the medium keeps the old certificate.
- * HALL_ASSIST_FAULT=before_write fails there on purpose (the tests').
+ * HALL_ASSIST_FAULT=before_write (before the write) and mid_write (the new
+ * certificate written, its chain not) fail there on purpose (the tests').
+ * The hall's confirmation (written) is tried again while the hall cannot
+ * be reached or answers 5xx; when it never comes, both certificates stay
+ * on the medium and the same command run later finds the new one there
+ * and confirms it (pending()): no second key, no second certificate.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -28,8 +34,9 @@
 
 #include "assist.h"
 
-#define PROOF_PREFIX "hall-assist renew\n" /* core/biz/medium_renew.h */
-#define KEY_LABEL    "hall"
+#define PROOF_PREFIX  "hall-assist renew\n" /* core/biz/medium_renew.h */
+#define KEY_LABEL     "hall"
+#define CONFIRM_TRIES 4 /* the written post: then 1, 2, 4 seconds between */
 
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 
@@ -313,6 +320,32 @@ cert_write(struct renew *rn, X509 *x, const unsigned char *id, size_t id_len, co
     return rv == CKR_OK ? 0 : -1;
 }
 
+/* x's serial in hex (upper case, as the hall writes it) */
+static void
+serial_hex(X509 *x, char *out, size_t len)
+{
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+    char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+
+    snprintf(out, len, "%s", hex != NULL ? hex : "");
+    OPENSSL_free(hex);
+    BN_free(bn);
+}
+
+/* the same serial in hex, leading zeros and case aside */
+static int
+same_serial(const char *a, const char *b)
+{
+    while (*a == '0')
+        a++;
+    while (*b == '0')
+        b++;
+    for (; *a != '\0' && *b != '\0'; a++, b++)
+        if ((*a | 0x20) != (*b | 0x20))
+            return 0;
+    return *a == *b;
+}
+
 /* the new certificate (the chain's first) with the new key's CKA_ID; the
  * CA certificates the medium does not hold yet */
 static int
@@ -332,17 +365,18 @@ chain_write(struct renew *rn, const char *pem, char *serial, size_t slen)
         int have = 0;
 
         if (k == 0) {
-            BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-            char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+            const char *fault = getenv("HALL_ASSIST_FAULT");
 
-            snprintf(serial, slen, "%s", hex != NULL ? hex : "");
-            OPENSSL_free(hex);
-            BN_free(bn);
+            serial_hex(x, serial, slen);
             if (EVP_PKEY_eq(X509_get0_pubkey(x), rn->pub) != 1) {
                 fprintf(stderr, "hall-assist: 网上营业厅签发的证书不是介质中新密钥的证书\n");
                 rc = -1;
             } else {
                 rc = cert_write(rn, x, rn->new_id, sizeof(rn->new_id), KEY_LABEL);
+            }
+            if (rc == 0 && fault != NULL && strcmp(fault, "mid_write") == 0) {
+                fprintf(stderr, "hall-assist: HALL_ASSIST_FAULT=mid_write\n");
+                rc = -1;
             }
         } else {
             for (i = 0; i < n; i++)
@@ -400,6 +434,124 @@ hex_of(const unsigned char *p, size_t n, char *out)
         snprintf(out + 2 * i, 3, "%02x", p[i]);
 }
 
+/* the hall told the certificate serial is on the medium, tried again while
+ * the hall cannot be reached or answers 5xx (down, the connection cut):
+ * 0 with *r its answer; 1 refused (*r freed, its status kept; why printed
+ * unless quiet_409 and a 409); -1 never reached */
+static int
+confirm(struct renew *rn, const char *base, const char *serial, int quiet_409, struct http_reply *r)
+{
+    char body[300], *msg;
+    unsigned wait = 1;
+    int i;
+
+    snprintf(rn->url, sizeof(rn->url), "%s/pki/renew/written", rn->o->hall);
+    snprintf(body, sizeof(body), "%s&serial=%s", base, serial);
+    for (i = 0; i < CONFIRM_TRIES; i++) {
+        if (i > 0) {
+            fprintf(stderr, "hall-assist: %u 秒后再次向网上营业厅确认（第 %d 次）\n", wait, i + 1);
+            sleep(wait);
+            wait *= 2;
+        }
+        if (assist_http_post(rn->url, "application/x-www-form-urlencoded", body, strlen(body), r) !=
+            0)
+            continue;
+        if (r->status == 200)
+            return 0;
+        if (r->status >= 500) {
+            fprintf(stderr, "hall-assist: 网上营业厅暂时不能确认（HTTP %ld）\n", r->status);
+            assist_http_reply_free(r);
+            continue;
+        }
+        if (!(quiet_409 && r->status == 409)) {
+            msg = assist_json_str(r->body, "message");
+            fprintf(stderr, "hall-assist: 网上营业厅未确认新证书已写入：%s（HTTP %ld）\n",
+                    msg != NULL ? msg : "网上营业厅拒绝", r->status);
+            free(msg);
+        }
+        assist_http_reply_free(r);
+        return 1;
+    }
+    return -1;
+}
+
+/* the old certificate (serial) and its key pair, gone, once the hall has
+ * confirmed the new one */
+static void
+replaced_remove(struct renew *rn, const char *serial)
+{
+    struct medium_cert *c;
+    size_t n, i;
+    char hex[80];
+
+    if (assist_medium_certs(rn->m, &c, &n) != 0)
+        return;
+    for (i = 0; i < n; i++) {
+        serial_hex(c[i].x, hex, sizeof(hex));
+        if (c[i].id_len > 0 && same_serial(hex, serial)) {
+            memcpy(rn->old_id, c[i].id, c[i].id_len);
+            rn->old_id_len = c[i].id_len;
+            old_remove(rn);
+            break;
+        }
+    }
+    assist_medium_certs_free(c, n);
+}
+
+/* a run before wrote the new certificate and lost the hall's confirmation:
+ * the medium holds two holder's certificates, each with its key.  The
+ * newest is offered to the hall as written (with its serial: the hall
+ * confirms only the one it issued for this code); confirmed, the one it
+ * replaces is removed.  1 done; 0 nothing pending here (the hall answered
+ * 409: a renewal follows); -1 failed (said why) */
+static int
+pending(struct renew *rn, const char *base)
+{
+    struct medium_cert *c;
+    struct http_reply r = {0};
+    CK_OBJECT_HANDLE h;
+    size_t n, i, holders = 0;
+    X509 *newest = NULL;
+    char serial[80] = "", *replaces;
+    int rc;
+
+    if (assist_medium_certs(rn->m, &c, &n) != 0)
+        return -1;
+    for (i = 0; i < n; i++) {
+        if (X509_check_ca(c[i].x) != 0 || c[i].id_len == 0 ||
+            objects(rn->m, CKO_PRIVATE_KEY, c[i].id, c[i].id_len, &h, 1) != 1)
+            continue;
+        holders++;
+        if (newest == NULL ||
+            ASN1_TIME_compare(X509_get0_notAfter(newest), X509_get0_notAfter(c[i].x)) < 0)
+            newest = c[i].x;
+    }
+    if (holders >= 2)
+        serial_hex(newest, serial, sizeof(serial));
+    assist_medium_certs_free(c, n);
+    if (holders < 2)
+        return 0;
+    rc = confirm(rn, base, serial, 1, &r);
+    if (rc == 1 && r.status == 409)
+        return 0;
+    if (rc != 0) {
+        if (rc < 0)
+            fprintf(stderr,
+                    "hall-assist: 介质 %s 中的新证书 %s 尚未经网上营业厅确认，原证书保留；"
+                    "请稍后重新运行同一命令\n",
+                    rn->m->label, serial);
+        return -1;
+    }
+    replaces = assist_json_str(r.body, "replaces");
+    assist_http_reply_free(&r);
+    if (replaces != NULL && !same_serial(replaces, serial))
+        replaced_remove(rn, replaces);
+    printf("介质 %s 已更新：新证书 %s 已写入（网上营业厅已确认），原证书和原密钥已删除\n",
+           rn->m->label, serial);
+    free(replaces);
+    return 1;
+}
+
 int
 assist_cmd_renew(struct medium *m, const struct opts *o)
 {
@@ -437,6 +589,11 @@ assist_cmd_renew(struct medium *m, const struct opts *o)
                 rv == CKR_PIN_LOCKED ? "；请办理证书解锁后运行 hall-assist unlock" : "");
         return 1;
     }
+    switch (pending(&rn, base)) {
+    case 1: rc = 0; goto out;
+    case -1: goto out;
+    default: break;
+    }
     if (old_find(&rn) != 0)
         goto out;
     if (keygen(&rn) != 0)
@@ -471,10 +628,18 @@ assist_cmd_renew(struct medium *m, const struct opts *o)
     }
     if (chain == NULL || chain_write(&rn, chain, serial, sizeof(serial)) != 0)
         goto undo;
-    if (post(&rn, "written", base, "网上营业厅未确认新证书已写入", &r) != 0) {
+    switch (confirm(&rn, base, serial, 0, &r)) {
+    case 0: break;
+    case 1:
         fprintf(stderr,
                 "hall-assist: 新证书 %s 已写入介质，原证书保留；网上营业厅未确认，请联系深圳CA\n",
                 serial);
+        goto out;
+    default:
+        fprintf(stderr,
+                "hall-assist: 新证书 %s 已写入介质，原证书保留；网上营业厅暂时无法确认："
+                "请稍后重新运行同一命令（--ticket %s），确认后原证书才删除\n",
+                serial, o->ticket);
         goto out;
     }
     assist_http_reply_free(&r);
