@@ -331,10 +331,15 @@ test('assist_renew__old_key_of_another_medium_refused__fault_before_write_keeps_
     assert.deepEqual(certsOn(a.medium), beforeA);
     assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${idB}`), '0');
 
-    /* a fault between the issue and the write: the old certificate stays */
-    r = await assist(['renew', '--token', b.medium, '--ticket', ticket, '--hall', HALL,
+    /* a fault between the issue and the write: the old certificate stays;
+     * the first `failed` cut on its way, the tool sends it again */
+    let failedCuts = 0;
+    const flaky = await proxy({ cut: (url) => (url === '/pki/renew/failed' && failedCuts++ === 0 ? 'before' : false) });
+    r = await assist(['renew', '--token', b.medium, '--ticket', ticket, '--hall', flaky.url,
         '--pin-file', pinFile(dir, b.pin)], { HALL_ASSIST_FAULT: 'before_write' });
     assert.equal(r.status, 1, r.out);
+    assert.deepEqual(flaky.seen.filter((s) => s.url === '/pki/renew/failed').map((s) => s.status), ['cut', 200]);
+    assert.match(r.err, /1 秒后再次向网上营业厅发送 failed（第 2 次）/);
     assert.match(r.err, /新签发的证书已作废，请在业务单详情页重新获取更新码/);
     const revoked = psql(`SELECT serial || '|' || state || '|' || coalesce(revoke_reason::text, '') FROM certificates WHERE order_id = ${idB}`);
     assert.match(revoked, /^[0-9A-F]{16}\|revoked\|5$/, 'the certificate no medium holds is revoked');
@@ -416,7 +421,7 @@ test('assist_renew__lost_confirmation_retried_and_confirmed_by_a_later_run__one_
         cut: (url) => (url === '/pki/renew/written' && cuts++ === 0 ? 'after' : false) });
     let r = await assist(['renew', '--token', a.medium, '--ticket', tA, '--hall', flaky.url, '--pin-file', pinFile(dir, a.pin)]);
     assert.equal(r.status, 0, `${r.out}\n${r.err}`);
-    assert.match(r.err, /1 秒后再次向网上营业厅确认（第 2 次）/);
+    assert.match(r.err, /1 秒后再次向网上营业厅发送 written（第 2 次）/);
     const freshA = psql(`SELECT serial FROM certificates WHERE order_id = ${idA} AND state = 'issued'`);
     assert.match(r.out, new RegExp(`介质 ${a.medium} 已更新：新证书 ${freshA} 已写入，原证书和原密钥已删除`));
     const wA = flaky.seen.filter((s) => s.url === '/pki/renew/written');

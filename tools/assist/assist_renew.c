@@ -434,22 +434,23 @@ hex_of(const unsigned char *p, size_t n, char *out)
         snprintf(out + 2 * i, 3, "%02x", p[i]);
 }
 
-/* the hall told the certificate serial is on the medium, tried again while
- * the hall cannot be reached or answers 5xx (down, the connection cut):
- * 0 with *r its answer; 1 refused (*r freed, its status kept; why printed
- * unless quiet_409 and a 409); -1 never reached */
+/* POST URL/pki/renew/WHAT (written, failed), tried again while the hall
+ * cannot be reached or answers 5xx (down, the connection cut): 0 with *r
+ * its answer; 1 refused (*r freed, its status kept; why printed, after
+ * fail_msg, unless quiet_409 and a 409); -1 never reached */
 static int
-confirm(struct renew *rn, const char *base, const char *serial, int quiet_409, struct http_reply *r)
+tell(struct renew *rn, const char *what, const char *body, const char *fail_msg, int quiet_409,
+     struct http_reply *r)
 {
-    char body[300], *msg;
+    char *msg;
     unsigned wait = 1;
     int i;
 
-    snprintf(rn->url, sizeof(rn->url), "%s/pki/renew/written", rn->o->hall);
-    snprintf(body, sizeof(body), "%s&serial=%s", base, serial);
+    snprintf(rn->url, sizeof(rn->url), "%s/pki/renew/%s", rn->o->hall, what);
     for (i = 0; i < CONFIRM_TRIES; i++) {
         if (i > 0) {
-            fprintf(stderr, "hall-assist: %u 秒后再次向网上营业厅确认（第 %d 次）\n", wait, i + 1);
+            fprintf(stderr, "hall-assist: %u 秒后再次向网上营业厅发送 %s（第 %d 次）\n", wait, what,
+                    i + 1);
             sleep(wait);
             wait *= 2;
         }
@@ -459,13 +460,13 @@ confirm(struct renew *rn, const char *base, const char *serial, int quiet_409, s
         if (r->status == 200)
             return 0;
         if (r->status >= 500) {
-            fprintf(stderr, "hall-assist: 网上营业厅暂时不能确认（HTTP %ld）\n", r->status);
+            fprintf(stderr, "hall-assist: 网上营业厅暂时不能处理（HTTP %ld）\n", r->status);
             assist_http_reply_free(r);
             continue;
         }
         if (!(quiet_409 && r->status == 409)) {
             msg = assist_json_str(r->body, "message");
-            fprintf(stderr, "hall-assist: 网上营业厅未确认新证书已写入：%s（HTTP %ld）\n",
+            fprintf(stderr, "hall-assist: %s：%s（HTTP %ld）\n", fail_msg,
                     msg != NULL ? msg : "网上营业厅拒绝", r->status);
             free(msg);
         }
@@ -473,6 +474,16 @@ confirm(struct renew *rn, const char *base, const char *serial, int quiet_409, s
         return 1;
     }
     return -1;
+}
+
+/* the hall told the certificate serial is on the medium (tell()'s answer) */
+static int
+confirm(struct renew *rn, const char *base, const char *serial, int quiet_409, struct http_reply *r)
+{
+    char body[300];
+
+    snprintf(body, sizeof(body), "%s&serial=%s", base, serial);
+    return tell(rn, "written", body, "网上营业厅未确认新证书已写入", quiet_409, r);
 }
 
 /* the old certificate (serial) and its key pair, gone, once the hall has
@@ -561,7 +572,7 @@ assist_cmd_renew(struct medium *m, const struct opts *o)
     char pin[1][64], *chain = NULL, serial[80] = "", idhex[20], base[200];
     unsigned char *msg = NULL, *proof = NULL;
     size_t mlen;
-    int plen = 0, rc = 1, issued = 0;
+    int plen = 0, rc = 1, issued = 0, told;
     const char *p, *fault = getenv("HALL_ASSIST_FAULT");
     CK_RV rv;
 
@@ -649,10 +660,13 @@ assist_cmd_renew(struct medium *m, const struct opts *o)
     goto out;
 undo:
     undo(&rn);
-    if (issued && post(&rn, "failed", base, "网上营业厅未记录本次失败", &r) == 0)
-        assist_http_reply_free(&r);
+    told = issued && tell(&rn, "failed", base, "网上营业厅未记录本次失败", 0, &r) == 0;
+    assist_http_reply_free(&r);
     fprintf(stderr, "hall-assist: 在线更新未完成：新密钥已删除，介质 %s 中的原证书不变%s\n",
-            m->label, issued ? "；新签发的证书已作废，请在业务单详情页重新获取更新码" : "");
+            m->label,
+            told ? "；新签发的证书已作废，请在业务单详情页重新获取更新码"
+            : issued ? "；网上营业厅未收到本次失败的记录：请联系深圳CA作废新签发的证书"
+                     : "");
 out:
     m->f->C_Logout(m->s);
     assist_http_reply_free(&r);
