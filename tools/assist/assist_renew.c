@@ -36,7 +36,7 @@
 
 #define PROOF_PREFIX  "hall-assist renew\n" /* core/biz/medium_renew.h */
 #define KEY_LABEL     "hall"
-#define CONFIRM_TRIES 4 /* the written post: then 1, 2, 4 seconds between */
+#define CONFIRM_TRIES 4 /* written, failed: then 1, 2, 4 seconds between */
 
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 
