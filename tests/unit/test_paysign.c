@@ -307,8 +307,8 @@ secret_text__reencrypt_and_next__same_secret_under_the_new_passphrase(void **sta
  * not open it, with .next beside it the new one does, and a resumed
  * rotation counts it done (2) and leaves it as it is, rather than writing
  * the noise anew under the new passphrase and losing the secret. */
-#define NOISY_SECRET                                                                        \
-    "aes-256-cbc:pbkdf2-sha256:100000:U2FsdGVkX19NpZLbfEGnqguA3E12EiL4QU87Gd+KOF3wCAIRI5fb" \
+#define NOISY_SECRET                                                                               \
+    "aes-256-cbc:pbkdf2-sha256:100000:U2FsdGVkX19NpZLbfEGnqguA3E12EiL4QU87Gd+KOF3wCAIRI5fb"        \
     "92lSn7hU4r6cI6byxBd84s2y/zf0xCSjzQ==\n"
 
 static void
@@ -537,7 +537,8 @@ main(void)
         cmocka_unit_test(json_member_text__alipay_response__as_written),
         cmocka_unit_test(secret_load__keyenc_file__opens_with_its_passphrase_only),
         cmocka_unit_test(secret_text__reencrypt_and_next__same_secret_under_the_new_passphrase),
-        cmocka_unit_test(secret_rotation__old_passphrase_passing_the_padding__neither_opens_nor_rewrites),
+        cmocka_unit_test(
+            secret_rotation__old_passphrase_passing_the_padding__neither_opens_nor_rewrites),
         cmocka_unit_test(kdf_cache__second_opening__from_the_folder_same_key),
         cmocka_unit_test(file_line__first_line__without_its_end),
         cmocka_unit_test(x509_text__serial_names_and_extensions),
