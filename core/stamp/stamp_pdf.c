@@ -174,14 +174,15 @@ stamp_doc_core_reads(const unsigned char *pdf, size_t len, struct stamp_doc *d, 
         snprintf(err, errlen, STAMP_MSG_XREF);
         return HALL_ERR;
     }
-    if (pd == NULL && memmem(pdf, len < 1024 ? len : 1024, "%PDF-", 5) == NULL) {
+    /* no PDF, or no cross-reference where startxref says (a file cut
+     * short): damaged, as libqpdf's refusal said */
+    if (pd == NULL && (memmem(pdf, len < 1024 ? len : 1024, "%PDF-", 5) == NULL ||
+                       strncmp(perr, "no startxref", 12) == 0 || strstr(perr, "out of reach"))) {
         snprintf(err, errlen, "PDF文件已损坏或不是PDF文件，无法读取其结构");
         return HALL_ERR;
     }
-    /* no cross-reference where startxref says, or its last section
-     * misplaces the objects: readers would rebuild it */
-    if (pd == NULL && (strncmp(perr, "no startxref", 12) == 0 || strstr(perr, "out of reach") ||
-                       last_section_misplaced(d->pool, pdf, len))) {
+    /* its last section misplaces the objects: readers would rebuild it */
+    if (pd == NULL && last_section_misplaced(d->pool, pdf, len)) {
         snprintf(err, errlen, STAMP_MSG_XREF);
         return HALL_ERR;
     }
