@@ -233,35 +233,85 @@ pdf_misplaced(const struct pdf_doc *d)
     return n;
 }
 
+static int
+off_cmp(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* the offset of the first object the cross-reference places after off
+ * (the file's end when none): the sorted offsets made once a document */
+static long long
+next_object(struct pdf_doc *d, long long off)
+{
+    int lo = 0, hi;
+
+    if (d->offs == NULL) {
+        d->offs = hall_palloc(d->pool, sizeof(*d->offs) * (size_t)(d->cap > 0 ? d->cap : 1));
+        d->noffs = 0;
+        for (int k = 0; k < d->cap; k++)
+            if (d->e[k].busy && d->e[k].type == 1)
+                d->offs[d->noffs++] = d->e[k].off;
+        qsort(d->offs, (size_t)d->noffs, sizeof(*d->offs), off_cmp);
+    }
+    hi = d->noffs;
+    while (lo < hi) { /* the first offset > off */
+        int mid = lo + (hi - lo) / 2;
+
+        if (d->offs[mid] <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < d->noffs ? d->offs[lo] : d->end;
+}
+
+/* object num (entry x) does not read: gone, unless it is a stream whose
+ * "endstream" comes before the next object the cross-reference places
+ * (libqpdf's recovery of a stream's length, as viewers read it) */
+static int
+unread_gone(struct pdf_doc *d, int num, int gen)
+{
+    long long off, next;
+    const unsigned char *s;
+
+    if (pdf_where(d, num, &off) != 1 || head_at(d, off, num, gen) != HALL_OK)
+        return 1;
+    next = next_object(d, off);
+    s = memmem(d->p + off, (size_t)(next - off), "stream", 6);
+    return s == NULL || memmem(s + 6, (size_t)(next - (s + 6 - d->p)), "endstream", 9) == NULL;
+}
+
 int
 pdf_write_gone(struct pdf_doc *d, const struct pdf_obj *v)
 {
     const struct pdf_obj *o;
-    long long off;
+    const struct xe *x;
+    int num, gone;
 
     if (v == NULL || v->type == PDF_NULL)
         return 1;
     if (v->type != PDF_REF)
         return 0;
-    o = pdf_get(d, (int)v->i, v->gen);
-    if (o != NULL)
-        return o->type == PDF_NULL;
-    /* it does not read: a stream whose /Length misses its end is read as
-     * viewers read it when "endstream" follows its "stream" */
-    if (pdf_where(d, (int)v->i, &off) != 1 || head_at(d, off, (int)v->i, v->gen) != HALL_OK)
+    if (v->i <= 0 || v->i >= (1LL << 31) - 1)
         return 1;
-    {
-        /* its "endstream" before the next object the cross-reference
-         * places (libqpdf's recovery of a stream's length) */
-        long long next = d->end;
-        const unsigned char *s;
-
-        for (int k = 0; k < d->cap; k++)
-            if (d->e[k].busy && d->e[k].type == 1 && d->e[k].off > off && d->e[k].off < next)
-                next = d->e[k].off;
-        s = memmem(d->p + off, (size_t)(next - off), "stream", 6);
-        return s == NULL || memmem(s + 6, (size_t)(next - (s + 6 - d->p)), "endstream", 9) == NULL;
-    }
+    num = (int)v->i;
+    x = entry(d, num);
+    if (x == NULL)
+        return 1;
+    /* each entry's answer once: a hostile page naming one object a
+     * million times costs one reading of it */
+    if (d->gone == NULL)
+        d->gone = hall_pcalloc(d->pool, (size_t)d->cap);
+    if (d->gone[x - d->e] != 0 && x->gen == v->gen)
+        return d->gone[x - d->e] == 2;
+    o = pdf_get(d, num, v->gen);
+    gone = o != NULL ? o->type == PDF_NULL : unread_gone(d, num, v->gen);
+    if (x->gen == v->gen)
+        d->gone[x - d->e] = gone ? 2 : 1;
+    return gone;
 }
 
 /* a key's text and its value, sorted by key then place */

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <qpdf/qpdf-c.h>
@@ -182,12 +183,78 @@ gone__cut_stream_gone_wrong_length_kept__misplaced_counted(void **state)
     hall_pool_destroy(pool);
 }
 
+/*
+ * A hostile page naming one object that does not read 20,000 times, the
+ * object followed by 2 MiB before the next one: each answer is found
+ * once (the keys left out), not 20,000 scans of 2 MiB (40 GB read) on an
+ * anonymous /sign/try.
+ */
+static void
+gone__one_unreadable_object_named_20000_times__read_once(void **state)
+{
+    size_t cap = 4u << 20, n = 0;
+    char *b = malloc(cap), l[128];
+    long long off[5], xref;
+    struct hall_pool *pool = hall_pool_create(65536);
+    struct pdf_doc *d;
+    struct pdf_out o = {0};
+    clock_t t0;
+    int i;
+
+    (void)state;
+    assert_non_null(b);
+#define ADD(str)                                                                                   \
+    do {                                                                                           \
+        size_t k_ = strlen(str);                                                                   \
+        assert_true(n + k_ < cap);                                                                 \
+        memcpy(b + n, str, k_);                                                                    \
+        n += k_;                                                                                   \
+    } while (0)
+    ADD("%PDF-1.7\n");
+    off[1] = (long long)n;
+    ADD("1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
+    off[2] = (long long)n;
+    ADD("2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 9 9] >>\nendobj\n");
+    off[3] = (long long)n;
+    ADD("3 0 obj\n<< /Type /Page /Parent 2 0 R");
+    for (i = 0; i < 20000; i++) {
+        snprintf(l, sizeof(l), " /K%d 4 0 R", i);
+        ADD(l);
+    }
+    ADD(" >>\nendobj\n");
+    off[4] = (long long)n;
+    ADD("4 0 obj\n<< /Length 4 0 R >>\nstream\n");
+    memset(b + n, 'x', 2u << 20);
+    n += 2u << 20;
+    xref = (long long)n;
+    ADD("\nxref\n0 5\n0000000000 65535 f \n");
+    for (i = 1; i <= 4; i++) {
+        snprintf(l, sizeof(l), "%010lld 00000 n \n", off[i]);
+        ADD(l);
+    }
+    snprintf(l, sizeof(l), "trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%lld\n%%%%EOF\n",
+             xref + 1);
+    ADD(l);
+#undef ADD
+    d = pdf_open(pool, (const unsigned char *)b, (long long)n, (long long)n, l, sizeof(l));
+    assert_non_null(d);
+    t0 = clock();
+    assert_int_equal(pdf_write_keys(d, &o, pdf_get(d, 3, 0), NULL, 3), HALL_OK);
+    assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 2.0);
+    assert_null(strstr((const char *)o.p, "/K1 "));
+    assert_non_null(strstr((const char *)o.p, "/Type /Page"));
+    free(o.p);
+    free(b);
+    hall_pool_destroy(pool);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(write__page_of_every_kind__libqpdf_unparse_text),
         cmocka_unit_test(gone__cut_stream_gone_wrong_length_kept__misplaced_counted),
+        cmocka_unit_test(gone__one_unreadable_object_named_20000_times__read_once),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
