@@ -216,4 +216,37 @@ int pdf_section(struct hall_pool *pool, const unsigned char *p, long long end, l
                 struct pdf_section *s);
 void pdf_section_free(struct pdf_section *s);
 
+/* ---- pdf_write.c: objects written back as PDF syntax (the stamper's) ---------------------- */
+
+/* a growing buffer: p malloc'ed (free it), a NUL kept after len bytes */
+struct pdf_out {
+    unsigned char *p;
+    size_t len, cap;
+};
+void pdf_out_put(struct pdf_out *o, const void *p, size_t n);
+/* a name ("/A B", the '/' first) and a string, as libqpdf 11 unparsed them */
+void pdf_write_name(struct pdf_out *o, const char *s, size_t len);
+void pdf_write_string(struct pdf_out *o, const char *s, size_t len);
+/* v (a value of object from's text; from 0: unknown, a real then printed
+ * from its value) as PDF syntax, the text libqpdf 11's unparse gave:
+ * dictionaries "<< /K v >>" with their keys sorted by their bytes, each
+ * once, those pdf_write_gone leave out; arrays "[ a b ]"; reals as their
+ * text; references "N G R", not followed.  HALL_ERR: nested too deep */
+int pdf_write(struct pdf_doc *d, struct pdf_out *o, const struct pdf_obj *v, int from);
+/* dict's keys but skip's as " /K v" each, in that order (a dictionary
+ * written again with keys added after them) */
+int pdf_write_keys(struct pdf_doc *d, struct pdf_out *o, const struct pdf_obj *dict,
+                   const char *const *skip, int from);
+/* 1 when a writer leaves v out as null: null, a reference to an object
+ * free or not listed, or that does not read (but a stream whose /Length
+ * misses, when "endstream" follows: viewers read it) */
+int pdf_write_gone(struct pdf_doc *d, const struct pdf_obj *v);
+/* the generation object num's entry gives it (0 in an object stream) */
+int pdf_gen(const struct pdf_doc *d, int num);
+/* entries in the file whose offset does not hold their "N G obj": a
+ * cross-reference that readers must rebuild, each with its own guess */
+int pdf_misplaced(const struct pdf_doc *d);
+/* the same for one section read alone (pdf_section) */
+int pdf_section_misplaced(const unsigned char *p, long long end, const struct pdf_section *s);
+
 #endif

@@ -38,6 +38,11 @@ struct pdf_doc {
     int npages;
     const struct pdf_obj **pages;
     int *page_nums;
+    /* pdf_write.c's, once: the offsets entries in the file give, sorted;
+     * each entry's pdf_write_gone (0 not asked, 1 kept, 2 gone) */
+    long long *offs;
+    int noffs;
+    signed char *gone;
 };
 
 #endif

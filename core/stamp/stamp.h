@@ -19,8 +19,9 @@
  * hall's module sign (POST /sign/verify, 免费体验).
  *
  * Linked as its own library, core/libhallstamp.a (HALL_STAMP_LIBS,
- * STAMP_CFLAGS in modules/list): it reads the PDF's structure with libqpdf,
- * which only its users link.  It uses libhall's pools and the seal verifier
+ * STAMP_CFLAGS in modules/list): it reads the PDF through core/pdf, the
+ * one reader (the verifier's comparison of revisions still through
+ * libqpdf, which only its users link).  It uses libhall's pools and the seal verifier
  * (hall_seseal_verify, core/pki/seseal.c).
  *
  * Strings in the results are UTF-8 and belong to the pool given.  Every

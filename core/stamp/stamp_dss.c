@@ -323,21 +323,24 @@ static const char *const dss_keys[] = {"/Certs", "/OCSPs", "/CRLs", NULL};
 
 /* " /Certs [old items, new refs]" for one kind */
 static void
-dss_array_write(struct stamp_buf *b, qpdf_data q, qpdf_oh old, const char *key,
-                const long long *nums, const int *kinds, int n, int kind)
+dss_array_write(struct stamp_buf *b, const struct stamp_doc *d, const struct pdf_obj *old,
+                int old_from, const char *key, const long long *nums, const int *kinds, int n,
+                int kind)
 {
-    qpdf_oh arr = qpdf_oh_is_dictionary(q, old) ? qpdf_oh_get_key(q, old, key) : 0;
-    int i, items = arr != 0 && qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0;
-    int any = items > 0;
+    const struct pdf_obj *raw = old->type == PDF_DICT ? pdf_dict_get(old, key) : NULL;
+    const struct pdf_obj *arr = raw != NULL ? pdf_resolve(d->pd, raw) : NULL;
+    int i, items = arr != NULL && arr->type == PDF_ARRAY ? arr->n : 0;
+    int any = items > 0, from = pdf_ref_num(raw) > 0 ? pdf_ref_num(raw) : old_from;
 
     for (i = 0; i < n; i++)
         any |= kinds[i] == kind;
     if (!any)
         return;
     stamp_buf_printf(b, " %s [", key);
-    for (i = 0; i < items; i++)
-        stamp_buf_printf(b, "%s%s", i > 0 ? " " : "",
-                         qpdf_oh_unparse(q, qpdf_oh_get_array_item(q, arr, i)));
+    for (i = 0; i < items; i++) {
+        stamp_buf_str(b, i > 0 ? " " : "");
+        stamp_pdf_value(d, b, arr->items[i], from);
+    }
     for (i = 0; i < n; i++)
         if (kinds[i] == kind) {
             stamp_buf_printf(b, "%s%lld 0 R", items > 0 ? " " : "", nums[i]);
@@ -377,7 +380,8 @@ hall_stamp_dss_update(struct hall_pool *pool, const unsigned char *pdf, size_t p
     long long nums[HALL_STAMP_DSS_MAX], n_dss;
     int kinds[HALL_STAMP_DSS_MAX], nnew = 0, i;
     unsigned char *result = NULL;
-    qpdf_oh olddss;
+    const struct pdf_obj *olddss;
+    int dss_from;
     struct stamp_buf extra = {0};
     size_t at;
 
@@ -390,8 +394,13 @@ hall_stamp_dss_update(struct hall_pool *pool, const unsigned char *pdf, size_t p
     }
     if (stamp_doc_read(&d, pdf, pdf_len, 1, err, errlen) != HALL_OK)
         goto out;
-    stamp_dss_read(pool, d.q, &old, NULL);
-    olddss = qpdf_oh_get_key(d.q, d.root, "/DSS");
+    stamp_dss_read_pdf(pool, d.pd, &old, NULL);
+    olddss = pdf_key(d.pd, d.root, "/DSS");
+    if (olddss == NULL)
+        olddss = &pdf_null;
+    dss_from = pdf_ref_num(pdf_dict_get(d.root, "/DSS")) > 0
+                   ? pdf_ref_num(pdf_dict_get(d.root, "/DSS"))
+                   : d.root_num;
     up.base = pdf_len;
     if (pdf[pdf_len - 1] != '\n' && pdf[pdf_len - 1] != '\r')
         stamp_buf_str(&up.u, "\n");
@@ -415,13 +424,13 @@ hall_stamp_dss_update(struct hall_pool *pool, const unsigned char *pdf, size_t p
     n_dss = d.size + nnew;
     stamp_obj_begin(&up, n_dss, 0);
     for (i = 0; dss_keys[i] != NULL; i++)
-        dss_array_write(&extra, d.q, olddss, dss_keys[i], nums, kinds, nnew,
+        dss_array_write(&extra, &d, olddss, dss_from, dss_keys[i], nums, kinds, nnew,
                         i == 0   ? HALL_STAMP_DSS_CERT
                         : i == 1 ? HALL_STAMP_DSS_OCSP
                                  : HALL_STAMP_DSS_CRL);
     stamp_buf_put(&extra, "", 1);
-    if (qpdf_oh_is_dictionary(d.q, olddss))
-        stamp_dict_again(d.q, &up.u, olddss, dss_keys, (const char *)extra.p);
+    if (olddss->type == PDF_DICT)
+        stamp_dict_again(&d, &up.u, olddss, dss_from, dss_keys, (const char *)extra.p);
     else
         stamp_buf_printf(&up.u, "<< /Type /DSS%s >>", (const char *)extra.p);
     stamp_buf_str(&up.u, "\nendobj\n");
@@ -431,7 +440,7 @@ hall_stamp_dss_update(struct hall_pool *pool, const unsigned char *pdf, size_t p
     stamp_buf_put(&extra, "", 1);
     stamp_obj_begin(&up, d.root_num, d.root_gen);
     at = up.u.len;
-    stamp_dict_again(d.q, &up.u, d.root, skip_root, (const char *)extra.p);
+    stamp_dict_again(&d, &up.u, d.root, d.root_num, skip_root, (const char *)extra.p);
     if (stamp_raw_kept(&d, d.root_num, d.root_gen, up.u.p + at, up.u.len - at, skip_root, NULL, 0,
                        "文档目录（Catalog）", err, errlen) != HALL_OK)
         goto out;
@@ -444,10 +453,7 @@ hall_stamp_dss_update(struct hall_pool *pool, const unsigned char *pdf, size_t p
 out:
     stamp_buf_free(&extra);
     stamp_buf_free(&up.u);
-    if (d.q != NULL) {
-        qpdf_oh_release_all(d.q);
-        qpdf_cleanup(&d.q);
-    }
+    stamp_doc_free(&d);
     return result;
 }
 
@@ -527,9 +533,6 @@ hall_stamp_doc_timestamp(struct hall_pool *pool, const struct hall_stamp_sign_in
     *len = up.u.len;
 out:
     stamp_buf_free(&up.u);
-    if (d.q != NULL) {
-        qpdf_oh_release_all(d.q);
-        qpdf_cleanup(&d.q);
-    }
+    stamp_doc_free(&d);
     return result;
 }

@@ -4,7 +4,7 @@
  *
  *   stamp_der.c     a bounded growable buffer, DER and PDF string writers
  *   stamp_png.c     the seal's PNG picture -> RGB and alpha rows
- *   stamp_pdf.c     the writer's input (libqpdf), the fields' walks, the incremental update
+ *   stamp_pdf.c     the writer's input (core/pdf), the fields' walks, the incremental update
  *   stamp_raw.c     the guard that an object written again keeps every key
  *   stamp_cms.c     the CMS SignedData and the RFC 3161 timestamp
  *   stamp_ses.c     the SM2 stamp's GB/T 38540 SES_Signature (§2a): made, checked
@@ -129,8 +129,14 @@ int stamp_last_xref(const unsigned char *tail, size_t n, long long file_len, lon
 
 /* what the update needs of the input PDF */
 struct stamp_doc {
-    qpdf_data q;
-    qpdf_oh trailer, root, page, annots, acro, fields, info_ref;
+    struct hall_pool *pool; /* pd's (stamp_doc_free) */
+    struct pdf_doc *pd;     /* the input as core/pdf reads it */
+    const struct pdf_obj *root, *page;
+    /* the page's /Annots, the catalog's /AcroForm and its /Fields: each
+     * resolved (&pdf_null when absent), and its object when indirect (0) */
+    const struct pdf_obj *annots, *acro, *fields;
+    int annots_num, annots_gen, acro_num, acro_gen, fields_num;
+    int info_num, info_gen; /* the trailer's /Info (0: none) */
     /* the trailer's /ID's first string, read through core/pdf; -1 none */
     unsigned char id0[STAMP_ID_MAX];
     int id0_len;
@@ -150,6 +156,8 @@ int stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, in
                    size_t errlen);
 /* d moved to another page (1-based): its object, /MediaBox, /Annots */
 int stamp_doc_page(struct stamp_doc *d, int page, char *err, size_t errlen);
+/* what stamp_doc_read kept let go (d zeroed may be given) */
+void stamp_doc_free(struct stamp_doc *d);
 
 /* one object the update writes */
 struct stamp_obj {
@@ -195,9 +203,13 @@ void stamp_write_xref(struct stamp_update *up, const struct stamp_doc *d);
 
 /* for stamp_dss.c: "num gen obj" begun at the update's end, its offset kept */
 void stamp_obj_begin(struct stamp_update *up, long long num, int gen);
-/* a dictionary written again: its keys in qpdf's order but skip's, then extra */
-void stamp_dict_again(qpdf_data q, struct stamp_buf *u, qpdf_oh d, const char *const *skip,
-                      const char *extra);
+/* dict (of object from of d's input) written again: its keys sorted but
+ * skip's, then extra (pdf_write_keys) */
+void stamp_dict_again(const struct stamp_doc *d, struct stamp_buf *u, const struct pdf_obj *dict,
+                      int from, const char *const *skip, const char *extra);
+/* v (of object from) as PDF syntax (pdf_write) */
+void stamp_pdf_value(const struct stamp_doc *d, struct stamp_buf *u, const struct pdf_obj *v,
+                     int from);
 /* the page d read and the form again with the widget w added to /Annots
  * and /Fields, each checked against the input's text (as a stamp's) */
 int stamp_widget_added(struct stamp_update *up, const struct stamp_doc *d, long long w, char *err,
@@ -427,12 +439,9 @@ void stamp_cache_issuer_put(struct hall_stamp_cache *c, X509 *issuer);
 
 /* ---- stamp_level.c: the levels (docs/internals/stamp.md §3, "Levels") ---- */
 
-/* the file's /DSS read from q into ev (in pool) and counted in rep */
-void stamp_dss_read(struct hall_pool *pool, qpdf_data q, struct hall_stamp_evidence *ev,
-                    struct hall_stamp_report *rep);
-/* the same from the document as core/pdf reads it (the verifier's; the
- * stamper's update of the /DSS still reads through libqpdf): nothing when
- * d is NULL */
+/* the file's /DSS read from the document as core/pdf reads it into ev (in
+ * pool) and counted in rep (the verifier's and the stamper's): nothing
+ * when d is NULL */
 void stamp_dss_read_pdf(struct hall_pool *pool, struct pdf_doc *d, struct hall_stamp_evidence *ev,
                         struct hall_stamp_report *rep);
 /* every signature's level and embedded status (after checks 1-5 and the

@@ -21,89 +21,10 @@
 
 #define DSS_ITEM_MAX (1024 * 1024) /* one certificate, OCSP answer or CRL, decoded */
 
-/* a stream's bytes, unfiltered or FlateDecode, at most DSS_ITEM_MAX
- * decoded (a compression bomb is no item): malloc'ed, NULL when not */
-static unsigned char *
-dss_item(qpdf_data q, qpdf_oh st, size_t *len)
-{
-    qpdf_oh f = qpdf_oh_get_key(q, qpdf_oh_get_dict(q, st), "/Filter");
-    unsigned char *raw = NULL, *out = NULL;
-    size_t rn = 0;
-    QPDF_BOOL filtered = QPDF_FALSE;
-    int flate;
-
-    if (qpdf_oh_is_array(q, f) && qpdf_oh_get_array_n_items(q, f) == 1)
-        f = qpdf_oh_get_array_item(q, f, 0);
-    flate = qpdf_oh_is_name(q, f) && strcmp(qpdf_oh_get_name(q, f), "/FlateDecode") == 0;
-    if (!qpdf_oh_is_null(q, f) && !flate)
-        return NULL;
-    if (qpdf_oh_get_stream_data(q, st, qpdf_dl_none, &filtered, &raw, &rn) & QPDF_ERRORS) {
-        stamp_qerr(q);
-        free(raw);
-        return NULL;
-    }
-    if (!flate) {
-        if (rn == 0 || rn > DSS_ITEM_MAX) {
-            free(raw);
-            return NULL;
-        }
-        *len = rn;
-        return raw;
-    }
-    {
-        z_stream z;
-        int zr;
-
-        memset(&z, 0, sizeof(z));
-        out = malloc(DSS_ITEM_MAX);
-        if (out == NULL || inflateInit(&z) != Z_OK)
-            abort();
-        z.next_in = raw;
-        z.avail_in = (uInt)rn;
-        z.next_out = out;
-        z.avail_out = DSS_ITEM_MAX;
-        zr = inflate(&z, Z_FINISH);
-        *len = z.total_out;
-        inflateEnd(&z);
-        free(raw);
-        if (zr != Z_STREAM_END || *len == 0) {
-            free(out);
-            return NULL;
-        }
-    }
-    return out;
-}
-
-/* the items of /DSS's key (an array of streams) into der, len (in pool) */
-static int
-dss_array(struct hall_pool *pool, qpdf_data q, qpdf_oh dss, const char *key,
-          const unsigned char **der, size_t *len)
-{
-    qpdf_oh arr = qpdf_oh_get_key(q, dss, key);
-    int i, n = qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0, got = 0;
-
-    for (i = 0; i < n && got < HALL_STAMP_EVIDENCE_MAX; i++) {
-        qpdf_oh st = qpdf_oh_get_array_item(q, arr, i);
-        unsigned char *b, *k;
-        size_t bl = 0;
-
-        if (!qpdf_oh_is_stream(q, st))
-            continue;
-        b = dss_item(q, st, &bl);
-        if (b == NULL)
-            continue;
-        k = hall_palloc(pool, bl);
-        memcpy(k, b, bl);
-        free(b);
-        der[got] = k;
-        len[got++] = bl;
-    }
-    return got;
-}
-
-/* dss_item through core/pdf: the same rule (no filter or /FlateDecode
- * alone, its /DecodeParms not applied, the inflated data ending at most
- * DSS_ITEM_MAX bytes) on the stream's raw data as pdf.h reads it */
+/* a stream's bytes through core/pdf, unfiltered or /FlateDecode alone (its
+ * /DecodeParms not applied), at most DSS_ITEM_MAX decoded (a compression
+ * bomb is no item), on the stream's raw data as pdf.h reads it:
+ * malloc'ed, NULL when not */
 static unsigned char *
 dss_item_pdf(struct pdf_doc *d, const struct pdf_obj *st, size_t *len)
 {
@@ -183,7 +104,7 @@ dss_array_pdf(struct hall_pool *pool, struct pdf_doc *d, const struct pdf_obj *d
     return got;
 }
 
-/* what stamp_dss_read tells, the /DSS counted into ev and rep */
+/* what stamp_dss_read_pdf tells, the /DSS counted into ev and rep */
 static void
 dss_told(struct hall_pool *pool, struct hall_stamp_evidence *ev, struct hall_stamp_report *rep)
 {
@@ -210,22 +131,6 @@ stamp_dss_read_pdf(struct hall_pool *pool, struct pdf_doc *d, struct hall_stamp_
         ev->ncrl = dss_array_pdf(pool, d, dss, "/CRLs", ev->crl, ev->crl_len);
         ev->ncert = dss_array_pdf(pool, d, dss, "/Certs", ev->cert, ev->cert_len);
     }
-    dss_told(pool, ev, rep);
-}
-
-void
-stamp_dss_read(struct hall_pool *pool, qpdf_data q, struct hall_stamp_evidence *ev,
-               struct hall_stamp_report *rep)
-{
-    qpdf_oh dss = qpdf_oh_get_key(q, qpdf_get_root(q), "/DSS");
-
-    memset(ev, 0, sizeof(*ev));
-    if (qpdf_oh_is_dictionary(q, dss)) {
-        ev->n = dss_array(pool, q, dss, "/OCSPs", ev->der, ev->len);
-        ev->ncrl = dss_array(pool, q, dss, "/CRLs", ev->crl, ev->crl_len);
-        ev->ncert = dss_array(pool, q, dss, "/Certs", ev->cert, ev->cert_len);
-    }
-    stamp_qerr(q);
     dss_told(pool, ev, rep);
 }
 

@@ -1,23 +1,22 @@
 /*
  * The stamp's PDF side (docs/internals/stamp.md §1).
  *
- * The PDF's structure (pages, the page object and its inherited /MediaBox,
- * /Annots, /AcroForm and its fields, the trailer's /Size /Root /Info /ID,
- * encryption) is read with libqpdf's C API: it parses object streams,
- * cross-reference streams and hybrid files, and refuses a file whose
- * cross-reference is damaged (recovery off) instead of guessing, which a
- * hand-written reader would do badly; the writer then reads the objects
- * with recovery on, as viewers read them.  What qpdf does not say (the last
- * cross-reference section's kind and offset, the revisions' ends) is read
- * from the bytes, and so is the guard that an object written again keeps
- * every key (stamp_raw.c).  The update itself is written here, byte by
- * byte as the doc says: qpdf would rewrite the file.  The input must also
- * read through core/pdf, the verifier's one reader (stamp_doc_core_reads),
- * and the verifier walks the form's fields through it (stamp_fields_each;
- * docs/internals/stamp.md §8, "What still asks libqpdf").
+ * The input is read through core/pdf, the verifier's one reader
+ * (docs/internals/stamp.md §8): the pages, the page object and its
+ * inherited /MediaBox and /Rotate, /Annots, /AcroForm and its fields, the
+ * trailer's /Size /Root /Info /ID, encryption.  It repairs nothing: a file
+ * whose cross-reference misplaces an object is refused (each reader would
+ * guess its own way), one that does not read is refused.  What the update
+ * writes again (the page, its /Annots, the form, the catalog) is core/pdf's
+ * objects written back (pdf_write.c) in the text libqpdf's unparse gave
+ * before, keys sorted, so that the stamp's bytes are what they were
+ * (§4); the guard that such an object keeps every key is stamp_raw.c's.
+ * The update itself is written here, byte by byte as the doc says.
+ * stamp_qpdf_open stays for the verifier's comparison of revisions
+ * (stamp_diff.c), which still reads through libqpdf (§8).
  *
- * Owns: reading the input (stamp_doc_read, stamp_qpdf_open, the fields'
- * walks, the last cross-reference) and writing the update's objects
+ * Owns: reading the input (stamp_doc_read; stamp_qpdf_open for the
+ * verifier; the fields' walks, the last cross-reference) and writing the update's objects
  * (stamp_write_objects).  Follows: ISO 32000-1 §7.5 (file structure: the
  * trailer §7.5.5, incremental updates §7.5.6), §12.5.6.19 (the widget
  * annotation), §12.7.2 (/AcroForm, /SigFlags), §12.7.4.5 (the signature field),
@@ -78,43 +77,6 @@ stamp_qpdf_open(qpdf_data q, const unsigned char *pdf, size_t len, const char *p
     return HALL_OK;
 }
 
-/* the signer's open (stamp_doc_read): the cross-reference must read as it
- * is, recovery off, as stamp_qpdf_open reads it for the verifier; a file
- * that reads only once qpdf rebuilds its cross-reference is refused with its
- * own message, since an update over it would be resolved by each reader's
- * own guess.  Then recovery on for the objects, so that a stream whose
- * /Length is wrong is read as every viewer reads it (qpdf finds its
- * endstream) instead of becoming null and its key vanishing */
-static int
-stamp_qpdf_open_write(qpdf_data q, const unsigned char *pdf, size_t len, char *err, size_t errlen)
-{
-    qpdf_data r;
-    int repairable;
-
-    if (stamp_qpdf_open(q, pdf, len, NULL, err, errlen) == HALL_OK) {
-        qpdf_set_attempt_recovery(q, QPDF_TRUE);
-        return HALL_OK;
-    }
-    /* taken, as stamp_qpdf_open does after reading (qpdf_get_num_pages's) */
-    while (qpdf_has_error(q))
-        qpdf_get_error(q);
-    if (qpdf_is_encrypted(q))
-        return HALL_ERR;
-    r = qpdf_init();
-    qpdf_silence_errors(r);
-    qpdf_set_suppress_warnings(r, QPDF_TRUE);
-    repairable =
-        !(qpdf_read_memory(r, "input.pdf", (const char *)pdf, (unsigned long long)len, NULL) &
-          QPDF_ERRORS) &&
-        !qpdf_is_encrypted(r) && qpdf_get_num_pages(r) > 0;
-    while (qpdf_has_error(r))
-        qpdf_get_error(r);
-    qpdf_cleanup(&r);
-    if (repairable)
-        snprintf(err, errlen, STAMP_MSG_XREF);
-    return HALL_ERR;
-}
-
 struct pdf_doc *
 stamp_pdf_open(struct hall_pool *pool, const unsigned char *pdf, size_t len, char *err,
                size_t errlen)
@@ -170,83 +132,159 @@ first_id(struct pdf_doc *pd, struct stamp_doc *d)
     }
 }
 
-/* the input as the verifier reads it (core/pdf, docs/internals/stamp.md
- * §8): a file it cannot read, or whose pages it cannot walk, is not
- * stamped, since the stamp would not verify; d's signature fields counted
- * (nsigs) and its first /ID kept */
+/* the last cross-reference section (startxref's) misplaces an object */
+static int
+last_section_misplaced(struct hall_pool *pool, const unsigned char *pdf, size_t len)
+{
+    struct pdf_section s;
+    long long off;
+    int table, bad = 0;
+
+    memset(&s, 0, sizeof(s));
+    if (stamp_last_xref(pdf + (len > 1024 ? len - 1024 : 0), len > 1024 ? 1024 : len,
+                        (long long)len, &off, &table, pdf) == HALL_OK &&
+        pdf_section(pool, pdf, (long long)len, off, &s) == HALL_OK)
+        bad = pdf_section_misplaced(pdf, (long long)len, &s) > 0;
+    pdf_section_free(&s);
+    return bad;
+}
+
+/* the input opened by core/pdf, the verifier's one reader (docs/internals/
+ * stamp.md §8), into d (its pool and document): a file it cannot read, or
+ * whose pages it cannot walk, is not stamped, since the stamp would not
+ * verify; nor one whose cross-reference misplaces an object, since an
+ * update over it would be resolved by each reader's own guess.  d's
+ * signature fields counted (nsigs) and its first /ID kept */
 static int
 stamp_doc_core_reads(const unsigned char *pdf, size_t len, struct stamp_doc *d, char *err,
                      size_t errlen)
 {
-    int *nsigs = &d->nsigs;
-    struct hall_pool *pool = hall_pool_create(65536);
     char perr[256];
-    struct pdf_doc *pd = stamp_pdf_open(pool, pdf, len, perr, sizeof(perr));
+    struct pdf_doc *pd;
     int seen = 0;
+    const struct pdf_obj *acro;
 
-    if (pd != NULL) {
-        const struct pdf_obj *acro = pdf_key(pd, pdf_root(pd), "/AcroForm");
-
-        *nsigs = 0;
-        if (acro != NULL && acro->type == PDF_DICT)
-            stamp_fields_each(pd, pdf_key(pd, acro, "/Fields"), 0, 0, &seen, count_sig, nsigs);
-        first_id(pd, d);
+    d->pool = hall_pool_create(65536);
+    pd = d->pd = pdf_open(d->pool, pdf, (long long)len, (long long)len, perr, sizeof(perr));
+    if (pd == NULL && strcmp(perr, "encrypted") == 0) {
+        snprintf(err, errlen, "PDF文件已加密：请先解除文件的密码保护再盖章或验章");
+        return HALL_ERR;
     }
-    hall_pool_destroy(pool);
-    if (pd == NULL)
+    if (pd != NULL && pdf_misplaced(pd) > 0) {
+        snprintf(err, errlen, STAMP_MSG_XREF);
+        return HALL_ERR;
+    }
+    /* no PDF, or no cross-reference where startxref says (a file cut
+     * short): damaged, as libqpdf's refusal said */
+    if (pd == NULL && (memmem(pdf, len < 1024 ? len : 1024, "%PDF-", 5) == NULL ||
+                       strncmp(perr, "no startxref", 12) == 0 || strstr(perr, "out of reach"))) {
+        snprintf(err, errlen, "PDF文件已损坏或不是PDF文件，无法读取其结构");
+        return HALL_ERR;
+    }
+    /* its last section misplaces the objects: readers would rebuild it */
+    if (pd == NULL && last_section_misplaced(d->pool, pdf, len)) {
+        snprintf(err, errlen, STAMP_MSG_XREF);
+        return HALL_ERR;
+    }
+    if (pd == NULL || pdf_page_count(pd) <= 0) {
         snprintf(err, errlen, STAMP_MSG_SYNTAX);
-    return pd != NULL ? HALL_OK : HALL_ERR;
-}
-
-/* whether qpdf had to rebuild the cross-reference while the objects were
- * read (an entry pointing where its object is not): its warnings say so */
-static int
-xref_rebuilt(qpdf_data q)
-{
-    int rebuilt = 0;
-
-    while (qpdf_more_warnings(q)) {
-        qpdf_error w = qpdf_next_warning(q);
-        const char *t = qpdf_get_error_full_text(q, w);
-
-        if (t != NULL && strstr(t, "reconstruct") != NULL)
-            rebuilt = 1;
+        return HALL_ERR;
     }
-    return rebuilt;
+    acro = pdf_key(pd, pdf_root(pd), "/AcroForm");
+    d->nsigs = 0;
+    if (acro != NULL && acro->type == PDF_DICT)
+        stamp_fields_each(pd, pdf_key(pd, acro, "/Fields"), 0, 0, &seen, count_sig, &d->nsigs);
+    first_id(pd, d);
+    return HALL_OK;
 }
 
-/* the name of a dictionary key as PDF syntax ("/Type"), escaped by qpdf */
-static void
-put_key(qpdf_data q, struct stamp_buf *b, const char *key)
+/* a value as PDF syntax (pdf_write: libqpdf's text, references "N G R") */
+void
+stamp_pdf_value(const struct stamp_doc *d, struct stamp_buf *b, const struct pdf_obj *v, int from)
 {
-    qpdf_oh n = qpdf_oh_new_name(q, key);
+    struct pdf_out o = {0};
 
-    stamp_buf_str(b, qpdf_oh_unparse(q, n));
-    qpdf_oh_release(q, n);
+    (void)pdf_write(d->pd, &o, v, from);
+    stamp_buf_put(b, o.p, o.len);
+    free(o.p);
 }
 
-/* a value as PDF syntax: indirect objects as "N G R" */
+/* an array's items (of object from's text) then " extra" */
 static void
-pdf_val(qpdf_data q, struct stamp_buf *b, qpdf_oh v)
+pdf_array_plus(const struct stamp_doc *d, struct stamp_buf *b, const struct pdf_obj *arr, int from,
+               const char *extra)
 {
-    stamp_buf_str(b, qpdf_oh_unparse(q, v));
-}
-
-/* an array's items then " extra" */
-static void
-pdf_array_plus(qpdf_data q, struct stamp_buf *b, qpdf_oh arr, const char *extra)
-{
-    int i, n = qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0;
+    int i, n = arr != NULL && arr->type == PDF_ARRAY ? arr->n : 0;
 
     stamp_buf_str(b, "[");
     for (i = 0; i < n; i++) {
-        qpdf_oh it = qpdf_oh_get_array_item(q, arr, i);
-
-        pdf_val(q, b, it);
+        stamp_pdf_value(d, b, arr->items[i], from);
         stamp_buf_str(b, " ");
     }
     stamp_buf_str(b, extra);
     stamp_buf_str(b, "]");
+}
+
+/* the reference v's number and generation (0 when v is not one) */
+static int
+ref_of(const struct pdf_obj *v, int *gen)
+{
+    *gen = v != NULL && v->type == PDF_REF ? v->gen : 0;
+    return v != NULL && v->type == PDF_REF && v->i > 0 && v->i < (1LL << 31) ? (int)v->i : 0;
+}
+
+/* key of dict resolved, &pdf_null when absent or unreadable; *num its
+ * object when the value is a reference */
+static const struct pdf_obj *
+key_of(struct pdf_doc *pd, const struct pdf_obj *dict, const char *key, int *num, int *gen)
+{
+    const struct pdf_obj *raw = pdf_dict_get(dict, key), *v;
+
+    *num = ref_of(raw, gen);
+    v = raw != NULL ? pdf_resolve(pd, raw) : NULL;
+    return v != NULL ? v : &pdf_null;
+}
+
+/* the page's /MediaBox, inherited through /Parent (a node whose
+ * /MediaBox is not an array of four is passed, as libqpdf's reading was) */
+static int
+media_box(struct pdf_doc *pd, const struct pdf_obj *page, double box[4])
+{
+    const struct pdf_obj *node = page;
+    int depth, i;
+
+    for (depth = 0; depth < 64 && node != NULL && node->type == PDF_DICT; depth++) {
+        const struct pdf_obj *mb = pdf_key(pd, node, "/MediaBox");
+
+        if (mb != NULL && mb->type == PDF_ARRAY && mb->n == 4) {
+            for (i = 0; i < 4; i++) {
+                const struct pdf_obj *v = pdf_resolve(pd, mb->items[i]);
+
+                if (v == NULL || pdf_num(v, &box[i]) != HALL_OK)
+                    return HALL_ERR;
+            }
+            return HALL_OK;
+        }
+        node = pdf_key(pd, node, "/Parent");
+    }
+    return HALL_ERR;
+}
+
+/* the page's /Rotate, inherited through /Parent: 0, 90, 180 or 270 */
+static int
+page_rotate(struct pdf_doc *pd, const struct pdf_obj *page)
+{
+    const struct pdf_obj *node = page;
+    int depth;
+
+    for (depth = 0; depth < 64 && node != NULL && node->type == PDF_DICT; depth++) {
+        const struct pdf_obj *r = pdf_key(pd, node, "/Rotate");
+
+        if (r != NULL && r->type == PDF_INT)
+            return (int)(((r->i % 360) + 360) % 360) / 90 * 90;
+        node = pdf_key(pd, node, "/Parent");
+    }
+    return 0;
 }
 
 int
@@ -256,44 +294,6 @@ stamp_pdf_num(qpdf_data q, qpdf_oh v, double *d)
         return HALL_ERR;
     *d = qpdf_oh_get_numeric_value(q, v);
     return HALL_OK;
-}
-
-/* the page's /MediaBox, inherited through /Parent */
-static int
-media_box(qpdf_data q, qpdf_oh page, double box[4])
-{
-    qpdf_oh node = page;
-    int depth, i;
-
-    for (depth = 0; depth < 64 && qpdf_oh_is_dictionary(q, node); depth++) {
-        qpdf_oh mb = qpdf_oh_get_key(q, node, "/MediaBox");
-
-        if (qpdf_oh_is_array(q, mb) && qpdf_oh_get_array_n_items(q, mb) == 4) {
-            for (i = 0; i < 4; i++)
-                if (stamp_pdf_num(q, qpdf_oh_get_array_item(q, mb, i), &box[i]) != HALL_OK)
-                    return HALL_ERR;
-            return HALL_OK;
-        }
-        node = qpdf_oh_get_key(q, node, "/Parent");
-    }
-    return HALL_ERR;
-}
-
-/* the page's /Rotate, inherited through /Parent: 0, 90, 180 or 270 */
-static int
-page_rotate(qpdf_data q, qpdf_oh page)
-{
-    qpdf_oh node = page;
-    int depth;
-
-    for (depth = 0; depth < 64 && qpdf_oh_is_dictionary(q, node); depth++) {
-        qpdf_oh r = qpdf_oh_get_key(q, node, "/Rotate");
-
-        if (qpdf_oh_is_integer(q, r))
-            return (int)(((qpdf_oh_get_int_value(q, r) % 360) + 360) % 360) / 90 * 90;
-        node = qpdf_oh_get_key(q, node, "/Parent");
-    }
-    return 0;
 }
 
 int
@@ -399,28 +399,20 @@ stream_obj(struct stamp_buf *u, const char *dict_head, const unsigned char *data
     stamp_buf_str(u, "\nendstream\nendobj\n");
 }
 
-/* a dictionary written again: its keys in qpdf's order with skip's left out,
- * then extra (already PDF syntax) */
+/* a dictionary (of object from's text) written again: its keys sorted
+ * (libqpdf's order, kept on purpose: §4) with skip's left out, then extra
+ * (already PDF syntax) */
 static void
-dict_again(qpdf_data q, struct stamp_buf *u, qpdf_oh d, const char *const *skip, const char *extra)
+dict_again(const struct stamp_doc *d, struct stamp_buf *u, const struct pdf_obj *dict, int from,
+           const char *const *skip, const char *extra)
 {
-    stamp_buf_str(u, "<<");
-    qpdf_oh_begin_dict_key_iter(q, d);
-    while (qpdf_oh_dict_more_keys(q)) {
-        const char *k = qpdf_oh_dict_next_key(q);
-        char key[256];
-        int i, skipped = 0;
+    struct pdf_out o = {0};
 
-        snprintf(key, sizeof(key), "%s", k);
-        for (i = 0; skip != NULL && skip[i] != NULL; i++)
-            skipped |= strcmp(skip[i], key) == 0;
-        if (skipped)
-            continue;
-        stamp_buf_str(u, " ");
-        put_key(q, u, key);
-        stamp_buf_str(u, " ");
-        pdf_val(q, u, qpdf_oh_get_key(q, d, key));
-    }
+    stamp_buf_str(u, "<<");
+    if (dict != NULL && dict->type == PDF_DICT)
+        (void)pdf_write_keys(d->pd, &o, dict, skip, from);
+    stamp_buf_put(u, o.p, o.len);
+    free(o.p);
     stamp_buf_str(u, extra);
     stamp_buf_str(u, " >>");
 }
@@ -430,22 +422,21 @@ dict_again(qpdf_data q, struct stamp_buf *u, qpdf_oh d, const char *const *skip,
 int
 stamp_doc_page(struct stamp_doc *d, int page, char *err, size_t errlen)
 {
-    qpdf_data q = d->q;
-    int npages = qpdf_get_num_pages(q);
+    int npages = pdf_page_count(d->pd), num = 0;
 
     if (page < 1 || page > npages) {
         snprintf(err, errlen, "页码超出范围：该文档共%d页", npages);
         return HALL_ERR;
     }
-    d->page = qpdf_get_page_n(q, (size_t)(page - 1));
-    d->page_num = qpdf_oh_get_object_id(q, d->page);
-    d->page_gen = qpdf_oh_get_generation(q, d->page);
-    if (media_box(q, d->page, d->box) != HALL_OK || d->page_num <= 0) {
+    d->page = pdf_page(d->pd, page, &num);
+    d->page_num = num;
+    d->page_gen = pdf_gen(d->pd, num);
+    if (d->page == NULL || media_box(d->pd, d->page, d->box) != HALL_OK || d->page_num <= 0) {
         snprintf(err, errlen, "PDF文件已损坏：第%d页没有页面尺寸（MediaBox）", page);
         return HALL_ERR;
     }
-    d->rotate = page_rotate(q, d->page);
-    d->annots = qpdf_oh_get_key(q, d->page, "/Annots");
+    d->rotate = page_rotate(d->pd, d->page);
+    d->annots = key_of(d->pd, d->page, "/Annots", &d->annots_num, &d->annots_gen);
     return HALL_OK;
 }
 
@@ -454,13 +445,11 @@ int
 stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int page, char *err,
                size_t errlen)
 {
-    qpdf_data q;
+    const struct pdf_obj *trailer, *size;
 
-    q = d->q = qpdf_init();
     d->pdf = pdf;
     d->len = len;
-    if (stamp_qpdf_open_write(q, pdf, len, err, errlen) != HALL_OK ||
-        stamp_doc_core_reads(pdf, len, d, err, errlen) != HALL_OK)
+    if (stamp_doc_core_reads(pdf, len, d, err, errlen) != HALL_OK)
         return HALL_ERR;
     if (stamp_last_xref(pdf + (len > 1024 ? len - 1024 : 0), len > 1024 ? 1024 : len,
                         (long long)len, &d->prev, &d->table, pdf) != HALL_OK) {
@@ -469,20 +458,34 @@ stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int pa
     }
     if (stamp_doc_page(d, page, err, errlen) != HALL_OK)
         return HALL_ERR;
-    d->trailer = qpdf_get_trailer(q);
-    d->root = qpdf_get_root(q);
-    d->size = qpdf_oh_get_int_value(q, qpdf_oh_get_key(q, d->trailer, "/Size"));
-    d->root_num = qpdf_oh_get_object_id(q, d->root);
-    d->root_gen = qpdf_oh_get_generation(q, d->root);
-    if (d->size <= 0 || d->root_num <= 0) {
+    trailer = pdf_trailer(d->pd);
+    d->root = pdf_root(d->pd);
+    size = pdf_key(d->pd, trailer, "/Size");
+    d->size = size != NULL && size->type == PDF_INT ? size->i : 0;
+    d->root_num = ref_of(pdf_dict_get(trailer, "/Root"), &d->root_gen);
+    if (d->size <= 0 || d->root_num <= 0 || d->root == NULL) {
         snprintf(err, errlen, "PDF文件已损坏：文件尾（trailer）缺少/Size或/Root");
         return HALL_ERR;
     }
-    d->info_ref = qpdf_oh_get_key(q, d->trailer, "/Info");
-    d->acro = qpdf_oh_get_key(q, d->root, "/AcroForm");
-    d->fields = qpdf_oh_is_dictionary(q, d->acro) ? qpdf_oh_get_key(q, d->acro, "/Fields")
-                                                  : qpdf_oh_new_null(q);
+    d->info_num = ref_of(pdf_dict_get(trailer, "/Info"), &d->info_gen);
+    d->acro = key_of(d->pd, d->root, "/AcroForm", &d->acro_num, &d->acro_gen);
+    d->fields = &pdf_null;
+    d->fields_num = 0;
+    if (d->acro->type == PDF_DICT) {
+        int g;
+
+        d->fields = key_of(d->pd, d->acro, "/Fields", &d->fields_num, &g);
+    }
     return HALL_OK;
+}
+
+void
+stamp_doc_free(struct stamp_doc *d)
+{
+    if (d->pool != NULL)
+        hall_pool_destroy(d->pool);
+    d->pool = NULL;
+    d->pd = NULL;
 }
 
 /* S: the signature dictionary, /ByteRange blank, /Contents reserve zeros */
@@ -566,31 +569,26 @@ write_page_again(struct stamp_update *up, const struct stamp_doc *d, const char 
                  long long added, char *err, size_t errlen)
 {
     static const char *const skip[] = {"/Annots", NULL};
-    qpdf_data q = d->q;
     struct stamp_buf *u = &up->u;
     size_t at;
     int rc;
 
-    if (qpdf_oh_is_array(q, d->annots) && qpdf_oh_is_indirect(q, d->annots) &&
-        qpdf_oh_get_object_id(q, d->annots) > 0) {
-        long long num = qpdf_oh_get_object_id(q, d->annots);
-        int gen = qpdf_oh_get_generation(q, d->annots);
-
-        obj_begin(u, up->base, up->objs, &up->nobjs, num, gen);
+    if (d->annots->type == PDF_ARRAY && d->annots_num > 0) {
+        obj_begin(u, up->base, up->objs, &up->nobjs, d->annots_num, d->annots_gen);
         at = u->len;
-        pdf_array_plus(q, u, d->annots, ref);
-        rc = stamp_raw_kept(d, num, gen, u->p + at, u->len - at, NULL, NULL, added,
-                            "页面的注释列表（Annots）", err, errlen);
+        pdf_array_plus(d, u, d->annots, d->annots_num, ref);
+        rc = stamp_raw_kept(d, d->annots_num, d->annots_gen, u->p + at, u->len - at, NULL, NULL,
+                            added, "页面的注释列表（Annots）", err, errlen);
         stamp_buf_str(u, "\nendobj\n");
     } else {
         struct stamp_buf a = {0};
 
         stamp_buf_str(&a, " /Annots ");
-        pdf_array_plus(q, &a, d->annots, ref);
+        pdf_array_plus(d, &a, d->annots, d->page_num, ref);
         stamp_buf_put(&a, "", 1);
         obj_begin(u, up->base, up->objs, &up->nobjs, d->page_num, d->page_gen);
         at = u->len;
-        dict_again(q, u, d->page, skip, (const char *)a.p);
+        dict_again(d, u, d->page, d->page_num, skip, (const char *)a.p);
         rc = stamp_raw_kept(d, d->page_num, d->page_gen, u->p + at, u->len - at, NULL, "/Annots",
                             added, "页面对象", err, errlen);
         stamp_buf_str(u, "\nendobj\n");
@@ -608,42 +606,38 @@ write_form_again(struct stamp_update *up, const struct stamp_doc *d, const char 
     static const char *const skip_form[] = {"/Fields", "/SigFlags", NULL};
     static const char *const skip_root[] = {"/AcroForm", NULL};
     static const char *const guard_form[] = {"/SigFlags", NULL};
-    qpdf_data q = d->q;
     struct stamp_buf *u = &up->u, f = {0};
+    int form_from = d->acro_num > 0 ? d->acro_num : d->root_num;
     size_t at;
     int rc;
 
     stamp_buf_str(&f, " /Fields ");
-    pdf_array_plus(q, &f, d->fields, ref);
+    pdf_array_plus(d, &f, d->fields, d->fields_num > 0 ? d->fields_num : form_from, ref);
     stamp_buf_str(&f, " /SigFlags 3");
     stamp_buf_put(&f, "", 1);
-    if (qpdf_oh_is_dictionary(q, d->acro) && qpdf_oh_is_indirect(q, d->acro) &&
-        qpdf_oh_get_object_id(q, d->acro) > 0) {
-        long long num = qpdf_oh_get_object_id(q, d->acro);
-        int gen = qpdf_oh_get_generation(q, d->acro);
-
-        obj_begin(u, up->base, up->objs, &up->nobjs, num, gen);
+    if (d->acro->type == PDF_DICT && d->acro_num > 0) {
+        obj_begin(u, up->base, up->objs, &up->nobjs, d->acro_num, d->acro_gen);
         at = u->len;
-        dict_again(q, u, d->acro, skip_form, (const char *)f.p);
-        rc = stamp_raw_kept(d, num, gen, u->p + at, u->len - at, guard_form, "/Fields", added,
-                            "文档的表单（AcroForm）", err, errlen);
+        dict_again(d, u, d->acro, d->acro_num, skip_form, (const char *)f.p);
+        rc = stamp_raw_kept(d, d->acro_num, d->acro_gen, u->p + at, u->len - at, guard_form,
+                            "/Fields", added, "文档的表单（AcroForm）", err, errlen);
         stamp_buf_str(u, "\nendobj\n");
     } else {
         struct stamp_buf form = {0};
 
         stamp_buf_str(&form, " /AcroForm ");
-        if (qpdf_oh_is_dictionary(q, d->acro))
-            dict_again(q, &form, d->acro, skip_form, (const char *)f.p);
+        if (d->acro->type == PDF_DICT)
+            dict_again(d, &form, d->acro, form_from, skip_form, (const char *)f.p);
         else
             stamp_buf_printf(&form, "<<%s >>", (const char *)f.p);
         stamp_buf_put(&form, "", 1);
         obj_begin(u, up->base, up->objs, &up->nobjs, d->root_num, d->root_gen);
         at = u->len;
-        dict_again(q, u, d->root, skip_root, (const char *)form.p);
+        dict_again(d, u, d->root, d->root_num, skip_root, (const char *)form.p);
         rc = stamp_raw_kept(d, d->root_num, d->root_gen, u->p + at, u->len - at, skip_root, NULL, 0,
                             "文档目录（Catalog）", err, errlen);
         /* a direct /AcroForm: its keys too */
-        if (rc == HALL_OK && qpdf_oh_is_dictionary(q, d->acro))
+        if (rc == HALL_OK && d->acro->type == PDF_DICT)
             rc = stamp_raw_inner_kept(d, d->root_num, d->root_gen, "/AcroForm", u->p + at,
                                       u->len - at, guard_form, "/Fields", added,
                                       "文档的表单（AcroForm）", err, errlen);
@@ -672,11 +666,6 @@ stamp_write_objects(struct stamp_update *up, const struct stamp_doc *d,
     if (write_page_again(up, d, ref, up->n_w << 16, err, errlen) != HALL_OK ||
         write_form_again(up, d, ref, up->n_w << 16, err, errlen) != HALL_OK)
         return HALL_ERR;
-    /* an object found elsewhere than its entry said: refused as at open */
-    if (xref_rebuilt(d->q)) {
-        snprintf(err, errlen, STAMP_MSG_XREF);
-        return HALL_ERR;
-    }
     return HALL_OK;
 }
 
@@ -774,16 +763,14 @@ xref_stream(struct stamp_update *up, const struct stamp_doc *d, long long max_nu
 void
 stamp_write_xref(struct stamp_update *up, const struct stamp_doc *d)
 {
-    qpdf_data q = d->q;
     struct stamp_buf ids = {0};
     char extra[256], br[64];
     long long max_num = up->n_m, a, b, c;
     int i;
 
     trailer_id(d, &ids);
-    if (qpdf_oh_is_indirect(q, d->info_ref) && qpdf_oh_get_object_id(q, d->info_ref) > 0)
-        snprintf(extra, sizeof(extra), " /Info %d %d R", qpdf_oh_get_object_id(q, d->info_ref),
-                 qpdf_oh_get_generation(q, d->info_ref));
+    if (d->info_num > 0)
+        snprintf(extra, sizeof(extra), " /Info %d %d R", d->info_num, d->info_gen);
     else
         extra[0] = '\0';
     for (i = 0; i < up->nobjs; i++)
@@ -813,10 +800,10 @@ stamp_obj_begin(struct stamp_update *up, long long num, int gen)
 }
 
 void
-stamp_dict_again(qpdf_data q, struct stamp_buf *u, qpdf_oh d, const char *const *skip,
-                 const char *extra)
+stamp_dict_again(const struct stamp_doc *d, struct stamp_buf *u, const struct pdf_obj *dict,
+                 int from, const char *const *skip, const char *extra)
 {
-    dict_again(q, u, d, skip, extra);
+    dict_again(d, u, dict, from, skip, extra);
 }
 
 int
@@ -829,10 +816,6 @@ stamp_widget_added(struct stamp_update *up, const struct stamp_doc *d, long long
     if (write_page_again(up, d, ref, w << 16, err, errlen) != HALL_OK ||
         write_form_again(up, d, ref, w << 16, err, errlen) != HALL_OK)
         return HALL_ERR;
-    if (xref_rebuilt(d->q)) {
-        snprintf(err, errlen, STAMP_MSG_XREF);
-        return HALL_ERR;
-    }
     return HALL_OK;
 }
 
@@ -868,11 +851,5 @@ stamp_form_added(struct stamp_update *up, const struct stamp_doc *d, long long f
     char ref[64];
 
     snprintf(ref, sizeof(ref), "%lld 0 R", f);
-    if (write_form_again(up, d, ref, f << 16, err, errlen) != HALL_OK)
-        return HALL_ERR;
-    if (xref_rebuilt(d->q)) {
-        snprintf(err, errlen, STAMP_MSG_XREF);
-        return HALL_ERR;
-    }
-    return HALL_OK;
+    return write_form_again(up, d, ref, f << 16, err, errlen);
 }

@@ -92,7 +92,7 @@ stamp_qifeng_write(struct stamp_update *up, struct stamp_doc *d, const struct st
                    const struct hall_stamp_sign_in *in, const char *subfilter, size_t reserve,
                    time_t now, char *err, size_t errlen)
 {
-    int npages = qpdf_get_num_pages(d->q);
+    int npages = pdf_page_count(d->pd);
     int first = in->qf_first > 0 ? in->qf_first : 1;
     int last = in->qf_last > 0 ? in->qf_last : npages, n, k;
     int annots[STAMP_QIFENG_PAGES];
@@ -127,7 +127,7 @@ stamp_qifeng_write(struct stamp_update *up, struct stamp_doc *d, const struct st
         if (stamp_doc_page(d, pg, err, errlen) != HALL_OK)
             return HALL_ERR;
         /* two pages sharing one /Annots array would write it twice */
-        a = qpdf_oh_is_indirect(d->q, d->annots) ? qpdf_oh_get_object_id(d->q, d->annots) : 0;
+        a = d->annots_num;
         for (int j = 0; j < k && a > 0; j++)
             if (annots[j] == a) {
                 snprintf(err, errlen, "第%d页与第%d页共用同一个注释列表（Annots），无法加盖骑缝章",

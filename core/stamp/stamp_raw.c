@@ -2,13 +2,13 @@
  * The stamp's guard on the input's own bytes (docs/internals/stamp.md
  * §1, "What is read, what is kept, what is refused").
  *
- * qpdf's dictionaries leave out a key whose value is null, and a reference
- * to an object qpdf could not read is null: written again from qpdf's view,
- * such a page loses its /Contents.  So every object the update writes again
- * is compared with its own text in the input, read here by a small tokenizer
- * of PDF syntax: every key of the original (but those the stamp replaces,
- * and those whose value is the literal null) must be written, holding the
- * same references.  A file that fails is refused, never stamped partly.
+ * The writer leaves out a key whose value is null, and a reference to an
+ * object that cannot be read is null (pdf_write_gone, as libqpdf read it):
+ * written again from that view, such a page loses its /Contents.  So every object the update writes
+ * again is compared with its own text in the input, read here by a small tokenizer of PDF syntax:
+ * every key of the original (but those the stamp replaces, and those whose value is the literal
+ * null) must be written, holding the same references.  A file that fails is refused, never stamped
+ * partly.
  *
  * Owns: the input's own text of an object and the check that the update
  * keeps each of its keys (stamp_raw_kept, stamp_raw_inner_kept).  Follows:
@@ -125,7 +125,7 @@ raw_obj(struct raw_scan *s, size_t i, int depth)
     }
 }
 
-/* a name's bytes with #xx decoded, as qpdf holds it ("/Type"); bytes
+/* a name's bytes with #xx decoded, as core/pdf holds it ("/Type"); bytes
  * that are not printable ASCII as '?' */
 static void
 raw_name(const struct raw_scan *s, size_t a, size_t b, char *out, size_t outlen)
@@ -302,39 +302,38 @@ raw_uint_before(const struct raw_scan *s, size_t e, long long *v)
  * inflated here when its one filter is /FlateDecode without parameters (as
  * writers make object streams), so that a stream that inflates to
  * gigabytes costs want bytes; unfiltered as it is; other filters through
- * qpdf, whole.  malloc'ed, *got its length; NULL when unreadable */
+ * core/pdf (pdf_stream_data), whole.  malloc'ed, *got its length; NULL
+ * when unreadable */
 static unsigned char *
-stm_head(qpdf_data q, qpdf_oh stm, qpdf_oh dict, size_t want, size_t *got)
+stm_head(struct pdf_doc *pd, const struct pdf_obj *stm, size_t want, size_t *got)
 {
-    qpdf_oh filter = qpdf_oh_get_key(q, dict, "/Filter");
-    unsigned char *raw = NULL, *out;
+    const struct pdf_obj *filter = pdf_key(pd, stm, "/Filter");
+    const unsigned char *raw;
+    unsigned char *out = NULL;
     size_t rawlen = 0;
-    QPDF_BOOL filtered = QPDF_FALSE;
     z_stream zs;
     int flate, rc;
 
-    if (qpdf_oh_is_array(q, filter) && qpdf_oh_get_array_n_items(q, filter) == 1)
-        filter = qpdf_oh_get_array_item(q, filter, 0);
-    flate = qpdf_oh_is_name(q, filter) &&
-            strcmp(qpdf_oh_get_name(q, filter), "/FlateDecode") == 0 &&
-            !qpdf_oh_has_key(q, dict, "/DecodeParms");
-    if (!flate && !qpdf_oh_is_null(q, filter)) {
-        if (qpdf_oh_get_stream_data(q, stm, qpdf_dl_all, &filtered, &raw, &rawlen) & QPDF_ERRORS ||
-            !filtered) {
-            free(raw);
+    if (filter != NULL && filter->type == PDF_ARRAY && filter->n == 1)
+        filter = pdf_resolve(pd, filter->items[0]);
+    flate = pdf_is_name(filter, "/FlateDecode") && !pdf_has_key(pd, stm, "/DecodeParms");
+    if (!flate && !pdf_value_null(pd, filter)) {
+        if (pdf_stream_data(pd, stm, 0, &out, got) != HALL_OK) {
+            free(out);
             return NULL;
         }
-        *got = rawlen;
-        return raw;
+        return out;
     }
-    if (qpdf_oh_get_stream_data(q, stm, qpdf_dl_none, NULL, &raw, &rawlen) & QPDF_ERRORS ||
-        raw == NULL) {
-        free(raw);
+    raw = pdf_stream_raw(pd, stm, &rawlen);
+    if (raw == NULL)
         return NULL;
-    }
     if (!flate) {
+        out = malloc(rawlen > 0 ? rawlen : 1);
+        if (out == NULL)
+            abort();
+        memcpy(out, raw, rawlen);
         *got = rawlen;
-        return raw;
+        return out;
     }
     out = malloc(want > 0 ? want : 1);
     if (out == NULL)
@@ -342,14 +341,13 @@ stm_head(qpdf_data q, qpdf_oh stm, qpdf_oh dict, size_t want, size_t *got)
     memset(&zs, 0, sizeof(zs));
     if (inflateInit(&zs) != Z_OK)
         abort();
-    zs.next_in = raw;
+    zs.next_in = (unsigned char *)raw;
     zs.avail_in = (uInt)rawlen;
     zs.next_out = out;
     zs.avail_out = (uInt)want;
     rc = inflate(&zs, Z_SYNC_FLUSH);
     *got = want - zs.avail_out;
     inflateEnd(&zs);
-    free(raw);
     if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
         free(out);
         return NULL;
@@ -357,26 +355,36 @@ stm_head(qpdf_data q, qpdf_oh stm, qpdf_oh dict, size_t want, size_t *got)
     return out;
 }
 
+/* an integer value of a stream's dictionary, 0 when not one (as libqpdf's
+ * get_int_value read it) */
+static long long
+stm_int(struct pdf_doc *pd, const struct pdf_obj *stm, const char *key)
+{
+    const struct pdf_obj *v = pdf_key(pd, stm, key);
+
+    return v != NULL && v->type == PDF_INT ? v->i : 0;
+}
+
 /* the object stream num gen's data up to the end of obj's text, when it
  * holds obj: malloc'ed, *at the object's text in it; NULL when it does not
  * (read: its header only) */
 static unsigned char *
-stm_text(qpdf_data q, long long num, long long gen, long long obj, size_t *len, size_t *at)
+stm_text(struct pdf_doc *pd, long long num, long long gen, long long obj, size_t *len, size_t *at)
 {
-    qpdf_oh stm = qpdf_get_object_by_id(q, (int)num, (int)gen), dict;
+    const struct pdf_obj *stm =
+        num > 0 && num < (1LL << 31) ? pdf_get(pd, (int)num, (int)gen) : NULL;
     unsigned char *data;
     long long n, first, k, off = -1, next = -1;
     struct raw_scan s;
     size_t i = 0, hl = 0, want;
 
-    if (!qpdf_oh_is_stream(q, stm))
+    if (stm == NULL || stm->type != PDF_STREAM)
         return NULL;
-    dict = qpdf_oh_get_dict(q, stm);
-    n = qpdf_oh_get_int_value(q, qpdf_oh_get_key(q, dict, "/N"));
-    first = qpdf_oh_get_int_value(q, qpdf_oh_get_key(q, dict, "/First"));
+    n = stm_int(pd, stm, "/N");
+    first = stm_int(pd, stm, "/First");
     if (n <= 0 || first <= 0 || first >= STAMP_OBJSTM_MAX)
         return NULL;
-    data = stm_head(q, stm, dict, (size_t)first, &hl);
+    data = stm_head(pd, stm, (size_t)first, &hl);
     if (data == NULL || hl < (size_t)first) {
         free(data);
         return NULL;
@@ -408,7 +416,7 @@ stm_text(qpdf_data q, long long num, long long gen, long long obj, size_t *len, 
     /* the object's text ends where the next one's begins (or at the end) */
     want = next > off && first + next < STAMP_OBJSTM_MAX ? (size_t)(first + next)
                                                          : (size_t)STAMP_OBJSTM_MAX;
-    data = stm_head(q, stm, dict, want, len);
+    data = stm_head(pd, stm, want, len);
     if (data == NULL || (size_t)(first + off) >= *len) {
         free(data);
         return NULL;
@@ -422,7 +430,7 @@ stm_text(qpdf_data q, long long num, long long gen, long long obj, size_t *len, 
  * in an object stream's decoded data (*data, malloc'ed), *at the offset of
  * its text (after "num gen obj" in the input); HALL_ERR when nowhere */
 static int
-raw_find(qpdf_data q, const unsigned char *pdf, size_t len, long long num, int gen,
+raw_find(struct pdf_doc *pd, const unsigned char *pdf, size_t len, long long num, int gen,
          unsigned char **data, size_t *dlen, size_t *at)
 {
     struct raw_scan s = {pdf, len, NULL};
@@ -449,7 +457,7 @@ raw_find(qpdf_data q, const unsigned char *pdf, size_t len, long long num, int g
             found = i + 3;
         } else if (raw_dict_get(pdf, len, i + 3, "/Type", &ta, &tb) && tb - ta == 7 &&
                    memcmp(pdf + ta, "/ObjStm", 7) == 0 && gen == 0 &&
-                   (sd = stm_text(q, n, g, num, &sl, &sa)) != NULL) {
+                   (sd = stm_text(pd, n, g, num, &sl, &sa)) != NULL) {
             free(*data);
             *data = sd;
             *dlen = sl;
@@ -474,7 +482,7 @@ stamp_raw_kept(const struct stamp_doc *d, long long num, int gen, const unsigned
     char lost[256];
     int rc;
 
-    if (raw_find(d->q, d->pdf, d->len, num, gen, &data, &dlen, &at) != HALL_OK) {
+    if (raw_find(d->pd, d->pdf, d->len, num, gen, &data, &dlen, &at) != HALL_OK) {
         snprintf(err, errlen,
                  STAMP_MSG_UNREAD "：找不到%s（对象%lld %d）的原文" STAMP_MSG_UNREAD_END, what, num,
                  gen);
@@ -505,7 +513,7 @@ stamp_raw_inner_kept(const struct stamp_doc *d, long long num, int gen, const ch
     char lost[256];
     int rc = HALL_ERR;
 
-    if (raw_find(d->q, d->pdf, d->len, num, gen, &data, &dlen, &ra) == HALL_OK) {
+    if (raw_find(d->pd, d->pdf, d->len, num, gen, &data, &dlen, &ra) == HALL_OK) {
         o = data != NULL ? data : d->pdf;
         if (raw_dict_get(o, data != NULL ? dlen : d->len, ra, key, &va, &vb) &&
             raw_dict_get(w, wn, 0, key, &wa, &wb))

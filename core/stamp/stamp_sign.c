@@ -283,9 +283,6 @@ out:
     stamp_buf_free(&data);
     free(look.zrgb);
     free(look.zalpha);
-    if (doc.q != NULL) {
-        qpdf_oh_release_all(doc.q);
-        qpdf_cleanup(&doc.q);
-    }
+    stamp_doc_free(&doc);
     return result;
 }

@@ -1,5 +1,7 @@
-/* the PDF reader alone: the file opened by libqpdf as the verifier and the
- * stamper open it (stamp_qpdf_open, stamp_doc_read), its /DSS, and the
+/* the PDF reader alone: the file read through core/pdf as the stamper
+ * reads it (stamp_doc_read: pdf_open, the pages, the form, the page's
+ * inherited attributes), its /DSS as core/pdf reads it, the file opened by
+ * libqpdf as the verifier's comparison opens it (stamp_qpdf_open), and the
  * cross-reference sections, trailers and revision ends as the verifier
  * reads them from the bytes (stamp_xref_all, stamp_trailer_at) */
 #include <stdlib.h>
@@ -29,10 +31,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (doc.box[2] <= doc.box[0] && doc.box[3] <= doc.box[1] && doc.rotate % 90 != 0)
             __builtin_trap();
     }
-    if (doc.q != NULL) {
-        qpdf_oh_release_all(doc.q);
-        qpdf_cleanup(&doc.q);
-    }
+    memset(&rep, 0, sizeof(rep));
+    memset(&ev, 0, sizeof(ev));
+    stamp_dss_read_pdf(pool, doc.pd, &ev, &rep);
+    stamp_doc_free(&doc);
     (void)stamp_last_xref(size > 1024 ? data + size - 1024 : data, size > 1024 ? 1024 : size,
                           (long long)size, &off, &table, data);
     /* the verifier's: libqpdf, then the sections by their offsets */
@@ -46,9 +48,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         diff.size = (long long)size;
         diff.ends = ends;
         diff.nrev = nrev;
-        memset(&rep, 0, sizeof(rep));
-        memset(&ev, 0, sizeof(ev));
-        stamp_dss_read(pool, diff.f, &ev, &rep);
         memset(&xl, 0, sizeof(xl));
         if (stamp_xref_all(&diff, &xl) == HALL_OK && xl.n < 0)
             __builtin_trap();

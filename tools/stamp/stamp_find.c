@@ -22,8 +22,11 @@
  * backwards); its boxes are poppler's from the /CropBox's top-left corner,
  * taken back to user space and then to mm from the /MediaBox's corner as
  * the page is shown (core/stamp/stamp_der.c's hall_stamp_point, as --x
- * and --y are given), the /MediaBox and /Rotate read with libqpdf as the
- * signer reads them.
+ * and --y are given), the /MediaBox and /Rotate read through core/pdf as
+ * the signer reads them.  The unturned copy is the file with an
+ * incremental update that writes each page again with /Rotate 0 (its other
+ * keys as core/pdf's pdf_write_keys writes them): nothing of the file is
+ * read or rewritten by another reader.
  *
  * Owns: the keyword's boxes in mm on the page as shown.
  */
@@ -32,55 +35,38 @@
 #include <string.h>
 
 #include <poppler.h>
-#include <qpdf/qpdf-c.h>
 
+#include "pdf/pdf.h"
 #include "stamp_find.h"
 
 #define MM(pt) ((pt)*25.4 / 72.0)
 
-/* an inherited page attribute (/MediaBox, /Rotate) of page n (0-based) */
-static qpdf_oh
-page_key(qpdf_data q, int n, const char *key)
-{
-    qpdf_oh node = qpdf_get_page_n(q, (size_t)n);
-    int depth;
-
-    for (depth = 0; depth < 64 && qpdf_oh_is_dictionary(q, node); depth++) {
-        qpdf_oh v = qpdf_oh_get_key(q, node, key);
-
-        if (!qpdf_oh_is_null(q, v))
-            return v;
-        node = qpdf_oh_get_key(q, node, "/Parent");
-    }
-    return qpdf_oh_new_null(q);
-}
-
-/* page n's /MediaBox (llx lly urx ury, ordered) and /Rotate (0, 90, 180,
- * 270) as the signer reads them: -1 when the box cannot be read (the
- * signer then refuses the page itself) */
+/* page n's (0-based) /MediaBox (llx lly urx ury, ordered) and /Rotate (0,
+ * 90, 180, 270), inherited, as the signer reads them: -1 when the box
+ * cannot be read (the signer then refuses the page itself) */
 static int
-page_geom(qpdf_data q, int n, double m[4], int *rotate)
+page_geom(struct pdf_doc *d, int n, double m[4], int *rotate)
 {
-    qpdf_oh mb = page_key(q, n, "/MediaBox"), rot = page_key(q, n, "/Rotate");
+    const struct pdf_obj *page = pdf_page(d, n + 1, NULL), *mb, *rot;
     double v[4];
     int i;
 
     *rotate = 0;
-    if (!qpdf_oh_is_array(q, mb) || qpdf_oh_get_array_n_items(q, mb) != 4)
+    if (page == NULL)
         return -1;
-    for (i = 0; i < 4; i++) {
-        qpdf_oh e = qpdf_oh_get_array_item(q, mb, i);
-
-        if (!qpdf_oh_is_number(q, e))
+    mb = pdf_page_attr(d, page, "/MediaBox");
+    rot = pdf_page_attr(d, page, "/Rotate");
+    if (mb == NULL || mb->type != PDF_ARRAY || mb->n != 4)
+        return -1;
+    for (i = 0; i < 4; i++)
+        if (pdf_num(pdf_resolve(d, mb->items[i]), &v[i]) != HALL_OK)
             return -1;
-        v[i] = qpdf_oh_get_numeric_value(q, e);
-    }
     m[0] = v[0] < v[2] ? v[0] : v[2];
     m[2] = v[0] < v[2] ? v[2] : v[0];
     m[1] = v[1] < v[3] ? v[1] : v[3];
     m[3] = v[1] < v[3] ? v[3] : v[1];
-    if (qpdf_oh_is_integer(q, rot))
-        *rotate = (int)(((qpdf_oh_get_int_value(q, rot) % 360) + 360) % 360) / 90 * 90;
+    if (rot != NULL && rot->type == PDF_INT)
+        *rotate = (int)(((rot->i % 360) + 360) % 360) / 90 * 90;
     return 0;
 }
 
@@ -109,29 +95,84 @@ shown_mm(const double m[4], int rotate, double px, double py, double *x, double 
     *y = MM(*y);
 }
 
-/* the file with every page's /Rotate 0 (poppler reads the text of a turned
- * page in the turned page's reading order, lines backwards): a copy in
- * *copy (g_free), NULL when no page is turned or the copy fails */
-static unsigned char *
-unturned(qpdf_data q, int npages, size_t *copy_len)
+/* the offset the last "startxref" names (in the file's last KiB), -1 none */
+static long long
+last_startxref(const unsigned char *pdf, size_t len)
 {
-    int i, rotate, turned = 0;
+    size_t from = len > 1024 ? len - 1024 : 0;
+    const unsigned char *p = NULL, *q = pdf + from;
+    long long v = -1;
+
+    while ((q = memmem(q, len - (size_t)(q - pdf), "startxref", 9)) != NULL)
+        p = q++;
+    if (p == NULL)
+        return -1;
+    for (p += 9; p < pdf + len && (*p == ' ' || *p == '\r' || *p == '\n'); p++)
+        ;
+    for (v = 0; p < pdf + len && *p >= '0' && *p <= '9' && v < (long long)len; p++)
+        v = v * 10 + (*p - '0');
+    return v > 0 && v < (long long)len ? v : -1;
+}
+
+/* the file with every page's /Rotate 0 (poppler reads the text of a turned
+ * page in the turned page's reading order, lines backwards): the file and
+ * an incremental update writing each page again, in *copy (g_free); NULL
+ * when no page is turned or a page cannot be written again */
+static unsigned char *
+unturned(struct pdf_doc *d, const unsigned char *pdf, size_t len, int npages, size_t *copy_len)
+{
+    static const char *const skip[] = {"/Rotate", NULL};
+    const struct pdf_obj *tr = pdf_trailer(d), *root = pdf_dict_get(tr, "/Root"), *size;
+    struct pdf_out o = {0};
+    long long prev = last_startxref(pdf, len), *offs, xoff;
+    int i, rotate, turned = 0, *nums, ok = 1;
     double m[4];
     unsigned char *copy = NULL;
 
     for (i = 0; i < npages; i++)
-        if (page_geom(q, i, m, &rotate) == 0 && rotate != 0)
+        if (page_geom(d, i, m, &rotate) == 0 && rotate != 0)
             turned = 1;
-    if (!turned)
+    size = pdf_key(d, tr, "/Size");
+    if (!turned || prev < 0 || root == NULL || root->type != PDF_REF || size == NULL ||
+        size->type != PDF_INT)
         return NULL;
-    for (i = 0; i < npages; i++)
-        qpdf_oh_replace_key(q, qpdf_get_page_n(q, (size_t)i), "/Rotate", qpdf_oh_new_integer(q, 0));
-    if ((qpdf_init_write_memory(q) & QPDF_ERRORS) == 0 && (qpdf_write(q) & QPDF_ERRORS) == 0) {
-        *copy_len = qpdf_get_buffer_length(q);
-        copy = g_memdup2(qpdf_get_buffer(q), *copy_len);
+    offs = g_new0(long long, npages);
+    nums = g_new0(int, npages);
+    pdf_out_put(&o, pdf, len);
+    pdf_out_put(&o, "\n", 1);
+    for (i = 0; i < npages && ok; i++) {
+        const struct pdf_obj *page = pdf_page(d, i + 1, &nums[i]);
+        char head[64];
+
+        ok = page != NULL && nums[i] > 0;
+        if (!ok)
+            break;
+        offs[i] = (long long)o.len;
+        snprintf(head, sizeof(head), "%d %d obj\n<<", nums[i], pdf_gen(d, nums[i]));
+        pdf_out_put(&o, head, strlen(head));
+        ok = pdf_write_keys(d, &o, page, skip, nums[i]) == HALL_OK;
+        pdf_out_put(&o, " /Rotate 0 >>\nendobj\n", 22);
     }
-    while (qpdf_has_error(q))
-        qpdf_get_error(q);
+    if (ok) {
+        char line[160];
+
+        xoff = (long long)o.len;
+        pdf_out_put(&o, "xref\n", 5);
+        for (i = 0; i < npages; i++) {
+            snprintf(line, sizeof(line), "%d 1\n%010lld %05d n\r\n", nums[i], offs[i],
+                     pdf_gen(d, nums[i]));
+            pdf_out_put(&o, line, strlen(line));
+        }
+        snprintf(line, sizeof(line),
+                 "trailer\n<< /Size %lld /Root %lld %d R /Prev %lld >>\nstartxref\n%lld\n%%%%EOF\n",
+                 size->i, root->i, root->gen, prev, xoff);
+        pdf_out_put(&o, line, strlen(line));
+        *copy_len = o.len;
+        copy = g_memdup2(o.p, o.len);
+    }
+    free(o.p);
+    g_free(offs);
+    g_free(nums);
     return copy;
 }
 
@@ -233,7 +274,9 @@ int
 stamp_find_text(const unsigned char *pdf, size_t len, const char *text,
                 struct stamp_find_match *out, int max, int *npages, char *err, size_t errlen)
 {
-    qpdf_data q = qpdf_init();
+    struct hall_pool *pool = hall_pool_create(65536);
+    struct pdf_doc *d;
+    char perr[128];
     int i, j, n = 0, nq = -1;
     struct page_frame *frames = NULL;
     unsigned char *copy = NULL;
@@ -248,21 +291,17 @@ stamp_find_text(const unsigned char *pdf, size_t len, const char *text,
     *npages = 0;
     /* the pages' boxes and turns as the signer reads them; poppler reads
      * the text of the pages unturned */
-    qpdf_silence_errors(q);
-    qpdf_set_suppress_warnings(q, QPDF_TRUE);
-    if ((qpdf_read_memory(q, "input.pdf", (const char *)pdf, (unsigned long long)len, NULL) &
-         QPDF_ERRORS) == 0)
-        nq = qpdf_get_num_pages(q);
-    while (qpdf_has_error(q))
-        qpdf_get_error(q);
+    d = pdf_open(pool, pdf, (long long)len, (long long)len, perr, sizeof(perr));
+    if (d != NULL)
+        nq = pdf_page_count(d);
     if (nq > 0) {
         frames = g_new0(struct page_frame, nq);
         for (i = 0; i < nq; i++)
-            if (page_geom(q, i, frames[i].media, &frames[i].rotate) != 0)
+            if (page_geom(d, i, frames[i].media, &frames[i].rotate) != 0)
                 frames[i].rotate = -1;
-        copy = unturned(q, nq, &copy_len);
+        copy = unturned(d, pdf, len, nq, &copy_len);
     }
-    qpdf_cleanup(&q);
+    hall_pool_destroy(pool);
     bytes = copy != NULL ? g_bytes_new_take(copy, copy_len) : g_bytes_new_static(pdf, len);
     doc = poppler_document_new_from_bytes(bytes, NULL, &gerr);
     if (doc == NULL) {
