@@ -93,4 +93,25 @@ function stampWith(medium, pin, label, extra) {
     return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-module.exports = { softhsmModule, mediaEnv, p11Skip, p11, blankMedia, mediumOf, openMedium, stampWith };
+/*
+ * A certificate of before issue 64, for the tests of the handover of one
+ * already issued (the hall's PKCS#12, p12_enc, kept until delivered or
+ * destroyed): order id made the way a hall whose station wrote files made
+ * it, `hall-pkitool issue-file` under a copy of the configuration with
+ * production_medium = p12 (a station of USB keys refuses it).  The serial.
+ */
+function fileOfBefore(id) {
+    const conf = path.join(tmpdir(), 'hall.conf');
+    fs.writeFileSync(conf, `${fs.readFileSync(process.env.HALL_CONF, 'utf8')}\nproduction_medium = p12\n`);
+    const r = spawnSync(path.join(process.env.HALL_ROOT, 'tools/pkitool/hall-pkitool'),
+        ['-c', conf, 'issue-file', String(id)], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `hall-pkitool issue-file ${id}: ${r.stdout}${r.stderr}`);
+    const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'
+        AND seal_item_id IS NULL AND p12_enc IS NOT NULL`);
+    assert.match(serial, /^[0-9A-F]{16}$/, `order ${id}: a certificate with the hall's PKCS#12`);
+    return serial;
+}
+
+module.exports = {
+    softhsmModule, mediaEnv, p11Skip, p11, blankMedia, mediumOf, openMedium, stampWith, fileOfBefore,
+};
