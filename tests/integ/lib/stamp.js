@@ -260,11 +260,14 @@ function stampWith(pdf, who, pin, { page = 1, x = 100, y = 100, extra = [] } = {
 /*
  * A 电子签章 order produced by the hall (one 机构章): its .seseal and its
  * PKCS#12 medium written to dir/seal.seseal and dir/medium.p12; the PIN
- * from the SMS.  sm2: 证书算法 SM2（国密算法） chosen in the application
+ * from the SMS.  medium: produced onto a USB key of the station instead
+ * (tests/integ/lib/station.js), no file: the answer adds signer
+ * (hall-stamp's arguments naming the key on it and the chain, in dir) and
+ * env (hall-stamp's environment: the station's media).  sm2: 证书算法 SM2（国密算法） chosen in the application
  * (the SM2 机构章 product, sql/147), so that production signs the seal's
  * certificate with the sm2 CA.
  */
-async function producedSeal(dir, { sm2 = false } = {}) {
+async function producedSeal(dir, { sm2 = false, medium = false } = {}) {
     const c = await applicant();
     const key = await toApply(c);
     const form = {
@@ -282,7 +285,8 @@ async function producedSeal(dir, { sm2 = false } = {}) {
         WHERE id = ${id}`);
     const item = psql(`SELECT id FROM seal_items WHERE order_id = ${id} AND kind = 'org'`);
     const op = await operator();
-    assert.equal((await op.post('/admin/pki/issue', { id })).status, 200);
+    const made = await op.post('/admin/pki/issue', medium ? { id, medium: 'pkcs11' } : { id });
+    assert.equal(made.status, 200, made.text);
     const pin = (await smsTo(form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
     const get = async (u) => {
         const res = await fetch(HALL + u, { headers: { Cookie: c.cookieHeader() } });
@@ -290,6 +294,12 @@ async function producedSeal(dir, { sm2 = false } = {}) {
         return Buffer.from(await res.arrayBuffer());
     };
     fs.writeFileSync(path.join(dir, 'seal.seseal'), await get(`/seal/seseal?id=${item}`));
+    if (medium) {
+        await fetchPki(dir);
+        const signer = ['--pkcs11-module', softhsmModule(), '--token', mediumOf(id), '--key-label', 'hall',
+            '--chain', path.join(dir, 'ecc.crt')];
+        return { pin, order: id, item, signer, env: mediaEnv() };
+    }
     fs.writeFileSync(path.join(dir, 'medium.p12'), await get(`/seal/medium?id=${item}`));
     return { pin, order: id, item };
 }
