@@ -236,8 +236,9 @@ struct production {
     const char *pin, *superseded_ca;
     char pinbuf[9];
     int new_pin, remade, renamed;
-    /* onto a medium (core/pki/medium.c) */
-    int medium, touched;
+    /* onto a medium (core/pki/medium.c); no_file: a station of USB keys
+     * (production_medium = pkcs11) makes no key for an ECC certificate */
+    int medium, touched, no_file;
     char mserial[17], so_pin[17];
     const char *csr_sha256;
     time_t pop_at; /* when the request's signature was checked */
@@ -333,6 +334,14 @@ production_read(struct production *pd)
     }
     if (*pd->s.cn == '\0') {
         *pd->msg = "业务单缺少证书主题（机构名称或姓名）";
+        return HALL_CONFLICT;
+    }
+    if (pd->no_file && strcmp(ca_alg(pd->ca), "ecdsa") == 0) {
+        /* issue 64 §4: no subscriber key made in the hall for a new
+         * certificate (SM2 still a file until it moves to the browser) */
+        *pd->msg =
+            "文件介质（PKCS#12）已停用：网上营业厅不再生成订户私钥，"
+            "ECC证书只能写入USB Key，请插入一枚空白USB Key并选择“USB Key（密钥在介质内生成）”";
         return HALL_CONFLICT;
     }
     return pd->medium ? medium_fits(pd) : HALL_OK;
@@ -773,15 +782,29 @@ medium_failed(struct production *pd, const char *why)
     return HALL_ERR;
 }
 
+static int produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *medium,
+                   int file_ok, const char **msg);
+
+/* hall-outbox's automatic production: files still (the browser takes them
+ * over, issue 64 §2) */
 int
 hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char **msg)
 {
-    return hall_produce_onto(cx, order_id, actor, "p12", msg);
+    return produce(cx, order_id, actor, "p12", 1, msg);
 }
 
+/* staff's 制作证书 and hall-pkitool's: medium "" is production_medium's; a
+ * file ("p12") is refused for an ECC certificate on a station of USB keys */
 int
 hall_produce_onto(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *medium,
                   const char **msg)
+{
+    return produce(cx, order_id, actor, medium, 0, msg);
+}
+
+static int
+produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *medium, int file_ok,
+        const char **msg)
 {
     struct production pd;
     unsigned char *der;
@@ -805,6 +828,7 @@ hall_produce_onto(struct hall_ctx *cx, int64_t order_id, const char *actor, cons
     if (medium == NULL || *medium == '\0')
         medium = cx->conf->production_medium;
     pd.medium = strcmp(medium, "pkcs11") == 0;
+    pd.no_file = !pd.medium && !file_ok && strcmp(cx->conf->production_medium, "pkcs11") == 0;
     rc = production_intent(&pd);
     if (rc == HALL_OK && pd.medium)
         rc = medium_born(&pd);

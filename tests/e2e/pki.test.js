@@ -3,10 +3,12 @@
  * Production and delivery in headless Chromium through nginx: an order paid
  * online (memo PIN) and one paid by corporate transfer (PIN by SMS) are
  * approved by the reviewer, produced (制作证书) and mailed (邮寄) by the
- * operator in the console, signed for at the courier (已签收); the
- * applicant sees the tracking number and downloads the PKCS#12 from the
- * personal center; it opens with the PIN the applicant got and verifies
- * against /pki/; revoking it in the console makes `openssl ocsp` say revoked
+ * operator in the console onto a USB key of the station (介质 USB Key: the
+ * page names the medium for the order's envelope, and so does the 邮寄
+ * queue), signed for at the courier (已签收); the applicant sees the
+ * tracking number and the medium's serial in the personal center, nothing
+ * to download; the USB key opens with the PIN the applicant got and the
+ * certificate on it verifies against /pki/ (tests/integ/lib/station.js); revoking it in the console makes `openssl ocsp` say revoked
  * and the CRL list it.
  */
 const { test } = require('node:test');
@@ -20,6 +22,7 @@ const {
     orgForm,
 } = require('../integ/lib/pki');
 const { staffSignInPage } = require('./lib/staff');
+const { mediumOf, openMedium } = require('../integ/lib/station');
 
 async function staffPage(browser, login, password) {
     const ctx = await browser.newContext({ acceptDownloads: true });
@@ -58,6 +61,8 @@ async function findInQueue(op, queue, id) {
 
 async function produceAndShip(op, id) {
     await findInQueue(op, 'production', id);
+    /* 介质: a blank USB key of the station */
+    await op.selectOption(`#production-queue tr[data-id="${id}"] select.medium`, 'pkcs11');
     await Promise.all([
         op.waitForResponse((r) => r.url().endsWith('/admin/pki/issue') && r.status() === 200),
         op.click(`#production-queue tr[data-id="${id}"] button.issue`),
@@ -65,7 +70,12 @@ async function produceAndShip(op, id) {
     /* the page reloads itself (the answer's redirect): the order has left the queue */
     await op.waitForSelector(`#production-queue tr[data-id="${id}"]`, { state: 'detached' });
     assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'issued');
+    const medium = mediumOf(id);
+    /* which medium goes into which envelope: the notice, then the 邮寄 queue */
+    assert.equal(await op.textContent('#made-medium'), medium);
+    assert.match(await op.textContent('#made'), new RegExp(`请将该介质装入申请单号 ${psql(`SELECT order_no FROM orders WHERE id = ${id}`)} 的信封`));
     await findInQueue(op, 'shipping', id);
+    assert.match(await op.textContent(`#shipping-queue tr[data-id="${id}"]`), new RegExp(`装入USB Key ${medium}`));
     await Promise.all([
         op.waitForResponse((r) => r.url().endsWith('/admin/pki/ship') && r.status() === 200),
         op.click(`#shipping-queue tr[data-id="${id}"] button.ship`),
@@ -75,31 +85,34 @@ async function produceAndShip(op, id) {
     const d = await (await fetch(`${SANDBOX}/sandbox/courier/${waybill}/deliver`, { method: 'POST' })).json();
     assert.ok(d.acked, JSON.stringify(d));
     assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'delivered');
-    return waybill;
+    return { waybill, medium };
 }
 
-/* the applicant's view: tracking number, 已签收, the medium downloaded */
-async function applicantChecks(browser, o, waybill, dir) {
+/* the applicant's view: tracking number, 已签收, the USB key's serial and
+ * nothing to download (the key is in the USB key) */
+async function applicantChecks(browser, o, { waybill, medium }) {
     const page = await applicantPage(browser, o.c);
     await page.goto(`${HALL}/center/order?id=${o.id}`);
     assert.match(await page.textContent('#waybill-no'), new RegExp(waybill));
     assert.equal(await page.textContent('#status'), '已签收');
-    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#medium')]);
-    const file = path.join(dir, `${o.id}.p12`);
-    await dl.saveAs(file);
-    return file;
+    assert.match(await page.textContent('#medium-serial'), new RegExp(`已写入USB Key，介质序列号 ${medium}`));
+    assert.equal(await page.locator('#medium').count(), 0, 'no file to download');
+    await page.context().close();
+    return medium;
 }
 
-function openAndVerify(dir, p12, pin) {
-    const leaf = path.join(dir, `${path.basename(p12)}.pem`);
-    const r = openssl(['pkcs12', '-in', p12, '-clcerts', '-nokeys', '-passin', `pass:${pin}`, '-out', leaf]);
-    assert.equal(r.status, 0, r.stderr);
+/* the USB key opened with pin, as its holder does; the certificate on it
+ * verified against /pki/; its serial */
+function openAndVerify(dir, medium, pin) {
+    const m = openMedium(medium, pin, dir);
+    assert.equal(m.status, 0, m.out);
+    const leaf = m.certPem;
     const v = openssl(['verify', '-CAfile', path.join(dir, 'root.crt'), '-untrusted', path.join(dir, 'ecc.crt'), leaf]);
     assert.equal(v.status, 0, v.stderr + v.stdout);
     return openssl(['x509', '-in', leaf, '-noout', '-serial']).stdout.trim().replace('serial=', '');
 }
 
-test('production_journey__online_and_transfer__issued_mailed_delivered_p12_verifies_revoked', async () => {
+test('production_journey__online_and_transfer__onto_usb_keys_mailed_delivered_the_key_opens_verifies_revoked', async () => {
     const browser = await launchChromium();
     try {
         const dir = tmpdir();
@@ -123,13 +136,13 @@ test('production_journey__online_and_transfer__issued_mailed_delivered_p12_verif
         op.on('pageerror', (e) => errors.push(String(e)));
 
         const w1 = await produceAndShip(op, online.id);
-        const p1 = await applicantChecks(browser, online, w1, dir);
+        const p1 = await applicantChecks(browser, online, w1);
         openAndVerify(dir, p1, online.pin);
 
         const w2 = await produceAndShip(op, transfer.id);
         const pin = (await smsTo(transfer.form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
-        assert.match(await smsTo(transfer.form.agent_mobile, /快递单号/), new RegExp(w2));
-        const p2 = await applicantChecks(browser, transfer, w2, dir);
+        assert.match(await smsTo(transfer.form.agent_mobile, /快递单号/), new RegExp(w2.waybill));
+        const p2 = await applicantChecks(browser, transfer, w2);
         const serial = openAndVerify(dir, p2, pin);
         assert.match(ocspQuery(dir, 'ecc', serial).line, /: good$/);
 

@@ -19,31 +19,9 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { SKIP } = require('./lib/hall');
 const { operator, acceptedByTransfer, smsTo, tmpdir, openssl, psql } = require('./lib/pki');
 const { withConf, restore } = require('./lib/cutmod');
-
-const VAR = process.env.HALL_VAR;
-
-function softhsmModule() {
-    for (const m of ['/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so',
-        '/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so'])
-        if (fs.existsSync(m))
-            return m;
-    throw new Error('libsofthsm2.so not found: apt-get install softhsm2');
-}
-
-/* pkcs11-tool on the station's media, as anyone holding the medium would */
-function p11(args) {
-    const r = spawnSync('pkcs11-tool', ['--module', softhsmModule(), ...args], {
-        encoding: 'utf8', env: { ...process.env, SOFTHSM2_CONF: path.join(VAR, 'media', 'softhsm2.conf') },
-    });
-    assert.ok(!r.error, `pkcs11-tool runs (apt-get install opensc): ${r.error}`);
-    return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
-}
-
-const pkcs11Tool = spawnSync('pkcs11-tool', ['--version']);
-const skip = SKIP || (pkcs11Tool.error ? 'needs pkcs11-tool (apt-get install opensc)' : false);
+const { p11, p11Skip: skip, fileOfBefore } = require('./lib/station');
 
 after(() => restore());
 
@@ -138,7 +116,7 @@ test('hall_audit_keys__lists_where_each_key_was_born_from_the_verified_chain', {
     const op = await operator();
     const file = await acceptedByTransfer();
     const usb = await acceptedByTransfer();
-    assert.equal((await op.post('/admin/pki/issue', { id: file.id, medium: 'p12' })).status, 200);
+    fileOfBefore(file.id); /* a key the hall made, before issue 64 */
     assert.equal((await op.post('/admin/pki/issue', { id: usb.id, medium: 'pkcs11' })).status, 200);
     const serialOf = (id) => psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'
         AND seal_item_id IS NULL`);

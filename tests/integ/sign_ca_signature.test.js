@@ -19,7 +19,9 @@ const f = (n) => path.join(dir, n);
 let signed;
 
 before(async () => {
-    const seals = await hallSeals();
+    /* mutool takes a file, not a USB key: the hall-made PKCS#12 still (the
+     * holder's browser-made file is to replace it) */
+    const seals = await hallSeals({ file: true });
     await fetchPki(dir);
     fs.writeFileSync(f('in.pdf'), makePdf({ sigField: true, text: 'signed with the hall certificate' }));
     /* makePdf's signature field of a 1-page PDF is object 6; mutool now and

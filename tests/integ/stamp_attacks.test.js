@@ -387,8 +387,8 @@ test('attacks__shadow_prepared_page__the_tool_refuses_to_stamp_it', () => {
     const dir = tmpdir();
     fs.writeFileSync(path.join(dir, 'in.pdf'), prepared);
     const r = spawnSync(HALL_STAMP, ['sign', '--in', path.join(dir, 'in.pdf'), '--out', path.join(dir, 'out.pdf'),
-        '--seal', seals.org.seal, '--p12', seals.org.p12, '--page', '1', '--x', '150', '--y', '240',
-        '--tsa', `${HALL}/tsa`, '--pin-fd', '0'], { input: `${seals.pin}\n`, encoding: 'utf8' });
+        '--seal', seals.org.seal, ...seals.org.signer, '--page', '1', '--x', '150', '--y', '240',
+        '--tsa', `${HALL}/tsa`, '--pin-fd', '0'], { input: `${seals.pin}\n`, encoding: 'utf8', env: seals.org.env });
     assert.notEqual(r.status, 0, 'refused');
     assert.match(r.stderr, /PDF文件中有无法完整读取的对象/);
     assert.equal(fs.existsSync(path.join(dir, 'out.pdf')), false, 'nothing written');

@@ -22,16 +22,19 @@ const dir = tmpdir();
 const f = (name) => path.join(dir, name);
 const N = 100;
 let pin = '';
+let signer = []; /* the USB key's key and the chain (producedSeal) */
+let mediaEnv = process.env;
 let run;
 
 function batch(inputs, outDir, extra = []) {
-    return spawnSync(HALL_STAMP, ['sign', '--out-dir', outDir, '--seal', f('seal.seseal'), '--p12', f('medium.p12'),
+    return spawnSync(HALL_STAMP, ['sign', '--out-dir', outDir, '--seal', f('seal.seseal'), ...signer,
         '--page', '1', '--x', '150', '--y', '240', '--tsa', `${HALL}/tsa`, '--pin-fd', '0', ...extra, ...inputs],
-    { input: `${pin}\n`, encoding: 'utf8', env: { ...process.env, LANG: 'zh_CN.UTF-8' }, maxBuffer: 1 << 24 });
+    { input: `${pin}\n`, encoding: 'utf8', env: { ...mediaEnv, LANG: 'zh_CN.UTF-8' }, maxBuffer: 1 << 24 });
 }
 
 before(async () => {
-    ({ pin } = await producedSeal(dir));
+    /* onto a USB key: hall-stamp signs with the key born in it */
+    ({ pin, signer, env: mediaEnv } = await producedSeal(dir, { medium: true }));
     await fetchPki(dir);
     fs.mkdirSync(f('in'));
     const inputs = [];

@@ -60,9 +60,12 @@ const place = (name) => PLACE[name] || ['150', '240'];
 const dir = tmpdir();
 const f = (name) => path.join(dir, name);
 let pin = '';
+let signer = []; /* the USB key's key and the chain (producedSeal) */
+let mediaEnv = process.env;
 
 before(async () => {
-    ({ pin } = await producedSeal(dir));
+    /* onto a USB key: hall-stamp signs with the key born in it */
+    ({ pin, signer, env: mediaEnv } = await producedSeal(dir, { medium: true }));
 });
 
 test('corpus__every_file_listed__and_every_listed_file_there', () => {
@@ -101,8 +104,8 @@ async function trial(buf, [x, y]) {
 function tool(input, name, [x, y]) {
     const out = f(`tool-${name}`);
     const r = spawnSync(HALL_STAMP, ['sign', '--in', input, '--out', out, '--seal', f('seal.seseal'),
-        '--p12', f('medium.p12'), '--page', '1', '--x', x, '--y', y, '--tsa', `${HALL}/tsa`,
-        '--pin-fd', '0'], { input: `${pin}\n`, encoding: 'utf8', env: { ...process.env, LANG: 'zh_CN.UTF-8' } });
+        ...signer, '--page', '1', '--x', x, '--y', y, '--tsa', `${HALL}/tsa`,
+        '--pin-fd', '0'], { input: `${pin}\n`, encoding: 'utf8', env: { ...mediaEnv, LANG: 'zh_CN.UTF-8' } });
     return { status: r.status, text: r.stdout + r.stderr, out: r.status === 0 ? fs.readFileSync(out) : null };
 }
 

@@ -46,6 +46,8 @@ const WORD2016 = path.join(ROOT, 'tests/data/pdf/corpus/word2016-dengxian.pdf');
 const dir = tmpdir();
 const f = (name) => path.join(dir, name);
 let pin = '';
+let signer = []; /* the USB key's key and the chain (producedSeal) */
+let mediaEnv = process.env;
 
 function run(cmd, args, opts = {}) {
     return spawnSync(cmd, args, { encoding: 'utf8', ...opts });
@@ -53,8 +55,8 @@ function run(cmd, args, opts = {}) {
 
 function sign(input, output, place) {
     return run(TOOL, ['sign', '--in', input, '--out', output, '--seal', f('seal.seseal'),
-        '--p12', f('medium.p12'), ...place, '--tsa', `${HALL}/tsa`, '--pin-fd', '0', '--level', 'B-T'],
-    { input: `${pin}\n`, env: { ...process.env, LANG: 'zh_CN.UTF-8' } });
+        ...signer, ...place, '--tsa', `${HALL}/tsa`, '--pin-fd', '0', '--level', 'B-T'],
+    { input: `${pin}\n`, env: { ...mediaEnv, LANG: 'zh_CN.UTF-8' } });
 }
 
 function pdfsigValid(file, count) {
@@ -72,7 +74,8 @@ function verifyValid(file) {
 }
 
 before(async () => {
-    ({ pin } = await producedSeal(dir));
+    /* onto a USB key: hall-stamp signs with the key born in it */
+    ({ pin, signer, env: mediaEnv } = await producedSeal(dir, { medium: true }));
     await fetchPki(dir);
     fs.mkdirSync(f('nss'));
     assert.equal(run('certutil', ['-N', '-d', `sql:${f('nss')}`, '--empty-password']).status, 0);

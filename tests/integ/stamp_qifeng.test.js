@@ -24,6 +24,8 @@ const dir = tmpdir();
 const f = (name) => path.join(dir, name);
 const SEAL_PT = 42 * 72 / 25.4; /* the hall's 机构章: 42 mm */
 let pin = '';
+let signer = []; /* the USB key's key and the chain (producedSeal) */
+let mediaEnv = process.env;
 
 function run(cmd, args, opts = {}) {
     return spawnSync(cmd, args, { encoding: 'utf8', ...opts });
@@ -77,9 +79,9 @@ function updated(buf, objs) {
 }
 
 function sign(input, output, extra) {
-    return run(TOOL, ['sign', '--in', input, '--out', output, '--seal', f('seal.seseal'), '--p12', f('medium.p12'),
+    return run(TOOL, ['sign', '--in', input, '--out', output, '--seal', f('seal.seseal'), ...signer,
         ...extra, '--tsa', `${HALL}/tsa`, '--pin-fd', '0', '--level', 'B-T'],
-    { input: `${pin}\n`, env: { ...process.env, LANG: 'zh_CN.UTF-8' } });
+    { input: `${pin}\n`, env: { ...mediaEnv, LANG: 'zh_CN.UTF-8' } });
 }
 
 function verifyTool(file) {
@@ -125,7 +127,8 @@ function sliceRects(buf) {
 }
 
 before(async () => {
-    ({ pin } = await producedSeal(dir));
+    /* onto a USB key: hall-stamp signs with the key born in it */
+    ({ pin, signer, env: mediaEnv } = await producedSeal(dir, { medium: true }));
     await fetchPki(dir);
     fs.mkdirSync(f('nss'));
     assert.equal(run('certutil', ['-N', '-d', `sql:${f('nss')}`, '--empty-password']).status, 0);
@@ -247,8 +250,8 @@ test('qifeng__left_edge_pages_2_to_4_with_a_page_stamp__two_signatures_both_vali
 
 test('qifeng__default_level_b_lt__the_dss_after_it_leaves_it_valid', async () => {
     const r = run(TOOL, ['sign', '--in', f('five.pdf'), '--out', f('qf-lt.pdf'), '--seal', f('seal.seseal'),
-        '--p12', f('medium.p12'), '--qifeng', '--tsa', `${HALL}/tsa`, '--pin-fd', '0'],
-    { input: `${pin}\n`, env: { ...process.env, LANG: 'zh_CN.UTF-8' } });
+        ...signer, '--qifeng', '--tsa', `${HALL}/tsa`, '--pin-fd', '0'],
+    { input: `${pin}\n`, env: { ...mediaEnv, LANG: 'zh_CN.UTF-8' } });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /骑缝章，PAdES B-LT/);
     const h = await verifyPdf(fs.readFileSync(f('qf-lt.pdf')));

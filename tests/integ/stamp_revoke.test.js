@@ -34,8 +34,8 @@ before(async () => {
 
 function sign(who, pin, out, extra = []) {
     return spawnSync(HALL_STAMP, ['sign', '--in', f('doc.pdf'), '--out', out, '--seal', who.seal,
-        '--p12', who.p12, '--page', '1', '--x', '100', '--y', '100', '--tsa', `${HALL}/tsa`,
-        '--pin-fd', '0', ...extra], { input: `${pin}\n`, encoding: 'utf8', env: { ...process.env, LANG: 'zh_CN.UTF-8' } });
+        ...who.signer, '--page', '1', '--x', '100', '--y', '100', '--tsa', `${HALL}/tsa`,
+        '--pin-fd', '0', ...extra], { input: `${pin}\n`, encoding: 'utf8', env: { ...who.env, LANG: 'zh_CN.UTF-8' } });
 }
 
 function verifyTool(buf, extra = []) {

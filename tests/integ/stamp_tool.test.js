@@ -1,8 +1,10 @@
 'use strict';
 /*
  * hall-stamp (tools/stamp/hall_stamp.c, docs/modules/stamp.md) with a real seal:
- * a 电子签章 order produced by the hall, its 机构章's .seseal and the
- * PKCS#12 medium opened with the order's PIN from the SMS, stamped through
+ * a 电子签章 order produced by the hall onto a USB key of the station
+ * (tests/integ/lib/station.js), its 机构章's .seseal and the key born in
+ * the USB key opened through PKCS#11 with the order's PIN from the SMS,
+ * stamped through
  * the hall's POST /tsa behind nginx, and judged from outside the project:
  * poppler's pdfsig with the hall's root in an NSS database, mutool sign -v,
  * qpdf --check, openssl cms -verify over the byte ranges and openssl ts
@@ -11,8 +13,7 @@
  * scan, one with object streams and a cross-reference stream, two
  * stamps, a PDF another signer signed first (theirs stays valid), 200
  * pages, an encrypted and a damaged one (refused).  One byte changed in a
- * signed range: every verifier says invalid.  The PKCS#11
- * path: the signer's key imported into a SoftHSM2 token.
+ * signed range: every verifier says invalid.
  */
 const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
@@ -28,6 +29,8 @@ const TOOL = path.join(ROOT, 'tools/stamp/hall-stamp');
 const dir = tmpdir();
 const f = (name) => path.join(dir, name);
 let pin = '';
+let signer = []; /* the 机构章's key on its USB key and the chain (producedSeal) */
+let mediaEnv = process.env;
 
 function run(cmd, args, opts = {}) {
     return spawnSync(cmd, args, { encoding: 'utf8', ...opts });
@@ -89,8 +92,8 @@ function foreignSigned() {
 /* the stamp's own revision alone (--level B-T): these checks are of §1's
  * update covering the whole file; the B-LT revision after it is
  * stamp_lt.test.js's */
-function stamp(input, output, page, x, y, extra = null, env = process.env) {
-    const key = extra || ['--p12', f('medium.p12')];
+function stamp(input, output, page, x, y, extra = null, env = mediaEnv) {
+    const key = extra || signer;
     return run(TOOL, ['sign', '--in', input, '--out', output, '--seal', f('seal.seseal'), ...key,
         '--page', String(page), '--x', String(x), '--y', String(y), '--tsa', `${HALL}/tsa`, '--pin-fd', '0',
         '--level', 'B-T'],
@@ -153,7 +156,7 @@ function opensslChecks(file, n = 0) {
 }
 
 before(async () => {
-    ({ pin } = await producedSeal(dir));
+    ({ pin, signer, env: mediaEnv } = await producedSeal(dir, { medium: true }));
     await fetchPki(dir);
     fs.writeFileSync(f('tsa.crt'), Buffer.from(await (await fetch(`${HALL}/pki/tsa.crt`)).arrayBuffer()));
     fs.mkdirSync(f('nss'));
@@ -319,27 +322,10 @@ test('stamp__encrypted_damaged_bad_page_wrong_pin__refused_in_chinese_nothing_wr
     assert.match(run(TOOL, ['--version']).stdout, /^hall-stamp \d+\.\d+/);
 });
 
-test('stamp__pkcs11_token__softhsm_key__same_checks_pass', () => {
-    const tok = f('softhsm');
-    fs.mkdirSync(path.join(tok, 'tokens'), { recursive: true });
-    fs.writeFileSync(path.join(tok, 'softhsm2.conf'), `directories.tokendir = ${tok}/tokens\nobjectstore.backend = file\n`);
-    const env = { ...process.env, SOFTHSM2_CONF: path.join(tok, 'softhsm2.conf') };
-    let r = run('softhsm2-util', ['--init-token', '--free', '--label', 'stamp', '--pin', '246810', '--so-pin', '13579'], { env });
-    assert.equal(r.status, 0, r.stderr);
-    r = openssl(['pkcs12', '-in', f('medium.p12'), '-nocerts', '-nodes', '-passin', `pass:${pin}`, '-out', f('k.pem')]);
-    assert.equal(r.status, 0, r.stderr);
-    r = openssl(['pkcs8', '-topk8', '-nocrypt', '-in', f('k.pem'), '-out', f('k8.pem')]);
-    assert.equal(r.status, 0, r.stderr);
-    r = run('softhsm2-util', ['--import', f('k8.pem'), '--token', 'stamp', '--label', 'signer', '--id', '01', '--pin', '246810'], { env });
-    assert.equal(r.status, 0, r.stdout + r.stderr);
-    fs.rmSync(f('k.pem'));
-    fs.rmSync(f('k8.pem'));
-    const saved = pin;
-    pin = '246810';
-    r = stamp(f('plain.pdf'), f('token.pdf'), 1, 105, 200,
-        ['--pkcs11-module', '/usr/lib/softhsm/libsofthsm2.so', '--token', 'stamp', '--key-label', 'signer',
-            '--chain', f('ecc.crt')], env);
-    pin = saved;
+test('stamp__pkcs11_usb_key__the_key_born_in_it__same_checks_pass', () => {
+    /* the seal's key where 制作证书 made it, on the USB key (PKCS#11), named by its label */
+    const r = stamp(f('plain.pdf'), f('token.pdf'), 1, 105, 200,
+        [...signer.slice(0, signer.indexOf('--key-label')), '--key-label', 'hall', '--chain', f('ecc.crt')]);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     const sig = pdfsig(f('token.pdf'));
     assert.match(sig, /Signature is Valid/, sig);

@@ -3,7 +3,8 @@
  * The CA keys in the PKCS#11 token (SoftHSM2 under the test hall's var/):
  * after set-up no private key of the ECDSA hierarchy exists as a file under
  * var/ or in the database; certificates, CRLs and OCSP answers signed
- * through the token verify with openssl; the ceremony is idempotent, prints
+ * through the token verify with openssl (the subscriber's certificate read
+ * from the USB key it was written onto); the ceremony is idempotent, prints
  * the fingerprints, refuses a half hierarchy and is audited; a wrong token
  * PIN stops the modules at start with a clear message; the SM2 hierarchy
  * has its own SM2 root (SM3withSM2 from the end entity up) and its keys are
@@ -20,6 +21,7 @@ const { HALL } = require('./lib/client');
 const {
     SM2_ID, operator, staffRevoke, acceptedByTransfer, smsTo, tmpdir, openssl, fetchPki, ocspQuery, pkitool, psql,
 } = require('./lib/pki');
+const { p11Skip, mediumOf, openMedium } = require('./lib/station');
 
 const VAR = process.env.HALL_VAR;
 const PKI = path.join(VAR, 'keys', 'pki');
@@ -107,23 +109,20 @@ test('token__no_ecc_ca_private_key_as_a_file_under_var_or_in_the_database', () =
     }
 });
 
-test('token__certificate_crl_and_ocsp_signed_through_the_token_verify', async () => {
+test('token__certificate_crl_and_ocsp_signed_through_the_token_verify', { skip: p11Skip }, async () => {
     const op = await operator();
     const o = await acceptedByTransfer();
-    const r = await op.post('/admin/pki/issue', { id: o.id });
+    const r = await op.post('/admin/pki/issue', { id: o.id, medium: 'pkcs11' });
     assert.equal(r.status, 200, r.text);
     const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${o.id} AND state = 'issued'`);
     assert.equal(psql(`SELECT ca FROM certificates WHERE serial = '${serial}'`), 'ecc');
     const pin = (await smsTo(o.form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
     const dir = tmpdir();
     const idx = await fetchPki(dir);
-    const p12 = path.join(dir, 'm.p12');
-    const res = await fetch(`${HALL}/pki/medium?id=${o.id}`, { headers: { Cookie: o.c.cookieHeader() } });
-    assert.equal(res.status, 200);
-    fs.writeFileSync(p12, Buffer.from(await res.arrayBuffer()));
-    const leaf = path.join(dir, 'leaf.pem');
-    const ex = openssl(['pkcs12', '-in', p12, '-clcerts', '-nokeys', '-passin', `pass:${pin}`, '-out', leaf]);
-    assert.equal(ex.status, 0, ex.stderr);
+    /* the certificate as its holder reads it from the USB key */
+    const m = openMedium(mediumOf(o.id), pin, dir);
+    assert.equal(m.status, 0, m.out);
+    const leaf = m.certPem;
     const v = openssl(['verify', '-CAfile', path.join(dir, 'root.crt'), '-untrusted', path.join(dir, 'ecc.crt'), leaf]);
     assert.equal(v.status, 0, v.stderr + v.stdout);
     assert.equal(idx.cas.find((c) => c.name === 'ecc').root, '/pki/root.crt');

@@ -396,6 +396,20 @@ signer_from_token(struct hall_pool *pool, const struct sign_args *a, const char 
         return HALL_ERR;
     }
     *key = hall_token_key(a->key_label != NULL ? a->key_label : a->token, err, sizeof(err));
+    if (*key == NULL && strstr(err, "the PIN is wrong") != NULL) {
+        /* the holder's USB key: its PIN, not the hall's pkcs11_pin_file */
+        fprintf(stderr, "%s\n",
+                T("hall-stamp：PIN码错误，USB Key拒绝登录",
+                  "hall-stamp: wrong PIN, the USB key refused it"));
+        return HALL_ERR;
+    }
+    if (*key == NULL && strstr(err, "PIN is locked") != NULL) {
+        fprintf(
+            stderr, "%s\n",
+            T("hall-stamp：USB Key的PIN码已锁定（错误次数过多），请办理证书解锁",
+              "hall-stamp: the USB key's PIN is locked (too many wrong PINs): ask for 证书解锁"));
+        return HALL_ERR;
+    }
     if (*key == NULL) {
         fprintf(stderr,
                 T("hall-stamp：无法使用令牌中的密钥：%s\n",

@@ -13,7 +13,8 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { HALL, applicant, freshPhone } = require('./client');
 const { fetchVia } = require('./front');
-const { tmpdir, openssl, operator, psql, smsTo } = require('./pki');
+const { tmpdir, openssl, operator, psql, smsTo, fetchPki } = require('./pki');
+const { softhsmModule, mediaEnv, mediumOf } = require('./station');
 const { orgForm } = require('./payflow');
 const { toApply } = require('./seal');
 
@@ -179,11 +180,18 @@ function pdfsig(db, file) {
  * Seals of the hall's, made as a customer gets them: a 电子签章 order with a
  * 机构章 and a 机构业务章 (合同专用章) saved through /seal/apply, moved on to
  * accepted by SQL (the steps between are the kit's, tested elsewhere),
- * 制作证书 by the operator; the PIN from the agent's SMS, each seal's
- * .seseal and PKCS#12 downloaded from 我的电子印章.  { dir, pin, org,
- * org_business } with, per kind, { seal, p12 (paths), esId, serial, item }.
+ * 制作证书 by the operator onto a USB key of the station (the keys born in
+ * it: tests/integ/lib/station.js); the PIN from the agent's SMS, each
+ * seal's .seseal downloaded from 我的电子印章.  { dir, pin, order, medium,
+ * org, org_business } with, per kind, { seal (a path), esId, serial, item,
+ * signer (hall-stamp's arguments naming its key on the medium and the
+ * chain), env (hall-stamp's environment: the station's media) }.  file:
+ * the old way, as a PKCS#12 file the hall made (each kind's p12, a path),
+ * for a tool that takes no PKCS#11 (mutool sign); until the holder's
+ * browser-made file replaces it, on a station of USB keys only an SM2
+ * certificate may be a file.
  */
-async function hallSeals() {
+async function hallSeals({ file = false } = {}) {
     const c = await applicant();
     const key = await toApply(c);
     const form = {
@@ -199,10 +207,13 @@ async function hallSeals() {
     psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
         WHERE id = ${id}`);
     const op = await operator();
-    assert.equal((await op.post('/admin/pki/issue', { id })).status, 200);
+    const made = await op.post('/admin/pki/issue', { id, medium: file ? 'p12' : 'pkcs11' });
+    assert.equal(made.status, 200, made.text);
     const pin = (await smsTo(form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
     const dir = tmpdir();
-    const out = { dir, pin, order: id };
+    await fetchPki(dir);
+    const medium = file ? null : mediumOf(id);
+    const out = { dir, pin, order: id, medium };
     for (const kind of ['org', 'org_business']) {
         const item = psql(`SELECT id FROM seal_items WHERE order_id = ${id} AND kind = '${kind}'`);
         const get = async (p) => {
@@ -211,13 +222,22 @@ async function hallSeals() {
             return Buffer.from(await res.arrayBuffer());
         };
         const seal = path.join(dir, `${kind}.seseal`);
-        const p12 = path.join(dir, `${kind}.p12`);
         fs.writeFileSync(seal, await get('/seal/seseal'));
-        fs.writeFileSync(p12, await get('/seal/medium'));
+        const esId = psql(`SELECT es_id FROM seseals WHERE item_id = ${item}`);
+        if (file) {
+            const p12 = path.join(dir, `${kind}.p12`);
+            fs.writeFileSync(p12, await get('/seal/medium'));
+            out[kind] = { seal, p12, item, esId, serial: psql(`SELECT cert_serial FROM seseals WHERE item_id = ${item}`) };
+            continue;
+        }
+        /* on the medium: the 机构章 signs with the order's key ('hall'),
+         * a 业务章 with its own, labelled with its code */
         out[kind] = {
-            seal, p12, item,
-            esId: psql(`SELECT es_id FROM seseals WHERE item_id = ${item}`),
+            seal, item, esId,
             serial: psql(`SELECT cert_serial FROM seseals WHERE item_id = ${item}`),
+            signer: ['--pkcs11-module', softhsmModule(), '--token', medium, '--key-label',
+                kind === 'org' ? 'hall' : esId, '--chain', path.join(dir, 'ecc.crt')],
+            env: mediaEnv(),
         };
     }
     return out;
@@ -231,8 +251,8 @@ function stampWith(pdf, who, pin, { page = 1, x = 100, y = 100, extra = [] } = {
     const output = path.join(dir, 'out.pdf');
     fs.writeFileSync(input, pdf);
     const r = spawnSync(HALL_STAMP, ['sign', '--in', input, '--out', output, '--seal', who.seal,
-        '--p12', who.p12, '--page', String(page), '--x', String(x), '--y', String(y), '--tsa', `${HALL}/tsa`,
-        '--pin-fd', '0', ...extra], { input: `${pin}\n`, encoding: 'utf8' });
+        ...(who.signer || ['--p12', who.p12]), '--page', String(page), '--x', String(x), '--y', String(y),
+        '--tsa', `${HALL}/tsa`, '--pin-fd', '0', ...extra], { input: `${pin}\n`, encoding: 'utf8', env: who.env });
     assert.equal(r.status, 0, `hall-stamp sign: ${r.stdout}${r.stderr}`);
     return fs.readFileSync(output);
 }
@@ -240,11 +260,14 @@ function stampWith(pdf, who, pin, { page = 1, x = 100, y = 100, extra = [] } = {
 /*
  * A 电子签章 order produced by the hall (one 机构章): its .seseal and its
  * PKCS#12 medium written to dir/seal.seseal and dir/medium.p12; the PIN
- * from the SMS.  sm2: 证书算法 SM2（国密算法） chosen in the application
+ * from the SMS.  medium: produced onto a USB key of the station instead
+ * (tests/integ/lib/station.js), no file: the answer adds signer
+ * (hall-stamp's arguments naming the key on it and the chain, in dir) and
+ * env (hall-stamp's environment: the station's media).  sm2: 证书算法 SM2（国密算法） chosen in the application
  * (the SM2 机构章 product, sql/147), so that production signs the seal's
  * certificate with the sm2 CA.
  */
-async function producedSeal(dir, { sm2 = false } = {}) {
+async function producedSeal(dir, { sm2 = false, medium = false } = {}) {
     const c = await applicant();
     const key = await toApply(c);
     const form = {
@@ -262,7 +285,8 @@ async function producedSeal(dir, { sm2 = false } = {}) {
         WHERE id = ${id}`);
     const item = psql(`SELECT id FROM seal_items WHERE order_id = ${id} AND kind = 'org'`);
     const op = await operator();
-    assert.equal((await op.post('/admin/pki/issue', { id })).status, 200);
+    const made = await op.post('/admin/pki/issue', medium ? { id, medium: 'pkcs11' } : { id });
+    assert.equal(made.status, 200, made.text);
     const pin = (await smsTo(form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
     const get = async (u) => {
         const res = await fetch(HALL + u, { headers: { Cookie: c.cookieHeader() } });
@@ -270,6 +294,12 @@ async function producedSeal(dir, { sm2 = false } = {}) {
         return Buffer.from(await res.arrayBuffer());
     };
     fs.writeFileSync(path.join(dir, 'seal.seseal'), await get(`/seal/seseal?id=${item}`));
+    if (medium) {
+        await fetchPki(dir);
+        const signer = ['--pkcs11-module', softhsmModule(), '--token', mediumOf(id), '--key-label', 'hall',
+            '--chain', path.join(dir, 'ecc.crt')];
+        return { pin, order: id, item, signer, env: mediaEnv() };
+    }
     fs.writeFileSync(path.join(dir, 'medium.p12'), await get(`/seal/medium?id=${item}`));
     return { pin, order: id, item };
 }

@@ -1,0 +1,117 @@
+'use strict';
+/*
+ * The production station's media, seen from outside (issue 64 §1;
+ * docs/operations.md, "A production station"): the test hall's USB keys are
+ * SoftHSM2 tokens of their own (VAR/media/softhsm2.conf, written by
+ * script/lib/common.sh's medium_station; medium_module in VAR/hall.conf),
+ * and SoftHSM2 always offers one blank token, the next medium.  What a
+ * holder does with the medium once it arrives, with OpenSC's pkcs11-tool
+ * and the PIN as the holder receives it (SMS or memo): open it, read the
+ * certificate and its chain, stamp with its key through hall-stamp.
+ */
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { SKIP } = require('./hall');
+const { psql, tmpdir, openssl } = require('./pki');
+
+const VAR = process.env.HALL_VAR;
+
+/* the path of SoftHSM2's PKCS#11 module (Debian's softhsm2) */
+function softhsmModule() {
+    for (const m of ['/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so',
+        '/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so'])
+        if (fs.existsSync(m))
+            return m;
+    throw new Error('libsofthsm2.so not found: apt-get install softhsm2');
+}
+
+/* the environment that shows the station's media (not the CA's token) */
+const mediaEnv = () => ({ ...process.env, SOFTHSM2_CONF: path.join(VAR, 'media', 'softhsm2.conf') });
+
+/* a test that needs pkcs11-tool is skipped (naming why) without it */
+const p11Skip = SKIP || (spawnSync('pkcs11-tool', ['--version']).error
+    ? 'needs pkcs11-tool (apt-get install opensc)' : false);
+
+/* pkcs11-tool ARGS on the station's media, as anyone holding one would */
+function p11(args) {
+    const r = spawnSync('pkcs11-tool', ['--module', softhsmModule(), ...args], { encoding: 'utf8', env: mediaEnv() });
+    assert.ok(!r.error, `pkcs11-tool runs (apt-get install opensc): ${r.error}`);
+    return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
+}
+
+/* the station's blank media (tokens present, not initialised): the next
+ * 制作证书 takes one; SoftHSM2 offers a new one as soon as it is used */
+function blankMedia() {
+    const slots = p11(['--list-token-slots']);
+    assert.equal(slots.status, 0, slots.out);
+    return slots.out.split(/\n(?=Slot )/).filter((s) => /token state:\s+uninitialized/.test(s)).length;
+}
+
+/* the medium the certificate of order id went onto (its serial, the label
+ * the station gave it), from the register */
+function mediumOf(id) {
+    const m = psql(`SELECT coalesce(medium_serial, '') FROM certificates WHERE order_id = ${id}
+        AND state = 'issued' AND seal_item_id IS NULL`);
+    assert.match(m, /^[0-9A-F]{16}$/, `order ${id}'s certificate went onto a medium`);
+    return m;
+}
+
+/*
+ * The medium opened with pin, as its holder does: { list (pkcs11-tool's
+ * --list-objects, logged in), cert (the holder's certificate, DER, object id
+ * 01), certPem (a file of it in dir), certs (how many certificates: the
+ * holder's and its chain), key (the private key's block) }.  A wrong PIN
+ * gives { status } only, non-zero.
+ */
+function openMedium(medium, pin, dir = tmpdir()) {
+    const list = p11(['--token-label', medium, '--login', '--pin', pin, '--list-objects']);
+    if (list.status !== 0)
+        return { status: list.status, out: list.out };
+    const der = path.join(dir, `${medium}.der`);
+    const rd = p11(['--token-label', medium, '--read-object', '--type', 'cert', '--id', '01', '-o', der]);
+    assert.equal(rd.status, 0, rd.out);
+    const certPem = path.join(dir, `${medium}.pem`);
+    const x = openssl(['x509', '-inform', 'DER', '-in', der, '-out', certPem]);
+    assert.equal(x.status, 0, x.stderr);
+    return {
+        status: 0, list: list.out, cert: fs.readFileSync(der), certPem,
+        certs: (list.out.match(/Certificate Object/g) || []).length,
+        key: list.out.split(/\n(?=\S)/).find((b) => /^Private Key Object; EC/.test(b)) || null,
+    };
+}
+
+/* hall-stamp sign with the medium's key (label: 'hall' for the holder's
+ * certificate, a seal's code for a 业务章's) and the PIN on stdin; extra
+ * args (--in --out --seal --chain --page --x --y --tsa ...) as the tool
+ * takes them.  { status, out } */
+function stampWith(medium, pin, label, extra) {
+    const tool = path.join(process.env.HALL_ROOT, 'tools/stamp/hall-stamp');
+    const r = spawnSync(tool, ['sign', '--pkcs11-module', softhsmModule(), '--token', medium, '--key-label', label,
+        ...extra, '--pin-fd', '0'], { input: `${pin}\n`, encoding: 'utf8', env: mediaEnv() });
+    return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+/*
+ * A certificate of before issue 64, for the tests of the handover of one
+ * already issued (the hall's PKCS#12, p12_enc, kept until delivered or
+ * destroyed): order id made the way a hall whose station wrote files made
+ * it, `hall-pkitool issue-file` under a copy of the configuration with
+ * production_medium = p12 (a station of USB keys refuses it).  The serial.
+ */
+function fileOfBefore(id) {
+    const conf = path.join(tmpdir(), 'hall.conf');
+    fs.writeFileSync(conf, `${fs.readFileSync(process.env.HALL_CONF, 'utf8')}\nproduction_medium = p12\n`);
+    const r = spawnSync(path.join(process.env.HALL_ROOT, 'tools/pkitool/hall-pkitool'),
+        ['-c', conf, 'issue-file', String(id)], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `hall-pkitool issue-file ${id}: ${r.stdout}${r.stderr}`);
+    const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'
+        AND seal_item_id IS NULL AND p12_enc IS NOT NULL`);
+    assert.match(serial, /^[0-9A-F]{16}$/, `order ${id}: a certificate with the hall's PKCS#12`);
+    return serial;
+}
+
+module.exports = {
+    softhsmModule, mediaEnv, p11Skip, p11, blankMedia, mediumOf, openMedium, stampWith, fileOfBefore,
+};
