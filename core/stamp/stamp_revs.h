@@ -44,11 +44,12 @@ struct stamp_diff {
     int nrev;
     /* the whole file as core/pdf reads it (stamp_verify.c's; NULL when it
      * cannot), its header's version, and the revision p holds as core/pdf
-     * reads it: opened when first asked, in a pool of its own let go with
-     * the next (stamp_diff.c) */
+     * reads it: a view of the file read once for all signatures (pp_file,
+     * in pp_pool), made when first asked (stamp_allow.c) */
     struct pdf_doc *pf;
     const char *head;
     struct hall_pool *pp_pool;
+    struct pdf_file *pp_file;
     struct pdf_doc *pp;
     long long pp_end;
     const struct hall_stamp_report *rep; /* the signatures, each checked (2-5) */
