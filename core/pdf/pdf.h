@@ -227,5 +227,9 @@ struct pdf_file *pdf_file_open(struct hall_pool *pool, const unsigned char *p, l
  * once for every view it holds for (pdf_file.c says when); but an older
  * cross-reference stream's indirect /Length is not read (pdf_section) */
 struct pdf_doc *pdf_file_doc(struct pdf_file *f, long long end, char *err, size_t errlen);
+/* the object "num gen obj" at off of d's bytes, whatever d's entries say
+ * (a cross-reference stream's own object, which no entry lists, as
+ * libqpdf knows it once it read the section); NULL when it is not there */
+const struct pdf_obj *pdf_obj_at(struct pdf_doc *d, long long off, int num, int gen);
 
 #endif

@@ -515,3 +515,9 @@ pdf_file_doc(struct pdf_file *f, long long end, char *err, size_t errlen)
     }
     return d;
 }
+
+const struct pdf_obj *
+pdf_obj_at(struct pdf_doc *d, long long off, int num, int gen)
+{
+    return pdf_read_at(d, off, num, gen, NULL);
+}

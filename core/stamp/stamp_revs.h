@@ -50,6 +50,7 @@ struct stamp_diff {
     const char *head;
     struct hall_pool *pp_pool;
     struct pdf_file *pp_file;
+    struct pdf_doc *fv; /* the whole file, a view of pp_file (stamp_diff.c) */
     struct pdf_doc *pp;
     long long pp_end;
     const struct hall_stamp_report *rep; /* the signatures, each checked (2-5) */
