@@ -35,6 +35,48 @@
 #define DIFF_STREAM_BYTES (256LL << 20) /* stream bytes compared for one signature */
 #define DIFF_REACH_MAX    1000000       /* objects visited, references kept in the walk */
 
+/* ---- object number sets ------------------------------------------------------ */
+
+void
+stamp_ids_add(struct idset *s, int v)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->v = realloc(s->v, sizeof(int) * (size_t)s->cap);
+        if (s->v == NULL)
+            abort();
+    }
+    s->v[s->n++] = v;
+}
+
+static int
+int_cmp(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+
+    return (x > y) - (x < y);
+}
+
+void
+stamp_ids_sort(struct idset *s)
+{
+    if (s->n > 1)
+        qsort(s->v, (size_t)s->n, sizeof(int), int_cmp);
+}
+
+int
+stamp_ids_has(const struct idset *s, int v)
+{
+    return v > 0 && s->n > 0 && bsearch(&v, s->v, (size_t)s->n, sizeof(int), int_cmp) != NULL;
+}
+
+void
+stamp_ids_free(struct idset *s)
+{
+    free(s->v);
+    memset(s, 0, sizeof(*s));
+}
+
 /* what a signature's comparison holds */
 struct dctx {
     struct hall_pool *pool;
