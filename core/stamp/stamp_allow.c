@@ -196,9 +196,9 @@ signed_pdf(struct stamp_diff *d)
 {
     char err[128];
 
-    if (d->pp_pool != NULL && d->pp_end == d->p_end)
+    if (d->pp != NULL && d->pp_end == d->p_end)
         return d->pp;
-    if (d->pp_pool == NULL) {
+    if (d->pp_file == NULL) {
         d->pp_pool = hall_pool_create(65536);
         d->pp_file = pdf_file_open(d->pp_pool, d->map, d->size);
     }
@@ -210,7 +210,7 @@ signed_pdf(struct stamp_diff *d)
 void
 stamp_signed_pdf_drop(struct stamp_diff *d)
 {
-    if (d->pp_pool != NULL)
+    if (d->pp_pool != NULL) /* its own file, else the verifier's */
         hall_pool_destroy(d->pp_pool);
     d->pp_pool = NULL;
     d->pp_file = NULL;

@@ -1052,11 +1052,12 @@ judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
 static struct pdf_file *
 file_of(struct stamp_diff *d)
 {
-    if (d->pp_pool == NULL) {
+    if (d->pp_file == NULL) {
         d->pp_pool = hall_pool_create(65536);
         d->pp_file = pdf_file_open(d->pp_pool, d->map, d->size);
-        d->opens++;
     }
+    if (d->opens == 0)
+        d->opens = 1;
     return d->pp_file;
 }
 

@@ -45,8 +45,8 @@ struct stamp_diff {
     int nrev;
     /* the whole file as core/pdf reads it (stamp_verify.c's; NULL when it
      * cannot), its header's version, and the revision p holds as core/pdf
-     * reads it: a view of the file read once for all signatures (pp_file,
-     * in pp_pool), made when first asked (stamp_allow.c) */
+     * reads it: a view of the file read once for all signatures (pp_file:
+     * the verifier's, else made when first asked in pp_pool) */
     struct pdf_doc *pf;
     const char *head;
     struct hall_pool *pp_pool;

@@ -554,6 +554,10 @@ struct vdoc {
     /* the whole file as core/pdf reads it (its last revision): what the
      * verifier reads, opened once */
     struct pdf_doc *pd;
+    /* the file read once for every revision's view (pdf_file.c): pd is
+     * its view at the file's end, and stamp_diff.c's revisions its others */
+    struct pdf_file *file;
+    int pd_view;
 };
 
 /* the file opened, a PDF, read by core/pdf, its revisions found */
@@ -582,7 +586,12 @@ verify_open(struct hall_pool *pool, struct vdoc *v, const char *path, struct hal
         snprintf(err, errlen, "无法读取文件");
         return HALL_ERR;
     }
-    v->pd = stamp_pdf_open(pool, v->map, (size_t)v->size, err, errlen);
+    v->file = pdf_file_open(pool, v->map, v->size);
+    v->pd = pdf_file_doc(v->file, v->size, err, errlen);
+    v->pd_view = v->pd != NULL && pdf_page_count(v->pd) > 0;
+    /* what it does not read, pdf_open's reading and its words */
+    if (!v->pd_view)
+        v->pd = stamp_pdf_open(pool, v->map, (size_t)v->size, err, errlen);
     if (v->pd == NULL)
         return HALL_ERR;
     v->npages = pdf_page_count(v->pd);
@@ -840,6 +849,8 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     if (found == NULL)
         abort();
     diff.pf = v.pd;
+    diff.pp_file = v.file;
+    diff.fv = v.pd_view ? v.pd : NULL;
     diff.map = v.map;
     diff.size = v.size;
     diff.ends = v.ends;
