@@ -55,7 +55,9 @@ struct stamp_diff {
     struct pdf_doc *pp;
     long long pp_end;
     const struct hall_stamp_report *rep; /* the signatures, each checked (2-5) */
-    const struct stamp_hexknown *hexk;   /* their /Contents, by a: read into p undecoded */
+    const struct stamp_hexknown *hexk;   /* their /Contents, by a (stamp_verify.c fills it;
+                                          * nothing reads it since the comparison reads
+                                          * through core/pdf) */
     int nhexk;
     /* the objects the viewer may use (from the catalog, but through
      * /DSS and /Metadata): found once, when needed */
