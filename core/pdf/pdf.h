@@ -249,4 +249,20 @@ int pdf_misplaced(const struct pdf_doc *d);
 /* the same for one section read alone (pdf_section) */
 int pdf_section_misplaced(const unsigned char *p, long long end, const struct pdf_section *s);
 
+/* ---- vside: one file's revisions, each section and object read once (pdf_file.c) ---------- */
+
+struct pdf_file;
+/* the file p[0, size) whose revisions are to be read, in pool (which holds
+ * every view and object read; nothing is read yet) */
+struct pdf_file *pdf_file_open(struct hall_pool *pool, const unsigned char *p, long long size);
+/* the document as the revision ending at end shows it: pdf_open's answers
+ * (and errors), each section and each array, dictionary or stream read
+ * once for every view it holds for (pdf_file.c says when); but an older
+ * cross-reference stream's indirect /Length is not read (pdf_section) */
+struct pdf_doc *pdf_file_doc(struct pdf_file *f, long long end, char *err, size_t errlen);
+/* the object "num gen obj" at off of d's bytes, whatever d's entries say
+ * (a cross-reference stream's own object, which no entry lists, as
+ * libqpdf knows it once it read the section); NULL when it is not there */
+const struct pdf_obj *pdf_obj_at(struct pdf_doc *d, long long off, int num, int gen);
+
 #endif

@@ -14,8 +14,8 @@
 #include "pdf/pdf.h"
 #include "pdf_int.h"
 
-static void
-doc_free(void *arg)
+void
+pdf_doc_free(void *arg)
 {
     struct pdf_doc *d = arg;
 
@@ -26,8 +26,8 @@ doc_free(void *arg)
     free(d->page_nums);
 }
 
-static struct xe *
-slot(struct pdf_doc *d, int num)
+struct xe *
+pdf_slot(struct pdf_doc *d, int num)
 {
     unsigned h = (unsigned)num * 2654435761u;
 
@@ -56,10 +56,10 @@ xadd(struct pdf_doc *d, long long num, int gen, int type, long long off, int idx
             abort();
         for (int i = 0; i < ocap; i++)
             if (old[i].busy)
-                *slot(d, old[i].num) = old[i];
+                *pdf_slot(d, old[i].num) = old[i];
         free(old);
     }
-    x = slot(d, (int)num);
+    x = pdf_slot(d, (int)num);
     if (x->busy)
         return HALL_OK;
     x->busy = 1;
@@ -72,8 +72,8 @@ xadd(struct pdf_doc *d, long long num, int gen, int type, long long off, int idx
     return HALL_OK;
 }
 
-static long long
-startxref(const unsigned char *p, long long end)
+long long
+pdf_startxref(const unsigned char *p, long long end)
 {
     long long from = end > 1024 ? end - 1024 : 0;
 
@@ -100,8 +100,8 @@ dict_int(const struct pdf_obj *dict, const char *key, long long def)
 }
 
 /* "N G obj" at *at: its numbers, *at past "obj" */
-static int
-obj_head(const struct pdf_doc *d, long long *at, long long *num, long long *gen)
+int
+pdf_obj_head(const struct pdf_doc *d, long long *at, long long *num, long long *gen)
 {
     struct pdf_token t;
 
@@ -116,8 +116,6 @@ obj_head(const struct pdf_doc *d, long long *at, long long *num, long long *gen)
         return HALL_ERR;
     return HALL_OK;
 }
-
-static const struct pdf_obj *read_at(struct pdf_doc *d, long long off, int num, int gen);
 
 /* an entry appended to the section's list */
 static int
@@ -148,14 +146,17 @@ xref_stream(struct pdf_doc *d, long long off, struct pdf_section *sec,
             const struct pdf_obj **trailer)
 {
     const struct pdf_obj *s, *w, *idx;
+    struct pdf_rinfo ri;
     unsigned char *buf = NULL;
     size_t n = 0, pos = 0;
     long long at = off, num, gen;
     int wv[3], row = 0, nidx, rc = HALL_ERR;
 
-    if (sec->nstm >= 2 || obj_head(d, &at, &num, &gen) != HALL_OK)
+    if (sec->nstm >= 2 || pdf_obj_head(d, &at, &num, &gen) != HALL_OK)
         return HALL_ERR;
-    s = read_at(d, off, -1, -1);
+    s = pdf_read_at(d, off, -1, -1, &ri);
+    if (ri.ext > d->ext)
+        d->ext = ri.ext;
     if (s == NULL || s->type != PDF_STREAM || !pdf_is_name(pdf_dict_get(s, "/Type"), "/XRef"))
         return HALL_ERR;
     w = pdf_dict_get(s, "/W");
@@ -258,6 +259,8 @@ xref_table(struct pdf_doc *d, long long off, struct pdf_section *sec,
     tr = pdf_parse(d->pool, p, &at, d->end);
     if (tr == NULL || tr->type != PDF_DICT)
         return HALL_ERR;
+    if (at > d->ext)
+        d->ext = at;
     xs = pdf_dict_get(tr, "/XRefStm");
     if (xs != NULL) {
         const struct pdf_obj *ignored;
@@ -274,8 +277,8 @@ xref_table(struct pdf_doc *d, long long off, struct pdf_section *sec,
 }
 
 /* the section at off, its trailer's /Prev (-1 none) */
-static int
-section_at(struct pdf_doc *d, long long off, struct pdf_section *s)
+int
+pdf_section_at(struct pdf_doc *d, long long off, struct pdf_section *s)
 {
     long long at = pdf_lex_skip(d->p, off, d->end);
     int rc;
@@ -310,7 +313,7 @@ pdf_section(struct hall_pool *pool, const unsigned char *p, long long end, long 
         memset(s, 0, sizeof(*s));
         return HALL_ERR;
     }
-    return section_at(&d, off, s);
+    return pdf_section_at(&d, off, s);
 }
 
 void
@@ -352,8 +355,8 @@ pdf_open(struct hall_pool *pool, const unsigned char *p, long long size, long lo
     d->p = p;
     d->end = end > 0 && end <= size ? end : size;
     d->npages = -2;
-    hall_pool_cleanup(pool, doc_free, d);
-    sx = startxref(p, d->end);
+    hall_pool_cleanup(pool, pdf_doc_free, d);
+    sx = pdf_startxref(p, d->end);
     if (sx < 0) {
         snprintf(err, errlen, "no startxref before offset %lld", d->end);
         return NULL;
@@ -376,7 +379,7 @@ pdf_open(struct hall_pool *pool, const unsigned char *p, long long size, long lo
         {
             struct pdf_section sec;
 
-            rc = section_at(d, sx, &sec);
+            rc = pdf_section_at(d, sx, &sec);
             if (rc == HALL_OK)
                 rc = section_add(d, &sec);
             tr = sec.trailer;
@@ -418,6 +421,8 @@ pdf_trailer(const struct pdf_doc *d)
 int
 pdf_entries(const struct pdf_doc *d)
 {
+    if (d->file != NULL)
+        return d->ventries(d);
     return d->ne;
 }
 
@@ -429,25 +434,33 @@ pdf_root(struct pdf_doc *d)
     return r != NULL && r->type == PDF_DICT ? r : NULL;
 }
 
-/* the object at off ("N G obj"; num -1: any), a stream's data bounded */
-static const struct pdf_obj *
-read_at(struct pdf_doc *d, long long off, int num, int gen)
+/* the object at off ("N G obj"; num -1: any), a stream's data bounded;
+ * ri (when given): the last byte looked at, the /Length it resolved */
+const struct pdf_obj *
+pdf_read_at(struct pdf_doc *d, long long off, int num, int gen, struct pdf_rinfo *ri)
 {
     long long at = off, n, g, data;
     struct pdf_obj *o;
     struct pdf_token t;
 
+    if (ri != NULL)
+        memset(ri, 0, sizeof(*ri));
     if (off < 0 || off >= d->end || ++d->reads > PDF_READS_MAX)
         return NULL;
-    if (obj_head(d, &at, &n, &g) != HALL_OK || (num >= 0 && (n != num || g != gen)))
+    if (pdf_obj_head(d, &at, &n, &g) != HALL_OK || (num >= 0 && (n != num || g != gen)))
         return NULL;
     o = pdf_parse(d->pool, d->p, &at, d->end);
+    if (ri != NULL)
+        ri->ext = at;
     if (o == NULL || o->type != PDF_DICT)
         return o;
     data = at;
     if (pdf_lex_next(d->p, &data, d->end, &t) != PDF_TOK_KEYWORD || t.b - t.a != 6 ||
-        memcmp(d->p + t.a, "stream", 6) != 0)
+        memcmp(d->p + t.a, "stream", 6) != 0) {
+        if (ri != NULL)
+            ri->ext = data;
         return o;
+    }
     /* the data after the keyword's end of line (CR LF or LF; a lone CR read too) */
     if (data < d->end && d->p[data] == '\r')
         data++;
@@ -460,6 +473,10 @@ read_at(struct pdf_doc *d, long long off, int num, int gen)
         if (len != NULL && len->type == PDF_REF) {
             if (len->i == num) /* its own length: a loop */
                 return NULL;
+            if (ri != NULL) {
+                ri->lnum = (int)len->i;
+                ri->lgen = len->gen;
+            }
             len = pdf_resolve(d, len);
         }
         if (len == NULL || len->type != PDF_INT || len->i < 0 || len->i > d->end - data)
@@ -469,6 +486,10 @@ read_at(struct pdf_doc *d, long long off, int num, int gen)
         if (pdf_lex_next(d->p, &e, d->end, &t) != PDF_TOK_KEYWORD || t.b - t.a != 9 ||
             memcmp(d->p + t.a, "endstream", 9) != 0)
             return NULL;
+        if (ri != NULL) {
+            ri->ext = t.b;
+            ri->lval = l;
+        }
         o->type = PDF_STREAM;
         o->data = data;
         o->dlen = l;
@@ -515,8 +536,8 @@ objstm(struct pdf_doc *d, int num)
 }
 
 /* object num, index idx of object stream stm */
-static const struct pdf_obj *
-read_in_stream(struct pdf_doc *d, int num, int stm, int idx)
+const struct pdf_obj *
+pdf_read_in_stream(struct pdf_doc *d, int num, int stm, int idx)
 {
     struct ostm *os = objstm(d, stm);
     const unsigned char *q;
@@ -555,9 +576,11 @@ pdf_get(struct pdf_doc *d, int num, int gen)
     struct xe *x;
     const struct pdf_obj *o;
 
+    if (d->file != NULL)
+        return d->vget(d, num, gen);
     if (num <= 0 || d->cap == 0)
         return &pdf_null;
-    x = slot(d, num);
+    x = pdf_slot(d, num);
     if (!x->busy || x->type == 0 || (x->type == 1 && x->gen != gen) || (x->type == 2 && gen != 0))
         return &pdf_null;
     if (x->o != NULL)
@@ -565,8 +588,9 @@ pdf_get(struct pdf_doc *d, int num, int gen)
     if (x->busy == 2) /* asked while being read: a loop (a /Length naming its stream) */
         return NULL;
     x->busy = 2;
-    o = x->type == 1 ? read_at(d, x->off, num, gen) : read_in_stream(d, num, (int)x->off, x->idx);
-    x = slot(d, num); /* the table may have moved: it does not (entries are read at open) */
+    o = x->type == 1 ? pdf_read_at(d, x->off, num, gen, NULL)
+                     : pdf_read_in_stream(d, num, (int)x->off, x->idx);
+    x = pdf_slot(d, num); /* the table may have moved: it does not (entries are read at open) */
     x->busy = 1;
     x->o = o;
     return o;
@@ -654,9 +678,11 @@ pdf_where(const struct pdf_doc *d, int num, long long *off)
 {
     const struct xe *x;
 
+    if (d->file != NULL)
+        return d->vwhere(d, num, off);
     if (num <= 0 || d->cap == 0)
         return 0;
-    x = slot((struct pdf_doc *)d, num);
+    x = pdf_slot((struct pdf_doc *)d, num);
     if (!x->busy || x->type == 0)
         return 0;
     if (x->type == 1 && off != NULL)

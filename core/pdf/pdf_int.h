@@ -26,6 +26,16 @@ struct ostm { /* an object stream decoded */
 
 struct pdf_doc {
     struct hall_pool *pool;
+    /* a view of a file read once (pdf_file.c): e is then a memo of the
+     * objects asked, by number; NULL for pdf_open's own document */
+    struct pdf_file *file;
+    /* its answers, given by pdf_file.c (pdf_doc.c calls them only so,
+     * the file above the document: tests/unit/layers.sh, 5) */
+    const struct pdf_obj *(*vget)(struct pdf_doc *d, int num, int gen);
+    int (*vwhere)(const struct pdf_doc *d, int num, long long *off);
+    int (*ventries)(const struct pdf_doc *d);
+    int chain;     /* the view's chain of sections (pdf_file.c's index) */
+    long long ext; /* the last byte a section's reading looked at */
     const unsigned char *p;
     long long end;
     struct xe *e;
@@ -44,5 +54,21 @@ struct pdf_doc {
     int noffs;
     signed char *gone;
 };
+
+/* what pdf_read_at looked at: the byte after the last token it read
+ * (ext), and the /Length it resolved (lnum 0: none; lval its value) */
+struct pdf_rinfo {
+    long long ext, lval;
+    int lnum, lgen;
+};
+
+struct xe *pdf_slot(struct pdf_doc *d, int num);
+void pdf_doc_free(void *arg);
+long long pdf_startxref(const unsigned char *p, long long end);
+int pdf_obj_head(const struct pdf_doc *d, long long *at, long long *num, long long *gen);
+int pdf_section_at(struct pdf_doc *d, long long off, struct pdf_section *s);
+const struct pdf_obj *pdf_read_at(struct pdf_doc *d, long long off, int num, int gen,
+                                  struct pdf_rinfo *ri);
+const struct pdf_obj *pdf_read_in_stream(struct pdf_doc *d, int num, int stm, int idx);
 
 #endif

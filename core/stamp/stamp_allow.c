@@ -188,19 +188,21 @@ stamp_allow_dss(struct pdf_doc *q, const struct pdf_obj *dss)
 
 /* ---- the documents the catalog rules read (core/pdf) --------------------------------- */
 
-/* the revision d->p holds as core/pdf reads it, opened once for it, in a
- * pool of its own; NULL when it cannot be */
+/* the revision d->p holds as core/pdf reads it: a view of the file read
+ * once for every signature (pdf_file_doc), made once a revision; NULL when
+ * it cannot be */
 static struct pdf_doc *
 signed_pdf(struct stamp_diff *d)
 {
     char err[128];
 
-    if (d->pp_pool != NULL && d->pp_end == d->p_end)
+    if (d->pp != NULL && d->pp_end == d->p_end)
         return d->pp;
-    if (d->pp_pool != NULL)
-        hall_pool_destroy(d->pp_pool);
-    d->pp_pool = hall_pool_create(65536);
-    d->pp = pdf_open(d->pp_pool, d->map, d->size, d->p_end, err, sizeof(err));
+    if (d->pp_file == NULL) {
+        d->pp_pool = hall_pool_create(65536);
+        d->pp_file = pdf_file_open(d->pp_pool, d->map, d->size);
+    }
+    d->pp = pdf_file_doc(d->pp_file, d->p_end, err, sizeof(err));
     d->pp_end = d->p_end;
     return d->pp;
 }
@@ -208,9 +210,10 @@ signed_pdf(struct stamp_diff *d)
 void
 stamp_signed_pdf_drop(struct stamp_diff *d)
 {
-    if (d->pp_pool != NULL)
+    if (d->pp_pool != NULL) /* its own file, else the verifier's */
         hall_pool_destroy(d->pp_pool);
     d->pp_pool = NULL;
+    d->pp_file = NULL;
     d->pp = NULL;
 }
 

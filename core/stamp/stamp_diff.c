@@ -2,9 +2,10 @@
  * What a signature's later revisions change (docs/internals/stamp.md §3,
  * "What may follow a signature").
  *
- * The file cut at the end of a signature's revision is a PDF of its own:
- * the document as it was signed.  It is opened with libqpdf beside the
- * whole file, the cross-reference sections written after it are read from
+ * The document as a signature signed it is the file's view at the end of
+ * its revision (core/pdf's pdf_file_doc: each section and each object
+ * read once for all the signatures' views), the whole file the view at
+ * its end; the cross-reference sections written after it are read from
  * the bytes (tables and streams, following /Prev back to the signed
  * revision's own section), and every object they write is compared with
  * the signed revision's: the same object is no change; anything else must
@@ -33,163 +34,198 @@
 
 #define DIFF_STREAM_BYTES (256LL << 20) /* stream bytes compared for one signature */
 #define DIFF_REACH_MAX    1000000       /* objects visited, references kept in the walk */
-#define JREC_READS        256           /* objects one kept judgement read */
-#define JREC_TEXTS        8             /* texts it told */
+
+/* ---- object number sets ------------------------------------------------------ */
+
+void
+stamp_ids_add(struct idset *s, int v)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->v = realloc(s->v, sizeof(int) * (size_t)s->cap);
+        if (s->v == NULL)
+            abort();
+    }
+    s->v[s->n++] = v;
+}
+
+static int
+int_cmp(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+
+    return (x > y) - (x < y);
+}
+
+void
+stamp_ids_sort(struct idset *s)
+{
+    if (s->n > 1)
+        qsort(s->v, (size_t)s->n, sizeof(int), int_cmp);
+}
+
+int
+stamp_ids_has(const struct idset *s, int v)
+{
+    return v > 0 && s->n > 0 && bsearch(&v, s->v, (size_t)s->n, sizeof(int), int_cmp) != NULL;
+}
+
+void
+stamp_ids_free(struct idset *s)
+{
+    free(s->v);
+    memset(s, 0, sizeof(*s));
+}
 
 /* what a signature's comparison holds */
 struct dctx {
     struct hall_pool *pool;
     const struct stamp_diff *d;
-    qpdf_data p, f; /* the signed revision, the whole file */
+    struct pdf_doc *p, *f; /* the signed revision, the whole file */
     long long stream_bytes;
     /* the signed revision's roles */
     int p_root, p_info, p_meta, p_acro, p_fields, p_ext, f_ext;
     struct idset p_pages;  /* page objects, in page order (unsorted) */
     struct idset p_annots; /* pages' indirect /Annots arrays, in page order */
     struct idset p_dss;    /* objects under /DSS, sorted (the whole file's: d->f_dss) */
-    /* the rolled revision's new streams p lacks: asking for one makes the
-     * comparison run again on a fresh open of the revision */
-    const struct idset *missing;
-    int touched;
     /* what the later sections write (by number), and the text of the two
-     * dictionaries dict_differs compares (offsets in the file, -1 none):
-     * a value the same in the bytes needs no libqpdf unparse, which resolves
-     * all the value names (a /PieceInfo of 50,000 items: 0.15 s) */
+     * catalogs compared (offsets in the file, -1 none) */
     const struct stamp_xlist *w;
     long long raw_a, raw_b;
     /* the changes found: the first few told (a page's first), and a count */
     const char *first;
     const char *told[3];
     int ntold, told_pages, nchanges, ndescribed;
-    /* one object's judgement being made, to be replayed (stamp_judged.c):
-     * the other objects of p it reads, the texts it tells; kept only when
-     * it went the ways whose reads are all seen (keep) */
-    struct {
-        int on, keep, nreads, ntexts;
-        int reads[JREC_READS];
-        const char *texts[JREC_TEXTS];
-    } rb;
 };
 
-/* object num of p read by the judgement being made */
-static void
-rread(struct dctx *c, int num)
+/* o resolved in q; an object that does not read is null here (its entry
+ * is judged where it is written: judge_all) */
+static const struct pdf_obj *
+rv(struct pdf_doc *q, const struct pdf_obj *o)
 {
-    if (!c->rb.on || num <= 0)
-        return;
-    if (c->rb.nreads == JREC_READS)
-        c->rb.keep = -1; /* too many: not kept */
-    else
-        c->rb.reads[c->rb.nreads++] = num;
+    o = o != NULL ? pdf_resolve(q, o) : NULL;
+    return o != NULL ? o : &pdf_null;
+}
+
+/* key of dictionary o (not a stream's), resolved */
+static const struct pdf_obj *
+key(struct pdf_doc *q, const struct pdf_obj *o, const char *k)
+{
+    return o->type == PDF_DICT ? rv(q, pdf_dict_get(o, k)) : &pdf_null;
+}
+
+/* the object number key's value names (0 direct or none) */
+static int
+key_num(const struct pdf_obj *o, const char *k)
+{
+    return o->type == PDF_DICT ? pdf_ref_num(pdf_dict_get(o, k)) : 0;
+}
+
+/* o's /Type, of a stream's dictionary too */
+static const struct pdf_obj *
+type_of(struct pdf_doc *q, const struct pdf_obj *o)
+{
+    return o->type == PDF_DICT || o->type == PDF_STREAM ? rv(q, pdf_dict_get(o, "/Type"))
+                                                        : &pdf_null;
 }
 
 static int
-oid(qpdf_data q, qpdf_oh o)
+is_null(const struct pdf_obj *o)
 {
-    return qpdf_oh_is_indirect(q, o) ? qpdf_oh_get_object_id(q, o) : 0;
+    return o == NULL || o->type == PDF_NULL;
 }
 
-/* object num of the signed revision, as p holds it */
-static qpdf_oh
+static int
+is_dict(const struct pdf_obj *o)
+{
+    return o != NULL && o->type == PDF_DICT;
+}
+
+static int
+is_name(const struct pdf_obj *o, const char *name)
+{
+    return o != NULL && pdf_is_name(o, name);
+}
+
+/* a key there whose value is not null, of a dictionary (not a stream) */
+static int
+has_key(struct pdf_doc *q, const struct pdf_obj *o, const char *k)
+{
+    return is_dict(o) && pdf_has_key(q, o, k);
+}
+
+/* a dictionary's integer: def when absent, -2 when not an integer */
+static long long
+dict_int(struct pdf_doc *q, const struct pdf_obj *o, const char *k, long long def)
+{
+    const struct pdf_obj *v;
+
+    if (!is_dict(o) || !pdf_has_key(q, o, k))
+        return def;
+    v = rv(q, pdf_dict_get(o, k));
+    return v->type == PDF_INT ? v->i : -2;
+}
+
+/* the keys of a dictionary not null, in byte order (at most 4096) */
+static int
+dict_keys(struct pdf_doc *q, const struct pdf_obj *o, const char ***out)
+{
+    int n = is_dict(o) ? pdf_dict_keys(q, o, out) : 0;
+
+    return n < 4096 ? n : 4096;
+}
+
+/* q's trailer as a dictionary (a cross-reference stream's: its own) */
+static const struct pdf_obj *
+trailer_of(struct dctx *c, struct pdf_doc *q)
+{
+    const struct pdf_obj *t = pdf_trailer(q);
+    struct pdf_obj *x;
+
+    if (t == NULL || t->type != PDF_STREAM)
+        return t != NULL ? t : &pdf_null;
+    x = hall_palloc(c->pool, sizeof(*x));
+    *x = *t;
+    x->type = PDF_DICT;
+    return x;
+}
+
+/* object num of the signed revision */
+static const struct pdf_obj *
 pobj(struct dctx *c, int num, int gen)
 {
-    if (c->missing != NULL && stamp_ids_has(c->missing, num))
-        c->touched = 1;
-    rread(c, num);
-    return qpdf_get_object_by_id(c->p, num, gen);
+    return rv(c->p, &(struct pdf_obj){.type = PDF_REF, .i = num, .gen = gen});
 }
 
-/* object (num, 0) of p null: asked once while p is not given it again */
+/* two objects the same: their values (references by number), streams by
+ * their dictionary and raw bytes */
 static int
-pnull(struct dctx *c, int num)
+same(struct dctx *c, const struct pdf_obj *a, const struct pdf_obj *b)
 {
-    struct stamp_diff *d = (struct stamp_diff *)c->d;
-    int null;
+    const unsigned char *x, *y;
+    size_t xl = 0, yl = 0;
 
-    if (stamp_pnull_known(d, num)) {
-        if (c->missing != NULL && stamp_ids_has(c->missing, num))
-            c->touched = 1;
-        rread(c, num);
+    if (is_null(a) || is_null(b))
+        return is_null(a) && is_null(b);
+    if ((a->type == PDF_STREAM) != (b->type == PDF_STREAM))
+        return 0;
+    if (!pdf_same(c->p, a, c->f, b))
+        return 0;
+    if (a->type != PDF_STREAM)
         return 1;
-    }
-    null = qpdf_oh_is_null(c->p, pobj(c, num, 0));
-    if (null && !qpdf_has_error(c->p))
-        stamp_pnull_put(d, num);
-    return null;
-}
-
-/* two objects the same: by their text (the object's own, the references
- * in it as N G R), streams by their dictionary and raw bytes */
-static int
-same(struct dctx *c, qpdf_oh a, qpdf_oh b)
-{
-    qpdf_data p = c->p, f = c->f;
-    int sa = qpdf_oh_is_stream(p, a), sb = qpdf_oh_is_stream(f, b), eq;
-
-    if (qpdf_oh_is_null(p, a) || qpdf_oh_is_null(f, b))
-        return qpdf_oh_is_null(p, a) && qpdf_oh_is_null(f, b);
-    if (sa != sb)
+    if (c->stream_bytes > DIFF_STREAM_BYTES)
         return 0;
-    if (sa)
-        c->rb.keep = -1; /* the stream bytes counted: not replayed */
-    if (!sa)
-        return strcmp(qpdf_oh_unparse_resolved(p, a), qpdf_oh_unparse_resolved(f, b)) == 0;
-    {
-        qpdf_oh da = qpdf_oh_get_dict(p, a), db = qpdf_oh_get_dict(f, b);
-        unsigned char *x = NULL, *y = NULL;
-        size_t xl = 0, yl = 0;
-
-        if (strcmp(qpdf_oh_unparse(p, da), qpdf_oh_unparse(f, db)) != 0)
-            return 0;
-        if (c->stream_bytes > DIFF_STREAM_BYTES)
-            return 0;
-        if ((qpdf_oh_get_stream_data(p, a, qpdf_dl_none, NULL, &x, &xl) & QPDF_ERRORS) ||
-            (qpdf_oh_get_stream_data(f, b, qpdf_dl_none, NULL, &y, &yl) & QPDF_ERRORS)) {
-            stamp_qerr(p);
-            stamp_qerr(f);
-            free(x);
-            free(y);
-            return 0;
-        }
-        c->stream_bytes += (long long)(xl + yl);
-        eq = xl == yl && (xl == 0 || memcmp(x, y, xl) == 0);
-        free(x);
-        free(y);
-        return eq;
-    }
-}
-
-/* the keys of a dictionary, copied (qpdf iterates one dictionary at a time) */
-static int
-dict_keys(struct hall_pool *pool, qpdf_data q, qpdf_oh dict, const char ***out)
-{
-    int n = 0, cap = 16;
-    const char **k = hall_palloc(pool, sizeof(*k) * (size_t)cap);
-
-    if (!qpdf_oh_is_dictionary(q, dict)) {
-        *out = k;
-        return 0;
-    }
-    qpdf_oh_begin_dict_key_iter(q, dict);
-    while (qpdf_oh_dict_more_keys(q) && n < 4096) {
-        if (n == cap) {
-            const char **m = hall_palloc(pool, sizeof(*k) * (size_t)cap * 2);
-
-            memcpy(m, k, sizeof(*k) * (size_t)cap);
-            k = m;
-            cap *= 2;
-        }
-        k[n++] = hall_pstrdup(pool, qpdf_oh_dict_next_key(q));
-    }
-    *out = k;
-    return n;
+    x = pdf_stream_raw(c->p, a, &xl);
+    y = pdf_stream_raw(c->f, b, &yl);
+    c->stream_bytes += (long long)(xl + yl);
+    return xl == yl && (xl == 0 || memcmp(x, y, xl) == 0);
 }
 
 static int
-in_list(const char *key, const char *const *list)
+in_list(const char *k, const char *const *list)
 {
     for (; list != NULL && *list != NULL; list++)
-        if (strcmp(key, *list) == 0)
+        if (strcmp(k, *list) == 0)
             return 1;
     return 0;
 }
@@ -203,31 +239,33 @@ written_later(void *arg, int num)
     return c->w == NULL || stamp_xlist_has(c->w, num);
 }
 
-/* key's value the same in the bytes of the two dictionaries compared */
+/* key's value the same in the bytes of the two catalogs compared */
 static int
-raw_same(void *arg, const char *key)
+raw_same(void *arg, const char *k)
 {
     struct dctx *c = arg;
 
-    return stamp_raw_value_same(c->d, c->raw_a, c->raw_b, key, written_later, c);
+    return stamp_raw_value_same(c->d, c->raw_a, c->raw_b, k, written_later, c);
 }
 
 /* the first key (of either) whose value differs, but for those in skip;
  * NULL when none */
 static const char *
-dict_differs(struct dctx *c, qpdf_oh a, qpdf_oh b, const char *const *skip)
+dict_differs(struct dctx *c, const struct pdf_obj *a, const struct pdf_obj *b,
+             const char *const *skip)
 {
     const char **ka, **kb;
-    int na = dict_keys(c->pool, c->p, a, &ka), nb = dict_keys(c->pool, c->f, b, &kb), i;
+    int na = dict_keys(c->p, a, &ka), nb = dict_keys(c->f, b, &kb), i;
 
     for (i = 0; i < na; i++)
-        if (!in_list(ka[i], skip) &&
-            !stamp_raw_value_same(c->d, c->raw_a, c->raw_b, ka[i], written_later, c) &&
-            strcmp(qpdf_oh_unparse(c->p, qpdf_oh_get_key(c->p, a, ka[i])),
-                   qpdf_oh_unparse(c->f, qpdf_oh_get_key(c->f, b, ka[i]))) != 0)
-            return ka[i];
+        if (!in_list(ka[i], skip)) {
+            const struct pdf_obj *y = is_dict(b) ? pdf_dict_get(b, ka[i]) : NULL;
+
+            if (!pdf_same(c->p, pdf_dict_get(a, ka[i]), c->f, y != NULL ? y : &pdf_null))
+                return ka[i];
+        }
     for (i = 0; i < nb; i++)
-        if (!in_list(kb[i], skip) && !qpdf_oh_has_key(c->p, a, kb[i]))
+        if (!in_list(kb[i], skip) && !has_key(c->p, a, kb[i]))
             return kb[i];
     return NULL;
 }
@@ -239,12 +277,6 @@ change(struct dctx *c, const char *what)
 {
     int page = strncmp(what, "第", strlen("第")) == 0, i;
 
-    if (c->rb.on) {
-        if (c->rb.ntexts == JREC_TEXTS)
-            c->rb.keep = -1;
-        else
-            c->rb.texts[c->rb.ntexts++] = what;
-    }
     c->nchanges++;
     for (i = 0; i < c->ntold; i++)
         if (strcmp(c->told[i], what) == 0)
@@ -260,63 +292,59 @@ change(struct dctx *c, const char *what)
     c->told_pages += page;
 }
 
+/* num among the items of array a (resolved), at most 1000 looked at */
+static int
+item_is(const struct pdf_obj *a, int num)
+{
+    for (int j = 0; a->type == PDF_ARRAY && j < a->n && j < 1000; j++)
+        if (pdf_ref_num(a->items[j]) == num)
+            return 1;
+    return 0;
+}
+
 /* the page (1-based) of the signed revision that object num is, or whose
  * contents, resources or annotations it is; *kind says which */
 static int
 page_of(struct dctx *c, int num, const char **kind)
 {
-    qpdf_data p = c->p;
-    int i, j, n;
+    struct pdf_doc *p = c->p;
 
-    for (i = 0; i < c->p_pages.n; i++) {
-        qpdf_oh pg = pobj(c, c->p_pages.v[i], 0), v, r;
+    for (int i = 0; i < c->p_pages.n; i++) {
+        const struct pdf_obj *pg = pobj(c, c->p_pages.v[i], 0), *r;
 
         if (c->p_pages.v[i] == num) {
             *kind = "页面";
             return i + 1;
         }
-        v = qpdf_oh_get_key(p, pg, "/Contents");
-        n = qpdf_oh_is_array(p, v) ? qpdf_oh_get_array_n_items(p, v) : 0;
-        if (oid(p, v) == num) {
+        if (key_num(pg, "/Contents") == num || item_is(key(p, pg, "/Contents"), num)) {
             *kind = "内容";
             return i + 1;
         }
-        for (j = 0; j < n && j < 1000; j++)
-            if (oid(p, qpdf_oh_get_array_item(p, v, j)) == num) {
-                *kind = "内容";
-                return i + 1;
-            }
-        r = qpdf_oh_get_key(p, pg, "/Resources");
-        if (oid(p, r) == num) {
+        r = key(p, pg, "/Resources");
+        if (key_num(pg, "/Resources") == num) {
             *kind = "资源";
             return i + 1;
         }
-        for (j = 0; j < 2; j++) {
-            qpdf_oh sub = qpdf_oh_get_key(p, r, j == 0 ? "/XObject" : "/Font");
+        for (int j = 0; j < 2; j++) {
+            const char *sk = j == 0 ? "/XObject" : "/Font";
+            const struct pdf_obj *sub = key(p, r, sk);
             const char **ks;
-            int nk = dict_keys(c->pool, p, sub, &ks);
+            int nk = dict_keys(p, sub, &ks);
 
-            if (oid(p, sub) == num) {
+            if (key_num(r, sk) == num) {
                 *kind = "资源";
                 return i + 1;
             }
             for (int k = 0; k < nk && k < 1000; k++)
-                if (oid(p, qpdf_oh_get_key(p, sub, ks[k])) == num) {
+                if (pdf_ref_num(pdf_dict_get(sub, ks[k])) == num) {
                     *kind = j == 0 ? "图像或表单对象" : "字体";
                     return i + 1;
                 }
         }
-        v = qpdf_oh_get_key(p, pg, "/Annots");
-        if (oid(p, v) == num) {
+        if (key_num(pg, "/Annots") == num || item_is(key(p, pg, "/Annots"), num)) {
             *kind = "注释";
             return i + 1;
         }
-        n = qpdf_oh_is_array(p, v) ? qpdf_oh_get_array_n_items(p, v) : 0;
-        for (j = 0; j < n && j < 1000; j++)
-            if (oid(p, qpdf_oh_get_array_item(p, v, j)) == num) {
-                *kind = "注释";
-                return i + 1;
-            }
     }
     return 0;
 }
@@ -324,11 +352,11 @@ page_of(struct dctx *c, int num, const char **kind)
 /* what object num was, in words, for the change found in it (the first
  * few: each looks through the pages) */
 static const char *
-described(struct dctx *c, int num, qpdf_oh old, int removed)
+described(struct dctx *c, int num, const struct pdf_obj *old, int removed)
 {
     const char *kind = NULL, *verb = removed ? "被删除" : "被修改";
+    const struct pdf_obj *t;
     int pg;
-    qpdf_oh t;
 
     if (++c->ndescribed > 16)
         return hall_psprintf(c->pool, "对象%d%s", num, verb);
@@ -338,34 +366,32 @@ described(struct dctx *c, int num, qpdf_oh old, int removed)
         if (strcmp(kind, "页面") == 0)
             return hall_psprintf(c->pool, "第%d页%s", pg, removed ? "被删除" : "的页面字典被修改");
         /* a widget is what the reader sees as a form field */
-        if (strcmp(kind, "注释") == 0 &&
-            qpdf_oh_is_name_and_equals(c->p, qpdf_oh_get_key(c->p, old, "/Subtype"), "/Widget"))
+        if (strcmp(kind, "注释") == 0 && is_dict(old) &&
+            is_name(key(c->p, old, "/Subtype"), "/Widget"))
             kind = "表单域";
         return hall_psprintf(c->pool, "第%d页的%s%s", pg, kind, verb);
     }
-    t = qpdf_oh_get_key(c->p, qpdf_oh_is_stream(c->p, old) ? qpdf_oh_get_dict(c->p, old) : old,
-                        "/Type");
-    if (qpdf_oh_is_name_and_equals(c->p, t, "/Pages")) {
-        int fp = qpdf_get_num_pages(c->f);
+    t = type_of(c->p, old);
+    if (is_name(t, "/Pages")) {
+        int fp = pdf_page_count(c->f);
 
-        stamp_qerr(c->f);
         return fp != c->p_pages.n
                    ? hall_psprintf(c->pool, "页数被改变（%d页变为%d页）", c->p_pages.n, fp)
                    : "页面树被修改（页面被替换或重排）";
     }
-    if (qpdf_oh_is_name_and_equals(c->p, t, "/Annot"))
+    if (is_name(t, "/Annot"))
         return hall_psprintf(c->pool, "注释%s", verb);
-    if (qpdf_oh_is_name(c->p, t))
-        return hall_psprintf(c->pool, "对象%d（%s）%s", num, qpdf_oh_get_name(c->p, t), verb);
+    if (t->type == PDF_NAME)
+        return hall_psprintf(c->pool, "对象%d（%s）%s", num, t->s, verb);
     return hall_psprintf(c->pool, "对象%d%s", num, verb);
 }
 
-/* the report's signature whose field (or /V) is this one: its index, 0 none */
+/* the report's signature whose field (or /V) is this one: its index, 0
+ * none; fid the field's number (0 direct) */
 static int
-sig_of(struct dctx *c, qpdf_oh field)
+sig_of(struct dctx *c, const struct pdf_obj *field, int fid)
 {
-    qpdf_data f = c->f;
-    int fid = oid(f, field), vid = oid(f, qpdf_oh_get_key(f, field, "/V"));
+    int vid = key_num(field, "/V");
 
     for (int i = 0; i < c->d->rep->nsigs; i++) {
         const struct hall_stamp_sig *s = &c->d->rep->sigs[i];
@@ -376,53 +402,65 @@ sig_of(struct dctx *c, qpdf_oh field)
     return 0;
 }
 
+/* num a signature's /V, found and checked: one that does not read fails
+ * its check 1 and is told so there (其后追加的签章N无效) */
 static int
-visible(qpdf_data q, qpdf_oh w)
+sig_v(struct dctx *c, int num)
 {
-    qpdf_oh r = qpdf_oh_get_key(q, w, "/Rect");
+    for (int i = 0; num > 0 && i < c->d->rep->nsigs; i++)
+        if (c->d->rep->sigs[i].obj_v == num)
+            return 1;
+    return 0;
+}
+
+static int
+visible(struct pdf_doc *q, const struct pdf_obj *w)
+{
+    const struct pdf_obj *r = key(q, w, "/Rect");
     double v[4] = {0, 0, 0, 0};
-    long long fl = stamp_dict_int(q, w, "/F", 0);
+    long long fl = dict_int(q, w, "/F", 0);
 
     if (fl > 0 && (fl & (2 | 32)))
         return 0;
-    if (qpdf_oh_is_array(q, r) && qpdf_oh_get_array_n_items(q, r) == 4)
+    if (r->type == PDF_ARRAY && r->n == 4)
         for (int i = 0; i < 4; i++)
-            stamp_pdf_num(q, qpdf_oh_get_array_item(q, r, i), &v[i]);
+            pdf_num(rv(q, r->items[i]), &v[i]);
     return v[2] != v[0] && v[3] != v[1];
 }
 
 /*
- * A signature field (or its widget) the update adds, in the whole file:
- * NULL when it may be added (a field of /FT /Sig whose signature is
- * intact, or an unsigned one nobody sees), else what is wrong.
+ * A signature field (or its widget) the update adds, in the whole file
+ * (object num, 0 direct): NULL when it may be added (a field of /FT /Sig
+ * whose signature is intact, or an unsigned one nobody sees), else what is
+ * wrong.
  */
 static const char *
-new_sig_field(struct dctx *c, qpdf_oh w, int page)
+new_sig_field(struct dctx *c, const struct pdf_obj *w, int num, int page)
 {
-    qpdf_data f = c->f;
-    qpdf_oh field = w, sub = qpdf_oh_get_key(f, w, "/Subtype");
-    int k;
+    struct pdf_doc *f = c->f;
+    const struct pdf_obj *field = w, *sub = key(f, w, "/Subtype");
+    int k, fid = num;
 
-    if (page > 0 && !qpdf_oh_is_name_and_equals(f, sub, "/Widget"))
+    if (page > 0 && !is_name(sub, "/Widget"))
         return hall_psprintf(c->pool, "第%d页新增了注释（%s）", page,
-                             qpdf_oh_is_name(f, sub) ? qpdf_oh_get_name(f, sub) : "未知类型");
-    if (!qpdf_oh_has_key(f, field, "/FT") &&
-        qpdf_oh_is_dictionary(f, qpdf_oh_get_key(f, w, "/Parent")))
-        field = qpdf_oh_get_key(f, w, "/Parent");
-    if (!qpdf_oh_is_name_and_equals(f, qpdf_oh_get_key(f, field, "/FT"), "/Sig"))
+                             sub->type == PDF_NAME ? sub->s : "未知类型");
+    if (!has_key(f, field, "/FT") && is_dict(key(f, w, "/Parent"))) {
+        fid = key_num(w, "/Parent");
+        field = key(f, w, "/Parent");
+    }
+    if (!is_name(key(f, field, "/FT"), "/Sig"))
         return page > 0 ? hall_psprintf(c->pool, "第%d页新增了表单域", page) : "新增了表单域";
     /* an action runs when the page opens or the widget is seen: a script
      * may change what the page shows */
-    if (qpdf_oh_has_key(f, w, "/A") || qpdf_oh_has_key(f, w, "/AA") ||
-        qpdf_oh_has_key(f, field, "/AA"))
+    if (has_key(f, w, "/A") || has_key(f, w, "/AA") || has_key(f, field, "/AA"))
         return page > 0 ? hall_psprintf(c->pool, "第%d页新增的签名域带有动作（/A、/AA）", page)
                         : "新增的签名域带有动作（/A、/AA）";
-    if (!qpdf_oh_is_dictionary(f, qpdf_oh_get_key(f, field, "/V")))
+    if (!is_dict(key(f, field, "/V")) && !sig_v(c, key_num(field, "/V")))
         return visible(f, w)
                    ? (page > 0 ? hall_psprintf(c->pool, "第%d页新增了可见的未签名签名域", page)
                                : "新增了可见的未签名签名域")
                    : NULL;
-    k = sig_of(c, field);
+    k = sig_of(c, field, fid);
     if (k == 0)
         return "新增了无法核验的签名";
     {
@@ -441,7 +479,7 @@ new_sig_field(struct dctx *c, qpdf_oh w, int page)
  * that sees it added (each of 64 stamps sees the later ones' widgets),
  * judged once per file */
 static const char *
-new_sig_field_once(struct dctx *c, int num, qpdf_oh b, int j, int page)
+new_sig_field_once(struct dctx *c, int num, const struct pdf_obj *item, int page)
 {
     struct stamp_diff *d = (struct stamp_diff *)c->d;
     const char *bad;
@@ -450,7 +488,7 @@ new_sig_field_once(struct dctx *c, int num, qpdf_oh b, int j, int page)
     for (i = 0; i < d->nnsf; i++)
         if (d->nsf[i].num == num && d->nsf[i].page == page)
             return d->nsf[i].bad;
-    bad = new_sig_field(c, qpdf_oh_get_array_item(c->f, b, j), page);
+    bad = new_sig_field(c, rv(c->f, item), num, page);
     if (num > 0 && d->nnsf < 4096) {
         if (d->nnsf == d->capnsf) {
             d->capnsf = d->capnsf ? d->capnsf * 2 : 64;
@@ -467,51 +505,36 @@ new_sig_field_once(struct dctx *c, int num, qpdf_oh b, int j, int page)
 }
 
 /* old items of an array (/Annots, /Fields) all kept in their order, each
- * added one judged by judge (page for /Annots, 0 for /Fields); b is the
- * whole file's array at path under object bnum (its items read once) */
+ * added one judged by new_sig_field (page for /Annots, 0 for /Fields); a
+ * of the signed revision, b of the whole file, both resolved */
 static void
-array_grown(struct dctx *c, qpdf_oh a, qpdf_oh b, int page, const char *what, int bnum,
-            const char *path)
+array_grown(struct dctx *c, const struct pdf_obj *a, const struct pdf_obj *b, int page,
+            const char *what)
 {
-    qpdf_data p = c->p, f = c->f;
-    const struct stamp_farr *fa;
-    int na, nb, i = 0, j;
+    int na = a->type == PDF_ARRAY ? a->n : 0, nb = b->type == PDF_ARRAY ? b->n : 0, i = 0, j;
 
-    rread(c, oid(p, a)); /* an indirect array of p: read by the judgement */
-    na = qpdf_oh_is_array(p, a) ? qpdf_oh_get_array_n_items(p, a) : 0;
-    nb = qpdf_oh_is_array(f, b) ? qpdf_oh_get_array_n_items(f, b) : 0;
-
-    if (qpdf_oh_is_null(f, b) && !qpdf_oh_is_null(p, a)) {
+    if (is_null(b) && !is_null(a)) {
         change(c, hall_psprintf(c->pool, "%s被删除", what));
         return;
     }
-    if ((!qpdf_oh_is_null(p, a) && !qpdf_oh_is_array(p, a)) || !qpdf_oh_is_array(f, b)) {
+    if ((!is_null(a) && a->type != PDF_ARRAY) || b->type != PDF_ARRAY) {
         change(c, hall_psprintf(c->pool, "%s被修改", what));
         return;
     }
-    if (oid(f, b) > 0) { /* an indirect array is its own object */
-        bnum = oid(f, b);
-        path = "";
-    }
-    fa = stamp_farr((struct stamp_diff *)c->d, b, bnum, path);
-    if (fa != NULL && fa->n != nb)
-        fa = NULL;
     for (j = 0; j < nb && j < 20000; j++) {
-        qpdf_oh it = fa == NULL ? qpdf_oh_get_array_item(f, b, j) : 0;
         const char *bad;
-        int id = fa != NULL ? fa->ids[j] : oid(f, it);
+        int id = pdf_ref_num(b->items[j]);
 
-        if (i < na && strcmp(qpdf_oh_unparse(p, qpdf_oh_get_array_item(p, a, i)),
-                             fa != NULL ? fa->texts[j] : qpdf_oh_unparse(f, it)) == 0) {
+        if (i < na && pdf_same(c->p, a->items[i], c->f, b->items[j])) {
             i++;
             continue;
         }
         /* an item the signed revision did not have: a new object */
-        if (id == 0 || !pnull(c, id)) {
+        if (id == 0 || !is_null(pdf_get(c->p, id, 0))) {
             change(c, hall_psprintf(c->pool, "%s被修改", what));
             return;
         }
-        bad = new_sig_field_once(c, id, b, j, page);
+        bad = new_sig_field_once(c, id, b->items[j], page);
         if (bad != NULL) {
             change(c, bad);
             return;
@@ -521,12 +544,12 @@ array_grown(struct dctx *c, qpdf_oh a, qpdf_oh b, int page, const char *what, in
         change(c, hall_psprintf(c->pool, "%s中的项被删除", what));
 }
 
-/* the page's dictionary (object num): only /Annots may change, grown by
- * signatures */
+/* the page's dictionary: only /Annots may change, grown by signatures */
 static void
-page_judged(struct dctx *c, int pg, int num, qpdf_oh a, qpdf_oh b)
+page_judged(struct dctx *c, int pg, const struct pdf_obj *a, const struct pdf_obj *b)
 {
     const char *k = dict_differs(c, a, b, stamp_allow[STAMP_ALLOW_PAGE].keys);
+    int x;
 
     if (k != NULL) {
         change(c, strcmp(k, "/Contents") == 0 ? hall_psprintf(c->pool, "第%d页的内容被修改", pg)
@@ -535,27 +558,26 @@ page_judged(struct dctx *c, int pg, int num, qpdf_oh a, qpdf_oh b)
                       : hall_psprintf(c->pool, "第%d页的页面字典被修改（%s）", pg, k));
         return;
     }
-    {
-        qpdf_oh x = qpdf_oh_get_key(c->p, a, "/Annots"), y = qpdf_oh_get_key(c->f, b, "/Annots");
-
-        /* the same indirect array: judged as its own object, if written */
-        if (oid(c->p, x) > 0 && oid(c->p, x) == oid(c->f, y))
-            return;
-        array_grown(c, x, y, pg, hall_psprintf(c->pool, "第%d页的注释", pg), num, "/Annots");
-    }
+    /* the same indirect array: judged as its own object, if written */
+    x = key_num(a, "/Annots");
+    if (x > 0 && x == key_num(b, "/Annots"))
+        return;
+    array_grown(c, key(c->p, a, "/Annots"), key(c->f, b, "/Annots"), pg,
+                hall_psprintf(c->pool, "第%d页的注释", pg));
 }
 
-/* the form: b the whole file's, at path under object bnum */
+/* the form: a of the signed revision, b of the whole file (resolved) */
 static void
-acroform_judged(struct dctx *c, qpdf_oh a, qpdf_oh b, int bnum, const char *path)
+acroform_judged(struct dctx *c, const struct pdf_obj *a, const struct pdf_obj *b)
 {
+    const struct pdf_obj *na = key(c->p, a, "/NeedAppearances"),
+                         *nb = key(c->f, b, "/NeedAppearances");
+    int redraw = (na->type == PDF_BOOL && na->i) || (nb->type == PDF_BOOL && nb->i), x;
     const char *k;
-    int redraw = qpdf_oh_get_bool_value(c->p, qpdf_oh_get_key(c->p, a, "/NeedAppearances")) ||
-                 qpdf_oh_get_bool_value(c->f, qpdf_oh_get_key(c->f, b, "/NeedAppearances"));
 
-    if (qpdf_oh_is_null(c->p, a) && qpdf_oh_is_null(c->f, b))
+    if (is_null(a) && is_null(b))
         return;
-    if (!qpdf_oh_is_dictionary(c->f, b)) {
+    if (!is_dict(b)) {
         change(c, "表单（AcroForm）被删除");
         return;
     }
@@ -565,24 +587,18 @@ acroform_judged(struct dctx *c, qpdf_oh a, qpdf_oh b, int bnum, const char *path
         change(c, hall_psprintf(c->pool, "表单（AcroForm）被修改（%s）", k));
         return;
     }
-    {
-        qpdf_oh x = qpdf_oh_get_key(c->p, a, "/Fields"), y = qpdf_oh_get_key(c->f, b, "/Fields");
-
-        if (oid(c->p, x) > 0 && oid(c->p, x) == oid(c->f, y))
-            return;
-        if (oid(c->f, b) > 0) {
-            bnum = oid(c->f, b);
-            path = "/Fields";
-        }
-        array_grown(c, x, y, 0, "表单域列表", bnum, path);
-    }
+    x = key_num(a, "/Fields");
+    if (x > 0 && x == key_num(b, "/Fields"))
+        return;
+    array_grown(c, key(c->p, a, "/Fields"), key(c->f, b, "/Fields"), 0, "表单域列表");
 }
 
 static void
 catalog_judged(struct dctx *c)
 {
-    qpdf_oh a = qpdf_get_root(c->p), b = qpdf_get_root(c->f), x, y;
     struct stamp_diff *d = (struct stamp_diff *)c->d;
+    const struct pdf_obj *a = rv(c->p, pdf_dict_get(trailer_of(c, c->p), "/Root")),
+                         *b = rv(c->f, pdf_dict_get(trailer_of(c, c->f), "/Root")), *x, *y;
     const char *k;
     int written;
 
@@ -604,19 +620,17 @@ catalog_judged(struct dctx *c)
         stamp_allow_catalog_touched(c->pool, d, c->p_root, written, "/DSS", written_later, c) &&
         !stamp_allow_dss(d->pf, stamp_froot_key(d, "/DSS")))
         k = "/DSS";
-    stamp_qerr(c->p);
-    stamp_qerr(c->f);
-
     if (k != NULL) {
         change(c, hall_psprintf(c->pool, "文档目录（Catalog）被修改（%s）", k));
         return;
     }
-    x = qpdf_oh_get_key(c->p, a, "/AcroForm");
-    y = qpdf_oh_get_key(c->f, b, "/AcroForm");
-    if (oid(c->p, x) > 0 && oid(c->p, x) == oid(c->f, y))
+    x = is_dict(a) ? pdf_dict_get(a, "/AcroForm") : NULL;
+    y = is_dict(b) ? pdf_dict_get(b, "/AcroForm") : NULL;
+    if (pdf_ref_num(x) > 0 && pdf_ref_num(x) == pdf_ref_num(y))
         return; /* judged as its own object, if written */
-    if (strcmp(qpdf_oh_unparse(c->p, x), qpdf_oh_unparse(c->f, y)) != 0 || oid(c->f, y) > 0)
-        acroform_judged(c, x, y, d->f_root, "/AcroForm/Fields");
+    if (!pdf_same(c->p, x != NULL ? x : &pdf_null, c->f, y != NULL ? y : &pdf_null) ||
+        pdf_ref_num(y) > 0)
+        acroform_judged(c, rv(c->p, x), rv(c->f, y));
 }
 
 static int
@@ -625,6 +639,21 @@ edge_cmp(const void *a, const void *b)
     const struct stamp_edge *x = a, *y = b;
 
     return (x->to > y->to) - (x->to < y->to);
+}
+
+/* one step of the walk: a value and the object holding it */
+struct wstep {
+    const struct pdf_obj *o;
+    int by, by_gen;
+};
+
+/* a dictionary's (or a stream's) keys not null, in byte order (at most 4096) */
+static int
+any_keys(struct pdf_doc *q, const struct pdf_obj *o, const char ***ks)
+{
+    const struct pdf_obj x = {.type = PDF_DICT, .n = o->n, .items = o->items};
+
+    return dict_keys(q, &x, ks);
 }
 
 /*
@@ -636,27 +665,26 @@ edge_cmp(const void *a, const void *b)
 static int
 reach(struct dctx *c, struct stamp_diff *d)
 {
-    qpdf_data f = c->f;
-    qpdf_oh *stack;
-    int *owner, *owner_gen;
+    struct pdf_doc *f = c->f;
+    struct wstep *stack;
     int n = 0, cap = 1024, seen = 0, rc = HALL_OK, ecap = 0;
-    long long size = stamp_dict_int(f, qpdf_get_trailer(f), "/Size", -1);
+    long long size = dict_int(f, trailer_of(c, f), "/Size", -1);
     char *mark;
 
     if (size <= 0 || size > 8000000)
         return HALL_ERR;
     mark = calloc((size_t)size + 1, 1);
     stack = malloc(sizeof(*stack) * (size_t)cap);
-    owner = malloc(sizeof(int) * (size_t)cap);
-    owner_gen = malloc(sizeof(int) * (size_t)cap);
-    if (stack == NULL || mark == NULL || owner == NULL || owner_gen == NULL)
+    if (stack == NULL || mark == NULL)
         abort();
-    owner[n] = owner_gen[n] = 0;
-    stack[n++] = qpdf_get_root(f);
+    stack[n++] = (struct wstep){pdf_dict_get(trailer_of(c, f), "/Root"), 0, 0};
     while (n > 0) {
-        qpdf_oh o = stack[--n];
-        int id = oid(f, o), isroot = id == d->f_root, by = owner[n], by_gen = owner_gen[n];
+        struct wstep st = stack[--n];
+        const struct pdf_obj *o = st.o;
+        int id = pdf_ref_num(o), isroot = id == d->f_root, by = st.by, by_gen = st.by_gen;
 
+        if (o == NULL)
+            continue;
         if (id > 0) {
             if (++seen > DIFF_REACH_MAX) {
                 rc = HALL_ERR;
@@ -667,25 +695,30 @@ reach(struct dctx *c, struct stamp_diff *d)
             mark[id] = 1;
             stamp_ids_add(&d->reach, id);
             by = id;
-            by_gen = qpdf_oh_get_generation(f, o);
+            by_gen = o->gen;
+            o = rv(f, o);
         }
-        if (qpdf_oh_is_stream(f, o))
-            o = qpdf_oh_get_dict(f, o);
-        if (qpdf_oh_is_array(f, o) || qpdf_oh_is_dictionary(f, o)) {
+        if (o->type == PDF_ARRAY || o->type == PDF_DICT || o->type == PDF_STREAM) {
             const char **ks = NULL;
-            int arr = qpdf_oh_is_array(f, o);
-            int m = arr ? qpdf_oh_get_array_n_items(f, o) : dict_keys(c->pool, f, o, &ks);
+            int arr = o->type == PDF_ARRAY;
+            int m = arr ? o->n : any_keys(f, o, &ks);
 
             for (int i = 0; i < m; i++) {
-                qpdf_oh it;
+                const struct pdf_obj *it;
                 int to;
 
                 if (!arr && isroot &&
                     (strcmp(ks[i], "/DSS") == 0 || strcmp(ks[i], "/Metadata") == 0 ||
                      strcmp(ks[i], "/Extensions") == 0))
                     continue;
-                it = arr ? qpdf_oh_get_array_item(f, o, i) : qpdf_oh_get_key(f, o, ks[i]);
-                to = oid(f, it);
+                if (arr) {
+                    it = o->items[i];
+                } else {
+                    const struct pdf_obj x = {.type = PDF_DICT, .n = o->n, .items = o->items};
+
+                    it = pdf_dict_get(&x, ks[i]);
+                }
+                to = pdf_ref_num(it);
                 if (to > 0 && by > 0) {
                     if (d->nedges == ecap) {
                         if (ecap >= DIFF_REACH_MAX) {
@@ -702,7 +735,7 @@ reach(struct dctx *c, struct stamp_diff *d)
                     d->edges[d->nedges].to = to;
                     d->nedges++;
                 }
-                if (to == 0 && !qpdf_oh_is_array(f, it) && !qpdf_oh_is_dictionary(f, it))
+                if (to == 0 && it->type != PDF_ARRAY && it->type != PDF_DICT)
                     continue;
                 if (n == cap) {
                     if (cap >= DIFF_REACH_MAX) {
@@ -711,22 +744,15 @@ reach(struct dctx *c, struct stamp_diff *d)
                     }
                     cap *= 2;
                     stack = realloc(stack, sizeof(*stack) * (size_t)cap);
-                    owner = realloc(owner, sizeof(int) * (size_t)cap);
-                    owner_gen = realloc(owner_gen, sizeof(int) * (size_t)cap);
-                    if (stack == NULL || owner == NULL || owner_gen == NULL)
+                    if (stack == NULL)
                         abort();
                 }
-                owner[n] = by;
-                owner_gen[n] = by_gen;
-                stack[n++] = it;
+                stack[n++] = (struct wstep){it, by, by_gen};
             }
         }
     }
 out:
-    stamp_qerr(f);
     free(stack);
-    free(owner);
-    free(owner_gen);
     free(mark);
     stamp_ids_sort(&d->reach);
     if (d->nedges > 1)
@@ -747,6 +773,21 @@ walked(struct dctx *c)
     return d->reach_ok;
 }
 
+/* a reference num gen R in o, its direct values gone into */
+static int
+names(const struct pdf_obj *o, int num, int gen, int depth)
+{
+    if (o == NULL || depth > PDF_DEPTH_MAX)
+        return 0;
+    if (o->type == PDF_REF)
+        return o->i == num && o->gen == gen;
+    if (o->type == PDF_ARRAY || o->type == PDF_DICT || o->type == PDF_STREAM)
+        for (int i = 0; i < (o->type == PDF_ARRAY ? o->n : 2 * o->n); i++)
+            if (names(o->items[i], num, gen, depth + 1))
+                return 1;
+    return 0;
+}
+
 /*
  * A new object (num, gen) that an object of the signed revision already
  * pointed to, when it did not exist: a reference left dangling on purpose
@@ -757,52 +798,42 @@ static void
 filled(struct dctx *c, int num, int gen)
 {
     const struct stamp_diff *d = c->d;
-    struct stamp_edge key = {0, 0, num};
+    struct stamp_edge k = {0, 0, num};
     const struct stamp_edge *e;
-    char ref[48];
-    int rl;
 
     /* no object of the signed revision names num: nothing to look for */
     if (stamp_refs_none((struct stamp_diff *)d, num, d->p_end, d->p_size))
         return;
-    rl = snprintf(ref, sizeof(ref), "%d %d R", num, gen);
     if (!walked(c)) {
         change(c, "文档结构过大，未能核验签章后加入的对象");
         return;
     }
-    e = d->nedges > 0 ? bsearch(&key, d->edges, (size_t)d->nedges, sizeof(*e), edge_cmp) : NULL;
+    e = d->nedges > 0 ? bsearch(&k, d->edges, (size_t)d->nedges, sizeof(*e), edge_cmp) : NULL;
     if (e == NULL)
         return;
     while (e > d->edges && e[-1].to == num)
         e--;
     for (; e < d->edges + d->nedges && e->to == num; e++) {
-        qpdf_oh old = pobj(c, e->from, e->from_gen);
-        const char *t, *at;
+        const struct pdf_obj *old = pobj(c, e->from, e->from_gen);
+        const char *kind = NULL;
+        int pg;
 
-        if (qpdf_oh_is_null(c->p, old))
+        if (is_null(old) || !names(old, num, gen, 0))
             continue;
-        t = qpdf_oh_unparse_resolved(
-            c->p, qpdf_oh_is_stream(c->p, old) ? qpdf_oh_get_dict(c->p, old) : old);
-        for (at = strstr(t, ref); at != NULL; at = strstr(at + 1, ref))
-            if ((at == t || !(at[-1] >= '0' && at[-1] <= '9')) &&
-                !(at[rl] >= '0' && at[rl] <= '9')) {
-                const char *kind = NULL;
-                int pg = page_of(c, e->from, &kind);
-
-                change(c, pg > 0 ? hall_psprintf(c->pool, "第%d页的%s引用了签章后才加入的对象%d",
-                                                 pg, kind, num)
-                                 : hall_psprintf(c->pool, "对象%d引用了签章后才加入的对象%d",
-                                                 e->from, num));
-                return;
-            }
+        pg = page_of(c, e->from, &kind);
+        change(c,
+               pg > 0
+                   ? hall_psprintf(c->pool, "第%d页的%s引用了签章后才加入的对象%d", pg, kind, num)
+                   : hall_psprintf(c->pool, "对象%d引用了签章后才加入的对象%d", e->from, num));
+        return;
     }
 }
 
 /* the indirect objects under o (the /DSS), a few levels down */
 static void
-collect(qpdf_data q, qpdf_oh o, int depth, struct idset *out, struct hall_pool *pool)
+collect(struct pdf_doc *q, const struct pdf_obj *o, int depth, struct idset *out)
 {
-    int id = oid(q, o);
+    int id = pdf_ref_num(o);
 
     if (id > 0) {
         for (int i = 0; i < out->n; i++)
@@ -812,17 +843,16 @@ collect(qpdf_data q, qpdf_oh o, int depth, struct idset *out, struct hall_pool *
     }
     if (depth > 4 || out->n > 20000)
         return;
-    if (qpdf_oh_is_array(q, o)) {
-        int n = qpdf_oh_get_array_n_items(q, o);
-
-        for (int i = 0; i < n && i < 20000; i++)
-            collect(q, qpdf_oh_get_array_item(q, o, i), depth + 1, out, pool);
-    } else if (qpdf_oh_is_dictionary(q, o)) {
+    o = rv(q, o);
+    if (o->type == PDF_ARRAY) {
+        for (int i = 0; i < o->n && i < 20000; i++)
+            collect(q, o->items[i], depth + 1, out);
+    } else if (o->type == PDF_DICT) {
         const char **ks;
-        int n = dict_keys(pool, q, o, &ks);
+        int n = dict_keys(q, o, &ks);
 
         for (int i = 0; i < n; i++)
-            collect(q, qpdf_oh_get_key(q, o, ks[i]), depth + 1, out, pool);
+            collect(q, pdf_dict_get(o, ks[i]), depth + 1, out);
     }
 }
 
@@ -830,35 +860,37 @@ static void
 roles_read(struct dctx *c)
 {
     struct stamp_diff *d = (struct stamp_diff *)c->d;
-    qpdf_data p = c->p, f = c->f;
-    qpdf_oh root = qpdf_get_root(p), acro = qpdf_oh_get_key(p, root, "/AcroForm");
-    int n = qpdf_get_num_pages(p);
+    struct pdf_doc *p = c->p, *f = c->f;
+    const struct pdf_obj *ptr = trailer_of(c, p), *ftr = trailer_of(c, f);
+    const struct pdf_obj *rootref = pdf_dict_get(ptr, "/Root");
+    const struct pdf_obj *root = rv(p, rootref), *acro = key(p, root, "/AcroForm");
+    int n = pdf_page_count(p);
 
-    c->p_root = oid(p, root);
-    c->p_info = oid(p, qpdf_oh_get_key(p, qpdf_get_trailer(p), "/Info"));
-    c->p_meta = oid(p, qpdf_oh_get_key(p, root, "/Metadata"));
-    c->p_ext = oid(p, qpdf_oh_get_key(p, root, "/Extensions"));
-    c->f_ext = oid(f, qpdf_oh_get_key(f, qpdf_get_root(f), "/Extensions"));
-    c->p_acro = oid(p, acro);
-    c->p_fields = oid(p, qpdf_oh_get_key(p, acro, "/Fields"));
+    c->p_root = pdf_ref_num(rootref);
+    c->p_info = key_num(ptr, "/Info");
+    c->p_meta = key_num(root, "/Metadata");
+    c->p_ext = key_num(root, "/Extensions");
+    c->f_ext = key_num(rv(f, pdf_dict_get(ftr, "/Root")), "/Extensions");
+    c->p_acro = key_num(root, "/AcroForm");
+    c->p_fields = key_num(acro, "/Fields");
     for (int i = 0; i < n; i++) {
-        qpdf_oh pg = qpdf_get_page_n(p, (size_t)i);
+        int num = 0;
+        const struct pdf_obj *pg = pdf_page(p, i + 1, &num);
 
-        stamp_ids_add(&c->p_pages, oid(p, pg));
-        stamp_ids_add(&c->p_annots, oid(p, qpdf_oh_get_key(p, pg, "/Annots")));
+        stamp_ids_add(&c->p_pages, num);
+        stamp_ids_add(&c->p_annots, pg != NULL ? key_num(pg, "/Annots") : 0);
     }
-    stamp_qerr(p);
-    collect(p, qpdf_oh_get_key(p, root, "/DSS"), 0, &c->p_dss, c->pool);
+    collect(p, is_dict(root) ? pdf_dict_get(root, "/DSS") : NULL, 0, &c->p_dss);
     stamp_ids_sort(&c->p_dss);
     if (!d->f_roles_done++) { /* the whole file's: the same for every signature */
-        root = qpdf_get_root(f);
-        d->f_root = oid(f, root);
-        d->f_info = oid(f, qpdf_oh_get_key(f, qpdf_get_trailer(f), "/Info"));
-        d->f_meta = oid(f, qpdf_oh_get_key(f, root, "/Metadata"));
-        collect(f, qpdf_oh_get_key(f, root, "/DSS"), 0, &d->f_dss, c->pool);
+        rootref = pdf_dict_get(ftr, "/Root");
+        root = rv(f, rootref);
+        d->f_root = pdf_ref_num(rootref);
+        d->f_info = key_num(ftr, "/Info");
+        d->f_meta = key_num(root, "/Metadata");
+        collect(f, is_dict(root) ? pdf_dict_get(root, "/DSS") : NULL, 0, &d->f_dss);
         stamp_ids_sort(&d->f_dss);
     }
-    stamp_qerr(f);
 }
 
 /* an object only the /Info, /Metadata, /DSS or /Extensions use: nothing
@@ -880,51 +912,44 @@ page_index(const struct idset *s, int num)
 }
 
 static int
-is_type(qpdf_data q, qpdf_oh o, const char *t)
+is_type(struct pdf_doc *q, const struct pdf_obj *o, const char *t)
 {
-    if (qpdf_oh_is_stream(q, o))
-        o = qpdf_oh_get_dict(q, o);
-    return qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, o, "/Type"), t);
+    return is_name(type_of(q, o), t);
 }
 
 /* an unsigned signature field of the signed revision (or its widget) */
 static int
-empty_sig_field(qpdf_data q, qpdf_oh o)
+empty_sig_field(struct pdf_doc *q, const struct pdf_obj *o)
 {
-    qpdf_oh fld = qpdf_oh_has_key(q, o, "/FT") ? o : qpdf_oh_get_key(q, o, "/Parent");
+    const struct pdf_obj *fld = has_key(q, o, "/FT") ? o : key(q, o, "/Parent");
 
-    return qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, fld, "/FT"), "/Sig") &&
-           !qpdf_oh_has_key(q, fld, "/V");
+    return is_name(key(q, fld, "/FT"), "/Sig") && !has_key(q, fld, "/V");
 }
 
 /* one object the later revisions wrote that is not what was signed */
 static void
-changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new, int removed)
+changed(struct dctx *c, int num, const struct pdf_obj *old, const struct pdf_obj *new, int removed)
 {
-    qpdf_data p = c->p, f = c->f;
+    struct pdf_doc *p = c->p, *f = c->f;
     int pg;
 
-    /* the ways a judgement may be replayed: what they read of p is seen */
     if ((pg = page_index(&c->p_pages, num)) > 0) {
-        c->rb.keep += c->rb.keep == 0;
         if (removed)
             change(c, hall_psprintf(c->pool, "第%d页被删除", pg));
         else
-            page_judged(c, pg, num, old, new);
+            page_judged(c, pg, old, new);
         return;
     }
     if ((pg = page_index(&c->p_annots, num)) > 0) {
-        c->rb.keep += c->rb.keep == 0;
-        array_grown(c, old, new, pg, hall_psprintf(c->pool, "第%d页的注释", pg), num, "");
+        array_grown(c, old, new, pg, hall_psprintf(c->pool, "第%d页的注释", pg));
         return;
     }
     if (num == c->p_acro) {
-        acroform_judged(c, old, new, num, "/Fields");
+        acroform_judged(c, old, new);
         return;
     }
     if (num == c->p_fields) {
-        c->rb.keep += c->rb.keep == 0;
-        array_grown(c, old, new, 0, "表单域列表", num, "");
+        array_grown(c, old, new, 0, "表单域列表");
         return;
     }
     /* an old cross-reference stream that nothing reaches (W13: one a page
@@ -933,8 +958,7 @@ changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new, int removed)
      * keeps in it would be read from the new one without any entry of
      * theirs being written */
     if (is_type(p, old, "/XRef") &&
-        (is_type(f, new, "/ObjStm") || is_type(f, new, "/XRef") || qpdf_oh_is_null(f, new)) &&
-        unseen(c, num))
+        (is_type(f, new, "/ObjStm") || is_type(f, new, "/XRef") || is_null(new)) && unseen(c, num))
         return;
     if (is_type(p, old, "/ObjStm")) {
         change(c, hall_psprintf(c->pool, "对象流%d（其中的对象）被修改", num));
@@ -949,14 +973,14 @@ changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new, int removed)
     if ((num == c->p_ext || num == c->f_ext) && unseen(c, num) &&
         stamp_allow_extensions(c->d->pf, stamp_froot_key(c->d, "/Extensions")))
         return;
-    if (empty_sig_field(p, old) && qpdf_oh_is_dictionary(f, new)) {
+    if (empty_sig_field(p, old) && is_dict(new)) {
         const char *k = dict_differs(c, old, new, stamp_allow[STAMP_ALLOW_FILLED].keys), *bad;
 
         if (k != NULL) {
             change(c, hall_psprintf(c->pool, "签名域被修改（%s）", k));
             return;
         }
-        bad = new_sig_field(c, new, 0);
+        bad = new_sig_field(c, new, num, 0);
         if (bad != NULL)
             change(c, bad);
         return;
@@ -964,78 +988,39 @@ changed(struct dctx *c, int num, qpdf_oh old, qpdf_oh new, int removed)
     change(c, described(c, num, old, removed));
 }
 
-/* a judgement kept for object num told again: its texts, in order, when p
- * holds none of what it read among the streams it lacks; 0 not replayed */
-static int
-replayed(struct dctx *c, int num, int gen)
-{
-    struct stamp_diff *d = (struct stamp_diff *)c->d;
-    int role[4] = {page_index(&c->p_pages, num), page_index(&c->p_annots, num), num == c->p_acro,
-                   num == c->p_fields};
-    const struct stamp_jrec *r = stamp_jrec_find(d, num, gen, role);
-
-    if (r == NULL)
-        return 0;
-    for (int i = -1; c->missing != NULL && i < r->nreads; i++)
-        if (stamp_ids_has(c->missing, i < 0 ? num : r->reads[i]))
-            return 0;
-    for (int i = 0; i < r->ntexts; i++)
-        change(c, r->texts[i]);
-    return r->changed ? 2 : 1;
-}
-
-/* the judgement of object num just made kept, when it went a way whose
- * reads were all seen (or found it the same) and asked for nothing p lacks */
-static void
-kept(struct dctx *c, int num, int gen, int was_changed)
-{
-    int role[4] = {page_index(&c->p_pages, num), page_index(&c->p_annots, num), num == c->p_acro,
-                   num == c->p_fields};
-
-    if (c->rb.on && !c->touched && (c->rb.keep == 1 || (c->rb.keep == 0 && !was_changed)))
-        stamp_jrec_put((struct stamp_diff *)c->d, num, gen, role, c->rb.reads, c->rb.nreads,
-                       c->rb.texts, c->rb.ntexts, was_changed);
-    memset(&c->rb, 0, sizeof(c->rb));
-}
-
 /* every object the later sections write, judged against the signed revision */
 static void
 judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
 {
-    struct stamp_diff *d = (struct stamp_diff *)c->d;
-    int i, old_null, new_null, rp;
-
     c->w = l;
     c->raw_a = c->raw_b = -1;
     stamp_refs_scan((struct stamp_diff *)c->d, psize);
     roles_read(c);
     catalog_judged(c);
-    for (i = 0; i < l->n; i++) {
+    for (int i = 0; i < l->n; i++) {
         const struct stamp_xent *e = &l->e[i];
-        qpdf_oh old = 0, new;
-        int known = e->used && e->gen == 0 && stamp_pnull_known(d, e->num);
+        const struct pdf_obj *old, *new;
+        int old_null, new_null;
 
         if (i > 0 && e->num == l->e[i - 1].num)
             continue; /* the newest section's entry is first in l: the same object */
         if (e->num == c->p_root || e->num == c->d->f_root)
             continue; /* catalog_judged */
-        if (known) {  /* each later stamp's new objects, for every earlier signature */
-            old_null = pnull(c, e->num);
-        } else {
-            old = pobj(c, e->num, e->used ? e->gen : (e->gen > 0 ? e->gen - 1 : 0));
-            if (!e->used && qpdf_oh_is_null(c->p, old))
-                old = pobj(c, e->num, 0);
-            old_null = qpdf_oh_is_null(c->p, old);
-            if (old_null && e->used && e->gen == 0 && !qpdf_has_error(c->p))
-                stamp_pnull_put(d, e->num);
-        }
-        new_null = 0; /* the whole file's: asked of libqpdf once a file */
-        new = e->used ? stamp_fobj((struct stamp_diff *)c->d, e->num, e->gen, &new_null)
-                      : qpdf_oh_new_null(c->f);
-        stamp_qerr(c->p);
-        if (!e->used)
-            stamp_qerr(c->f);
-        /* an entry whose object qpdf cannot read: a reader that repairs
+        old = pobj(c, e->num, e->used ? e->gen : (e->gen > 0 ? e->gen - 1 : 0));
+        if (!e->used && is_null(old))
+            old = pobj(c, e->num, 0);
+        old_null = is_null(old);
+        new = e->used ? pdf_get(c->f, e->num, e->gen) : &pdf_null;
+        /* a cross-reference stream's own object: no entry lists it, yet
+         * it is there (libqpdf knows it from reading the section) */
+        if (e->used && new != NULL &&new->type == PDF_NULL && e->off > 0 &&
+            pdf_where(c->f, e->num, NULL) == 0)
+            new = pdf_obj_at(c->f, e->off, e->num, e->gen);
+        /* a signature's /V that does not read: told by its check 1 */
+        new_null = e->used && is_null(new) && !(new == NULL &&sig_v(c, e->num));
+        if (new == NULL)
+            new = &pdf_null;
+        /* an entry whose object does not read: a reader that repairs
          * (a wrong /Length) may show it */
         if (e->used && new_null) {
             if (old_null)
@@ -1049,40 +1034,31 @@ judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
          * number was one the signed revision could already point to */
         if (old_null) {
             if (e->num < psize && e->used)
-                change(c, described(c, e->num, known ? qpdf_oh_new_null(c->p) : old, 0));
+                change(c, described(c, e->num, old, 0));
             else if (e->used)
                 filled(c, e->num, e->gen);
             continue;
         }
-        /* a page each later stamp wrote, judged for every earlier signature:
-         * made once for each version of it (stamp_judged.c) */
-        rp = e->used ? replayed(c, e->num, e->gen) : 0;
-        if (rp == 1)
+        if (same(c, old, new))
             continue;
-        if (rp == 2) {
-            if (c->nchanges > 100)
-                break;
-            continue;
-        }
-        c->rb.on = e->used;
-        if (same(c, old, new)) {
-            kept(c, e->num, e->gen, 0);
-            continue;
-        }
         /* in use but unreadable (null) is a change, not a removal */
         changed(c, e->num, old, new, !e->used);
-        kept(c, e->num, e->gen, 1);
         if (c->nchanges > 100)
             break;
     }
 }
 
-static void
-dctx_reset(struct dctx *c)
+/* the file read once for every signature's view (stamp_allow.c's too) */
+static struct pdf_file *
+file_of(struct stamp_diff *d)
 {
-    stamp_ids_free(&c->p_pages);
-    stamp_ids_free(&c->p_annots);
-    stamp_ids_free(&c->p_dss);
+    if (d->pp_file == NULL) {
+        d->pp_pool = hall_pool_create(65536);
+        d->pp_file = pdf_file_open(d->pp_pool, d->map, d->size);
+    }
+    if (d->opens == 0)
+        d->opens = 1;
+    return d->pp_file;
 }
 
 const char *
@@ -1090,12 +1066,12 @@ stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, in
 {
     struct dctx c;
     struct stamp_xlist l;
+    char err[128];
 
     memset(&c, 0, sizeof(c));
     memset(&l, 0, sizeof(l));
     c.pool = pool;
     c.d = d;
-    c.f = d->f;
     *nchanges = 0;
     if (stamp_written_after(d, end, &l) != HALL_OK) {
         c.first = "其后的内容无法作为对签章时文档的增量更新读取";
@@ -1110,33 +1086,28 @@ stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, in
     if (l.n == 0)
         goto out;
     qsort(l.e, (size_t)l.n, sizeof(*l.e), stamp_xent_cmp);
-    for (int fresh = 0; fresh < 2; fresh++) {
-        if (stamp_roll_to(d, end, fresh) != HALL_OK) {
-            c.first = "签章时的文档版本无法单独读取";
-            c.nchanges = 1;
-            goto out;
-        }
-        c.p = d->p;
-        c.missing = d->p_missing.n > 0 ? &d->p_missing : NULL;
-        judge_all(&c, &l, d->p_size);
-        if (!c.touched)
-            break; /* the comparison asked for an object the rolled revision lacks:
-                    * again, on the revision opened as it was signed */
-        dctx_reset(&c);
-        memset(&c, 0, sizeof(c));
-        c.pool = pool;
-        c.d = d;
-        c.f = d->f;
+    if (d->fv == NULL)
+        d->fv = pdf_file_doc(file_of(d), d->size, err, sizeof(err));
+    c.f = d->fv != NULL ? d->fv : d->pf;
+    c.p = pdf_file_doc(file_of(d), end, err, sizeof(err));
+    if (c.p == NULL || c.f == NULL) {
+        c.first = "签章时的文档版本无法单独读取";
+        c.nchanges = 1;
+        goto out;
     }
+    d->pp = c.p; /* the catalog rules' signed revision (stamp_allow.c) */
+    d->pp_end = d->p_end = end;
+    d->p_size = dict_int(c.p, trailer_of(&c, c.p), "/Size", 0);
+    judge_all(&c, &l, d->p_size);
 out:
     if (c.first == NULL && c.ntold > 0)
         c.first = c.ntold == 1 ? c.told[0]
                   : c.ntold == 2
                       ? hall_psprintf(pool, "%s；%s", c.told[0], c.told[1])
                       : hall_psprintf(pool, "%s；%s；%s", c.told[0], c.told[1], c.told[2]);
-    if (d->p != NULL)
-        stamp_qerr(d->p);
-    dctx_reset(&c);
+    stamp_ids_free(&c.p_pages);
+    stamp_ids_free(&c.p_annots);
+    stamp_ids_free(&c.p_dss);
     free(l.e);
     *nchanges = c.nchanges;
     return c.first;
@@ -1145,8 +1116,8 @@ out:
 void
 stamp_diff_free(struct stamp_diff *d)
 {
-    stamp_judged_free(d);
     stamp_signed_pdf_drop(d);
+    d->fv = NULL;
     stamp_ids_free(&d->reach);
     free(d->edges);
     d->edges = NULL;
@@ -1157,9 +1128,6 @@ stamp_diff_free(struct stamp_diff *d)
     free(d->nsf);
     d->nsf = NULL;
     stamp_ids_free(&d->f_dss);
-    free(d->fobjs);
-    d->fobjs = NULL;
-    d->nfobjs = d->fcap = 0;
     d->f_roles_done = 0;
     for (int i = 0; i < d->nxsecs; i++)
         free(d->xsecs[i].e);

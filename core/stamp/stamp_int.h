@@ -13,7 +13,6 @@
  *   stamp_check.c   the checks both kinds of signature share (3, 4, the signer)
  *   stamp_diff.c    what the revisions after a signature change (§3, the whitelist)
  *   stamp_allow.c   the whitelist's table: which object may change how (§3, W1-W15)
- *   stamp_judged.c  the signed revision rolled forward, what is kept of it between signatures
  *   stamp_status.c  a signer's revocation and a seal's state asked online (§3)
  *   stamp_xref.c    the cross-reference sections written after a revision
  *   stamp_text.c    text under a later stamp's widget

@@ -423,77 +423,6 @@ bad:
     return HALL_ERR;
 }
 
-static int
-never(void *arg, int num)
-{
-    (void)arg;
-    (void)num;
-    return 0;
-}
-
-int
-stamp_raw_dict(const struct stamp_diff *d, long long off, struct stamp_rkey *k, int max)
-{
-    const unsigned char *p = d->map;
-    long long lim = off + REFS_OBJ_MAX < d->size ? off + REFS_OBJ_MAX : d->size, at = off, a, b;
-    struct stamp_buf junk;
-    int n = 0, i, rc = -1;
-
-    for (i = 0; i < 3; i++)
-        if (next_tok(p, &at, lim, &a, &b) != TK_REG)
-            return -1;
-    if (b - a != 3 || memcmp(p + a, "obj", 3) != 0 || next_tok(p, &at, lim, &a, &b) != TK_OPEN ||
-        b - a != 2)
-        return -1;
-    memset(&junk, 0, sizeof(junk));
-    for (;;) {
-        int t = next_tok(p, &at, lim, &a, &b);
-        struct val_out o = {&junk, never, NULL, 0};
-
-        if (t == TK_CLOSE && b - a == 2)
-            break;
-        if (t != TK_NAME || n >= max || memchr(p + a, '#', (size_t)(b - a)) != NULL)
-            goto out;
-        for (i = 0; i < n; i++)
-            if (k[i].name_b - k[i].name_a == b - a &&
-                memcmp(p + k[i].name_a, p + a, (size_t)(b - a)) == 0)
-                goto out; /* a key twice */
-        k[n].name_a = a;
-        k[n].name_b = b;
-        junk.len = 0;
-        if (value_read(p, &at, lim, &o) != HALL_OK)
-            goto out;
-        k[n].val_a = pdf_lex_skip_white(p, b, lim);
-        k[n].val_b = at;
-        n++;
-    }
-    /* the object's end: endobj, not a stream */
-    if (next_tok(p, &at, lim, &a, &b) != TK_REG || b - a != 6 || memcmp(p + a, "endobj", 6) != 0)
-        goto out;
-    rc = n;
-out:
-    stamp_buf_free(&junk);
-    return rc;
-}
-
-int
-stamp_raw_span_same(const struct stamp_diff *d, long long a1, long long b1, long long a2,
-                    long long b2)
-{
-    struct stamp_buf x, y;
-    struct val_out ox = {&x, never, NULL, 0}, oy = {&y, never, NULL, 0};
-    int same;
-
-    memset(&x, 0, sizeof(x));
-    memset(&y, 0, sizeof(y));
-    same = value_read(d->map, &a1, b1, &ox) == HALL_OK &&
-           value_read(d->map, &a2, b2, &oy) == HALL_OK && a1 == b1 && a2 == b2 && x.len == y.len &&
-           memcmp(x.p, y.p, x.len) == 0;
-    stamp_buf_free(&x);
-    stamp_buf_free(&y);
-    return same;
-}
-
 int
 stamp_raw_value_same(const struct stamp_diff *d, long long a, long long b, const char *key,
                      int (*written)(void *arg, int num), void *arg)
@@ -534,102 +463,6 @@ stamp_refs_offset(struct stamp_diff *d, int num, long long end)
     return -1;
 }
 
-/* ---- a dictionary rolled forward in place ----------------------------------------- */
-
-#define ROLL_KEYS_MAX 64
-
-/* the value text [a, b) as an object of q: a lone N G R is that object */
-static int
-value_of(struct stamp_diff *d, long long a, long long b, qpdf_oh *v)
-{
-    const unsigned char *p = d->map;
-    long long at = a, t[6], n = -1, g = -1;
-    struct stamp_plain_io io = {.contents_a = -1, .contents_b = -1};
-    int k[3], i;
-
-    for (i = 0; i < 3; i++)
-        k[i] = next_tok(p, &at, b, &t[2 * i], &t[2 * i + 1]);
-    if (k[0] == TK_REG && k[1] == TK_REG && k[2] == TK_REG && at == b && t[5] - t[4] == 1 &&
-        p[t[4]] == 'R' && int_token(p, t[0], t[1], &n) == HALL_OK &&
-        int_token(p, t[2], t[3], &g) == HALL_OK && n > 0 && g >= 0 && g < 65536) {
-        *v = qpdf_get_object_by_id(d->p, (int)n, (int)g);
-        return HALL_OK;
-    }
-    if (k[0] == TK_REG && k[1] == TK_END && t[1] - t[0] == 4 && memcmp(p + t[0], "null", 4) == 0) {
-        *v = qpdf_oh_new_null(d->p);
-        return HALL_OK;
-    }
-    io.known_map = d->map; /* p: a later stamp's /Contents known from check 1 */
-    io.known = d->hexk;
-    io.nknown = d->nhexk;
-    *v = stamp_parse_io(d->p, p, a, b, 1 << 20, &io);
-    return qpdf_oh_is_null(d->p, *v) ? HALL_ERR : HALL_OK;
-}
-
-static void
-key_name(const unsigned char *p, const struct stamp_rkey *k, char *out)
-{
-    size_t n = (size_t)(k->name_b - k->name_a);
-
-    memcpy(out, p + k->name_a, n);
-    out[n] = '\0';
-}
-
-int
-stamp_roll_dict(struct stamp_diff *d, int num, long long off)
-{
-    struct stamp_rkey ko[ROLL_KEYS_MAX], kn[ROLL_KEYS_MAX];
-    qpdf_oh vals[ROLL_KEYS_MAX], o;
-    long long old = stamp_refs_offset(d, num, d->p_end);
-    int no, nn, i, j, changed[ROLL_KEYS_MAX];
-    char key[256];
-
-    if (old < 0 || d->p == NULL)
-        return HALL_ERR;
-    no = stamp_raw_dict(d, old, ko, ROLL_KEYS_MAX);
-    nn = stamp_raw_dict(d, off, kn, ROLL_KEYS_MAX);
-    if (no < 0 || nn < 0)
-        return HALL_ERR;
-    for (i = 0; i < no + nn; i++) {
-        const struct stamp_rkey *k = i < no ? &ko[i] : &kn[i - no];
-
-        if (k->name_b - k->name_a >= (long long)sizeof(key))
-            return HALL_ERR;
-    }
-    o = qpdf_get_object_by_id(d->p, num, 0);
-    if (!qpdf_oh_is_dictionary(d->p, o) || qpdf_oh_is_stream(d->p, o))
-        return HALL_ERR;
-    /* every value that differs parsed first: p is changed only when all can be */
-    for (i = 0; i < nn; i++) {
-        changed[i] = 1;
-        for (j = 0; j < no; j++)
-            if (ko[j].name_b - ko[j].name_a == kn[i].name_b - kn[i].name_a &&
-                memcmp(d->map + ko[j].name_a, d->map + kn[i].name_a,
-                       (size_t)(kn[i].name_b - kn[i].name_a)) == 0)
-                changed[i] =
-                    !stamp_raw_span_same(d, ko[j].val_a, ko[j].val_b, kn[i].val_a, kn[i].val_b);
-        if (changed[i] && value_of(d, kn[i].val_a, kn[i].val_b, &vals[i]) != HALL_OK)
-            return HALL_ERR;
-    }
-    for (j = 0; j < no; j++) {
-        for (i = 0; i < nn; i++)
-            if (ko[j].name_b - ko[j].name_a == kn[i].name_b - kn[i].name_a &&
-                memcmp(d->map + ko[j].name_a, d->map + kn[i].name_a,
-                       (size_t)(kn[i].name_b - kn[i].name_a)) == 0)
-                break;
-        if (i == nn) {
-            key_name(d->map, &ko[j], key);
-            qpdf_oh_remove_key(d->p, o, key);
-        }
-    }
-    for (i = 0; i < nn; i++)
-        if (changed[i]) {
-            key_name(d->map, &kn[i], key);
-            qpdf_oh_replace_key(d->p, o, key, vals[i]);
-        }
-    return stamp_qerr(d->p) ? HALL_ERR : HALL_OK;
-}
-
 int
 stamp_xlist_has(const struct stamp_xlist *l, int num)
 {
@@ -646,8 +479,6 @@ stamp_xlist_has(const struct stamp_xlist *l, int num)
     return lo < l->n && l->e[lo].num == num;
 }
 
-/* ---- the whole file's side, asked once a file ----------------------------------------- */
-
 int
 stamp_xent_cmp(const void *a, const void *b)
 {
@@ -656,62 +487,4 @@ stamp_xent_cmp(const void *a, const void *b)
     if (x->num != y->num)
         return (x->num > y->num) - (x->num < y->num);
     return (x->order > y->order) - (x->order < y->order);
-}
-
-/* object (num, gen) of the whole file as asked before: its slot, -1 none */
-static int
-fobj_find(const struct stamp_diff *d, int num, int gen)
-{
-    unsigned mask = (unsigned)d->fcap - 1, i;
-
-    if (d->fcap == 0)
-        return -1;
-    for (i = ((unsigned)num * 2654435761u) & mask; d->fobjs[i].used; i = (i + 1) & mask)
-        if (d->fobjs[i].num == num && d->fobjs[i].gen == gen)
-            return (int)i;
-    return -1;
-}
-
-static void
-fobj_put(struct stamp_diff *d, int num, int gen, qpdf_oh h, int null)
-{
-    unsigned mask, i;
-
-    if ((d->nfobjs + 1) * 2 > d->fcap) { /* grown, the kept ones placed again */
-        struct stamp_fobj *old = d->fobjs;
-        int ocap = d->fcap;
-
-        d->fcap = d->fcap > 0 ? d->fcap * 2 : 1024;
-        d->fobjs = calloc((size_t)d->fcap, sizeof(*d->fobjs));
-        if (d->fobjs == NULL)
-            abort();
-        d->nfobjs = 0;
-        for (int k = 0; k < ocap; k++)
-            if (old[k].used)
-                fobj_put(d, old[k].num, old[k].gen, old[k].h, old[k].null);
-        free(old);
-    }
-    mask = (unsigned)d->fcap - 1;
-    for (i = ((unsigned)num * 2654435761u) & mask; d->fobjs[i].used; i = (i + 1) & mask)
-        ;
-    d->fobjs[i] = (struct stamp_fobj){num, gen, 1, null, h};
-    d->nfobjs++;
-}
-
-qpdf_oh
-stamp_fobj(struct stamp_diff *d, int num, int gen, int *null)
-{
-    int hit = fobj_find(d, num, gen);
-    qpdf_oh h = hit >= 0 ? d->fobjs[hit].h : qpdf_get_object_by_id(d->f, num, gen);
-
-    stamp_qerr(d->f);
-    if (hit >= 0) {
-        *null = d->fobjs[hit].null;
-        return h;
-    }
-    *null = qpdf_oh_is_null(d->f, h);
-    /* an error left pending (not taken: as before) is asked again next time */
-    if (!qpdf_has_error(d->f))
-        fobj_put(d, num, gen, h, *null);
-    return h;
 }

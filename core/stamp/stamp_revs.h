@@ -1,7 +1,7 @@
 /*
  * core/stamp/stamp_revs.h: inside the stamp library, what follows a
- * signature read revision by revision (stamp_diff.c, stamp_judged.c,
- * stamp_xref.c, stamp_refs.c, stamp_text.c).  Included by stamp_int.h, at its end.
+ * signature read revision by revision (stamp_diff.c, stamp_xref.c,
+ * stamp_refs.c, stamp_text.c).  Included by stamp_int.h, at its end.
  */
 #ifndef HALL_PKI_STAMP_REVS_H
 #define HALL_PKI_STAMP_REVS_H
@@ -37,22 +37,27 @@ struct stamp_hexknown {
 
 /* the document the signatures' later revisions are judged in */
 struct stamp_diff {
-    qpdf_data f;              /* the whole file, opened */
+    qpdf_data f;              /* libqpdf's open of the file: tests/fuzz/fuzz_reader.c's only
+                               * (stamp_trailer_at); the verifier opens none */
     const unsigned char *map; /* its bytes */
     long long size;
     const long long *ends; /* the revisions' ends (just after each %%EOF) */
     int nrev;
     /* the whole file as core/pdf reads it (stamp_verify.c's; NULL when it
      * cannot), its header's version, and the revision p holds as core/pdf
-     * reads it: opened when first asked, in a pool of its own let go with
-     * the next (stamp_diff.c) */
+     * reads it: a view of the file read once for all signatures (pp_file:
+     * the verifier's, else made when first asked in pp_pool) */
     struct pdf_doc *pf;
     const char *head;
     struct hall_pool *pp_pool;
+    struct pdf_file *pp_file;
+    struct pdf_doc *fv; /* the whole file, a view of pp_file (stamp_diff.c) */
     struct pdf_doc *pp;
     long long pp_end;
     const struct hall_stamp_report *rep; /* the signatures, each checked (2-5) */
-    const struct stamp_hexknown *hexk;   /* their /Contents, by a: read into p undecoded */
+    const struct stamp_hexknown *hexk;   /* their /Contents, by a (stamp_verify.c fills it;
+                                          * nothing reads it since the comparison reads
+                                          * through core/pdf) */
     int nhexk;
     /* the objects the viewer may use (from the catalog, but through
      * /DSS and /Metadata): found once, when needed */
@@ -76,92 +81,20 @@ struct stamp_diff {
         const char *bad; /* in the pool stamp_diff_after was given */
     } * nsf;
     int nnsf, capnsf;
-    /* the document as signed, for the signatures oldest first: one libqpdf
-     * open of the first revision asked, rolled forward to each later one
-     * by the objects its sections write (parsed from their bytes), opened
-     * afresh only when that cannot be exact (stamp_diff.c) */
-    qpdf_data p;
-    long long p_end, p_size; /* the revision p holds, its trailer's /Size */
-    struct idset p_missing;  /* new streams of the rolled revisions p lacks */
-    int opens;               /* revisions opened */
-    long long last_size;     /* the newest trailer's /Size (stamp_read_sig_dict): 0 unread */
-    /* the whole file's side, the same for every signature (nothing
-     * changes f while they are judged): its roles read once, and each
-     * object a later section writes asked of libqpdf once, with whether
-     * it reads (kept only when the asking left no error) (stamp_diff.c) */
+    /* the revision being compared (stamp_diff.c: the view at its end), its
+     * trailer's /Size; the file's opens (1: read once, pdf_file) */
+    long long p_end, p_size;
+    int opens;
+    /* the whole file's roles, the same for every signature: read once */
     int f_roles_done;
     int f_root, f_info, f_meta;
     struct idset f_dss; /* objects under the whole file's /DSS, sorted */
-    struct stamp_fobj {
-        int num, gen, used, null;
-        qpdf_oh h;
-    } * fobjs; /* open addressing by number, fcap a power of 2 */
-    int nfobjs, fcap;
-    /* what the comparison keeps from one signature to the next, while p is
-     * rolled forward (stamp_judged.c): a step a roll, each number's last
-     * roll and null answer, the judgements made, the whole file's arrays */
-    int p_epoch, p_step;
-    struct stamp_pnum *pnums; /* open addressing by number, pcap a power of 2 */
-    int npnums, pcap;
-    struct stamp_jrec *jrecs;
-    int njrecs, capjrecs;
-    struct stamp_farr *farrs;
-    int nfarrs, capfarrs;
-    long long farr_bytes;
-};
-
-/* ---- stamp_judged.c: what the comparison keeps from one signature to the next ------ */
-
-/* an object number of p: the roll step that last gave it (-1 none since p
- * was opened), the step from which it is known null (-1 not known), its
- * judgements (an index of jrecs, -1 none) */
-struct stamp_pnum {
-    int num, inst, null_at, jhead;
-};
-
-/* one object's judgement: made at step, in role (its page, its /Annots'
- * page, the form, the field list), having read reads of p besides the
- * object; the texts it told in order, and whether it found it changed */
-struct stamp_jrec {
-    int num, gen, step, changed, next;
-    int role[4];
-    int *reads, nreads;
-    const char **texts; /* in the pool stamp_diff_after was given */
-    int ntexts;
-};
-
-/* an array of the whole file (by the object holding it and the keys down
- * to it): each item's object number (0 direct) and text; n -1 not kept */
-struct stamp_farr {
-    int num;
-    const char *path;
-    int n;
-    int *ids;
-    char **texts;
 };
 
 void stamp_ids_add(struct idset *s, int v);
 void stamp_ids_sort(struct idset *s);
 int stamp_ids_has(const struct idset *s, int v);
 void stamp_ids_free(struct idset *s);
-/* d->p holding the revision ending at end: rolled forward from an earlier
- * one when it can be exactly, else opened (fresh: 1) */
-int stamp_roll_to(struct stamp_diff *d, long long end, int fresh);
-void stamp_roll_drop(struct stamp_diff *d);
-/* 1 when object (num, 0) of p was asked null and p was not given it since */
-int stamp_pnull_known(const struct stamp_diff *d, int num);
-/* object (num, 0) of p asked and null (no error pending) */
-void stamp_pnull_put(struct stamp_diff *d, int num);
-/* the judgement of p's object (num, gen) in role made when p held it and
- * every object it read as it does now; NULL none */
-const struct stamp_jrec *stamp_jrec_find(const struct stamp_diff *d, int num, int gen,
-                                         const int role[4]);
-void stamp_jrec_put(struct stamp_diff *d, int num, int gen, const int role[4], const int *reads,
-                    int nreads, const char *const *texts, int ntexts, int changed);
-/* the whole file's array b, held at path under object num, its items read
- * once; NULL when it is not kept (then asked of libqpdf) */
-const struct stamp_farr *stamp_farr(struct stamp_diff *d, qpdf_oh b, int num, const char *path);
-void stamp_judged_free(struct stamp_diff *d);
 
 /* ---- stamp_xref.c: the cross-reference sections after a revision ------------------ */
 
@@ -196,10 +129,6 @@ long long stamp_startxref(const unsigned char *p, long long end);
  * HALL_ERR when what follows is not a chain of sections after it leading
  * back to its own (docs/internals/stamp.md §3) */
 int stamp_written_after(const struct stamp_diff *d, long long end, struct stamp_xlist *l);
-/* the same for the sections from the revision ending at hi back to the one
- * ending at lo (lo < hi) */
-int stamp_written_between(const struct stamp_diff *d, long long lo, long long hi,
-                          struct stamp_xlist *l);
 /* the entries of every section of the file, from its startxref back
  * through /Prev to the first: HALL_ERR when the chain cannot be read */
 int stamp_xref_all(const struct stamp_diff *d, struct stamp_xlist *l);
@@ -215,17 +144,6 @@ struct stamp_plain_io {
     const struct stamp_hexknown *known;
     int nknown;
 };
-/* a signature's /V (object num, generation gen) of the whole file d->f read
- * from its bytes where its newest section puts it (its /Contents' hex
- * digits read by us, stamp_parse_refs) and put in place of libqpdf's own
- * read, which tokenizes them one by one; HALL_ERR, d->f unchanged, when it
- * cannot be told exactly (then libqpdf reads it as before).  io: where the
- * /Contents of the dictionary put in place was decoded from (-1: not
- * known, or HALL_ERR) */
-int stamp_read_sig_dict(const struct stamp_diff *d, int num, int gen, struct stamp_plain_io *io);
-/* the first "endobj" or "stream" in the bytes from b whose word starts
- * below b + max and ends by end: its offset, -1 when none */
-long long stamp_obj_word(const unsigned char *m, long long b, long long end, long long max);
 /* the text a .. b (at most max bytes) parsed in q, its references (N G R)
  * references of q (libqpdf's C parser takes none); null when it cannot be */
 qpdf_oh stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, size_t max);
@@ -318,10 +236,6 @@ const char *stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long 
 void stamp_diff_free(struct stamp_diff *d);
 /* entries by number, each object's newest section first (qsort) */
 int stamp_xent_cmp(const void *a, const void *b);
-/* object (num, gen) of the whole file d->f and whether it reads as null
- * (*null): asked of libqpdf the first time only (stamp_refs.c); its errors
- * of reading left pending, as qpdf_oh_is_null leaves them */
-qpdf_oh stamp_fobj(struct stamp_diff *d, int num, int gen, int *null);
 
 /* ---- stamp_refs.c: references to numbers not yet used ------------------------------ */
 
@@ -338,23 +252,6 @@ int stamp_refs_none(struct stamp_diff *d, int num, long long end, long long psiz
  * in the revision ending at end (-1: the whole file), from the scan; -1
  * when it cannot be told */
 long long stamp_refs_offset(struct stamp_diff *d, int num, long long end);
-/* a key of a dictionary in the file's text and its value's */
-struct stamp_rkey {
-    long long name_a, name_b, val_a, val_b;
-};
-/* the keys of the object at off, a dictionary (not a stream): their
- * number (at most max), -1 when it is not "N G obj << ... >> endobj", a
- * key is there twice or a name holds a #xx */
-int stamp_raw_dict(const struct stamp_diff *d, long long off, struct stamp_rkey *k, int max);
-/* 1 when the two texts are the same object, token for token */
-int stamp_raw_span_same(const struct stamp_diff *d, long long a1, long long b1, long long a2,
-                        long long b2);
-/* object num of the rolled revision d->p (its text in the file before
- * d->p_end, a dictionary) changed in place to the dictionary whose text
- * is at off: only the keys whose values differ, token for token, are
- * parsed and replaced (a value that names a large object is not resolved
- * again); HALL_ERR, p unchanged, when that cannot be done exactly */
-int stamp_roll_dict(struct stamp_diff *d, int num, long long off);
 /* 1 when key's value in the top dictionaries of the objects whose text is
  * at a and at b is the same, token for token, and names no number written
  * (written(arg, num)): libqpdf then reads both as the same, without

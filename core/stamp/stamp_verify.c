@@ -101,10 +101,6 @@ struct found_list {
     int n, max;
     int over; /* a signature past max: the file is not verified */
     const unsigned char *map;
-    /* stamp_diff.c's libqpdf handle of the whole file, each /V given to it
-     * as read from its bytes (stamp_read_sig_dict), while it reads through
-     * libqpdf (docs/internals/stamp.md §8); NULL then none */
-    const struct stamp_diff *feed;
 };
 
 /* a key there whose value is not null (as libqpdf's has_key reads it) */
@@ -148,11 +144,6 @@ found_sig(struct pdf_doc *d, const struct stamp_field *sf, int is_sig, void *arg
     const struct pdf_obj *vref = pdf_dict_get(sf->f, "/V"), *v = pdf_resolve(d, vref);
     struct found *out;
 
-    if (is_sig && l->feed != NULL && vref != NULL && vref->type == PDF_REF) {
-        struct stamp_plain_io io;
-
-        stamp_read_sig_dict(l->feed, (int)vref->i, vref->gen, &io);
-    }
     /* a signature whose /V does not read is one, and fails check 1 */
     if (!is_sig || (v == NULL && (vref == NULL || vref->type != PDF_REF)) ||
         (v != NULL && v->type != PDF_DICT))
@@ -552,7 +543,6 @@ hall_stamp_verify_fd(struct hall_pool *pool, int fd, const struct hall_stamp_tru
 
 /* what the document's signatures are read against */
 struct vdoc {
-    qpdf_data q; /* stamp_diff.c's (diff.f), while it reads through libqpdf */
     int fd;
     long long size;
     unsigned char *map; /* the file, mapped: qpdf reads it from there (no seek and read
@@ -564,6 +554,10 @@ struct vdoc {
     /* the whole file as core/pdf reads it (its last revision): what the
      * verifier reads, opened once */
     struct pdf_doc *pd;
+    /* the file read once for every revision's view (pdf_file.c): pd is
+     * its view at the file's end, and stamp_diff.c's revisions its others */
+    struct pdf_file *file;
+    int pd_view;
 };
 
 /* the file opened, a PDF, read by core/pdf, its revisions found */
@@ -592,14 +586,15 @@ verify_open(struct hall_pool *pool, struct vdoc *v, const char *path, struct hal
         snprintf(err, errlen, "无法读取文件");
         return HALL_ERR;
     }
-    v->pd = stamp_pdf_open(pool, v->map, (size_t)v->size, err, errlen);
+    v->file = pdf_file_open(pool, v->map, v->size);
+    v->pd = pdf_file_doc(v->file, v->size, err, errlen);
+    v->pd_view = v->pd != NULL && pdf_page_count(v->pd) > 0;
+    /* what it does not read, pdf_open's reading and its words */
+    if (!v->pd_view)
+        v->pd = stamp_pdf_open(pool, v->map, (size_t)v->size, err, errlen);
     if (v->pd == NULL)
         return HALL_ERR;
     v->npages = pdf_page_count(v->pd);
-    /* stamp_diff.c's reads (diff.f) until they move onto core/pdf */
-    v->q = qpdf_init();
-    if (stamp_qpdf_open(v->q, v->map, (size_t)v->size, NULL, err, errlen) != HALL_OK)
-        return HALL_ERR;
     v->ends = malloc(sizeof(*v->ends) * 4096);
     if (v->ends == NULL)
         abort();
@@ -853,15 +848,16 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     found = malloc(sizeof(*found) * HALL_STAMP_SIGS_MAX);
     if (found == NULL)
         abort();
-    diff.f = v.q;
     diff.pf = v.pd;
+    diff.pp_file = v.file;
+    diff.fv = v.pd_view ? v.pd : NULL;
     diff.map = v.map;
     diff.size = v.size;
     diff.ends = v.ends;
     diff.nrev = v.nrev;
     acro = pdf_key(v.pd, pdf_root(v.pd), "/AcroForm");
     if (acro != NULL && acro->type == PDF_DICT) {
-        struct found_list l = {pool, found, 0, HALL_STAMP_SIGS_MAX, 0, v.map, &diff};
+        struct found_list l = {pool, found, 0, HALL_STAMP_SIGS_MAX, 0, v.map};
 
         stamp_fields_each(v.pd, pdf_key(v.pd, acro, "/Fields"), 0, 0, &seen, found_sig, &l);
         nfound = l.n;
@@ -947,10 +943,6 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     rc = HALL_OK;
 out:
     stamp_diff_free(&diff);
-    if (v.q != NULL) { /* before the mapping it reads */
-        qpdf_oh_release_all(v.q);
-        qpdf_cleanup(&v.q);
-    }
     if (v.map != NULL)
         munmap(v.map, (size_t)v.size);
     free(v.ends);
