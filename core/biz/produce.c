@@ -303,6 +303,18 @@ production_read(struct production *pd)
                                  label != NULL ? label : hall_dbres_str(res, 0, "status"));
         return HALL_CONFLICT;
     }
+    /* an SM2 certificate (not a seal order's): its key is born in the
+     * holder's browser (sql/161), never here, whatever the medium asked */
+    if (!hall_dbres_bool(res, 0, "seal") &&
+        strcmp(ca_alg(hall_dbres_str(
+                   res, 0,
+                   hall_dbres_isnull(res, 0, hall_dbres_col(res, "old_ca")) ? "ca" : "old_ca")),
+               "sm2") == 0) {
+        *pd->msg = "SM2证书暂不能写入USB Key：制作台的介质没有SM2签名机制；"
+                   "SM2证书的密钥由申请人在浏览器中生成（业务单详情：生成密钥并下载证书），"
+                   "不由制作台制作";
+        return HALL_CONFLICT;
+    }
     if (strcmp(hall_dbres_str(res, 0, "key_origin"), "browser") == 0) {
         *pd->msg =
             "该产品的密钥由申请人在浏览器中生成（业务单详情：生成密钥并下载证书），不由制作台制作";
