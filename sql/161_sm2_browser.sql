@@ -43,7 +43,8 @@ UPDATE products p SET
  WHERE p.ca = 'sm2' AND p.key_origin = 'hall' AND p.business_type <> 'seal'
    AND p.cert_type <> 'org_business' AND p.active;
 
--- no SM2 certificate product on sale whose key the hall would make
-ALTER TABLE products ADD CONSTRAINT products_sm2_browser
-    CHECK (ca <> 'sm2' OR key_origin = 'browser' OR NOT active OR business_type = 'seal'
-           OR cert_type = 'org_business');
+-- No check holds the catalogue to it: a partner that bundles the seal with
+-- its 新办 may sell an SM2 product of the USB-key kind, whose orders are
+-- seal orders, made by the seal production (the seals' keys are its
+-- business); any other order of an SM2 certificate is the browser's
+-- whatever its product says (order_key_origin), and 制作证书 refuses it.
