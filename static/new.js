@@ -112,6 +112,17 @@
   if (type) {
     type.addEventListener('change', showGroups);
     if (keyOrigin) { keyOrigin.addEventListener('change', showGroups); }
+    /* 证书算法 SM2: its key is made in the browser only (no USB key signs
+     * with SM2, sql/161) */
+    var ca = document.getElementById('ca');
+    if (ca && keyOrigin) {
+      ca.addEventListener('change', function () {
+        if (ca.value === 'sm2' && keyOrigin.value !== 'browser') {
+          keyOrigin.value = 'browser';
+          showGroups();
+        }
+      });
+    }
     document.querySelectorAll('input[name="years"], input[name="shipping"]')
       .forEach(function (r) { r.addEventListener('change', showPrice); });
     document.addEventListener('hall:shipping', showTotal);

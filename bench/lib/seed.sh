@@ -13,11 +13,6 @@ psql_hall <<SQL
 INSERT INTO users (phone_enc, phone_idx)
 SELECT '\\x00', decode(md5('bench-' || g), 'hex') FROM generate_series(1, $BENCH_USERS) g;
 
--- no automatic production (sql/022: reissue products): hall-outbox would
--- issue certificates for the seeded accepted orders while the rows go in
--- (the certificates below then collide with its) and during the timings
-UPDATE products SET auto_issue = false;
-
 -- the roll-up's markers are not needed for a bulk load: the roll-up is
 -- rebuilt from scratch below (sql/024_report_rollup.sql)
 ALTER TABLE orders DISABLE TRIGGER report_mark_orders;

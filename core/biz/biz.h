@@ -336,8 +336,6 @@ extern const struct hall_stmt hall_invoice_stmts[];
 int hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char **msg);
 int hall_produce_onto(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *medium,
                       const char **msg);
-/* hall-outbox's: one accepted order of an auto_issue product made; 1 when one was made */
-int hall_produce_auto(struct hall_ctx *cx);
 extern const struct hall_stmt hall_produce_stmts[];
 
 /* ---- reminder.c: SMS about a certificate, the expiry reminders ---------- */

@@ -80,27 +80,6 @@ const struct hall_stmt hall_produce_stmts[] = {
      "UPDATE media SET state = $2, why = $3, token_serial = $4, model = $5, updated_at = now()"
      " WHERE serial = $1 AND state = 'initialising'",
      5},
-    {"pki_auto_next",
-     "SELECT o.id FROM orders o JOIN products p ON p.id = o.product_id"
-     " WHERE o.status = 'accepted' AND p.auto_issue AND NOT EXISTS (SELECT 1 FROM"
-     " certificates c WHERE c.order_id = o.id AND c.state IN ('intent', 'issued')"
-     " AND c.seal_item_id IS NULL)"
-     /* a change or unlock whose certificate ended meanwhile has no validity
-      * left to carry, and a revoked one none to renew: staff's (hall_produce
-      * says why), not the tick's */
-     " AND NOT EXISTS (SELECT 1 FROM certificates x WHERE x.serial = o.reissue_of"
-     " AND o.business_type IN ('renew', 'change', 'unlock') AND (x.state <> 'issued'"
-     " OR (o.business_type <> 'renew' AND x.not_after <= now())))"
-     /* a USB key's 解锁 and 更新 are the holder's, by the 证书助手 (core/
-      * biz/medium_unlock.c, medium_renew.c): no new certificate unless
-      * staff decide the medium cannot be used */
-     " AND NOT (o.business_type IN ('unlock', 'renew') AND EXISTS (SELECT 1 FROM certificates m"
-     " WHERE m.serial = o.reissue_of AND m.medium_serial IS NOT NULL))"
-     /* a key born in the browser: "ready for the holder's key" as soon as
-      * it is accepted (POST /pki/csr), never a key made here */
-     " AND order_key_origin(o.id) = 'hall'"
-     " ORDER BY o.review_due NULLS LAST, o.id LIMIT 1",
-     0},
     {NULL, NULL, 0},
 };
 
@@ -302,6 +281,18 @@ production_read(struct production *pd)
 
         *pd->msg = hall_psprintf(cx->pool, "该业务单当前状态为“%s”，不能制作证书",
                                  label != NULL ? label : hall_dbres_str(res, 0, "status"));
+        return HALL_CONFLICT;
+    }
+    /* an SM2 certificate (not a seal order's): its key is born in the
+     * holder's browser (sql/161), never here, whatever the medium asked */
+    if (!hall_dbres_bool(res, 0, "seal") &&
+        strcmp(ca_alg(hall_dbres_str(
+                   res, 0,
+                   hall_dbres_isnull(res, 0, hall_dbres_col(res, "old_ca")) ? "ca" : "old_ca")),
+               "sm2") == 0) {
+        *pd->msg = "SM2证书暂不能写入USB Key：制作台的介质没有SM2签名机制；"
+                   "SM2证书的密钥由申请人在浏览器中生成（业务单详情：生成密钥并下载证书），"
+                   "不由制作台制作";
         return HALL_CONFLICT;
     }
     if (strcmp(hall_dbres_str(res, 0, "key_origin"), "browser") == 0) {
@@ -890,16 +881,4 @@ hall_produce_replacing(struct hall_ctx *cx, struct hall_dbres *res, const char *
 
     *cn = s.cn, *org = s.org, *uscc = s.uscc;
     return rc;
-}
-
-int
-hall_produce_auto(struct hall_ctx *cx)
-{
-    struct hall_dbres *res;
-    const char *msg;
-
-    res = hall_db_exec(cx, "pki_auto_next");
-    if (res != NULL && hall_dbres_rows(res) > 0)
-        return hall_produce(cx, hall_dbres_int(res, 0, "id"), "pki:auto", &msg) == HALL_OK;
-    return 0;
 }

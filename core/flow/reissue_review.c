@@ -3,9 +3,10 @@
  * a serial number to the certificate's details with the ownership rules,
  * and, when staff approve a reissue order, the old certificate's automatic
  * revocation.  The new certificate is made by hall_produce (core/pki/ca.c)
- * for the old one's subject and end of validity: the reissue products are
- * auto_issue, so hall-outbox's pki tick makes it within seconds of the
- * approval, and mailing is the operator's 邮寄 as for every order.
+ * for the old one's subject and end of validity, at the operator's
+ * 制作证书 (or on its holder's request for a certificate made in the
+ * browser or an SM2 one: core/biz/produce_csr.c; nothing makes it without
+ * either, sql/162), and mailing is the operator's 邮寄 as for every order.
  *
  * Ownership and the claim on the certificate are the rules every order
  * that replaces a certificate shares (core/flow/replace.c): a certificate

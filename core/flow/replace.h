@@ -21,7 +21,8 @@ int hall_reissue_cert_get(struct hall_req *req, const char *serial, int64_t orde
 /* inside the transaction approving order_id (review -> accepted): for a
  * reissue order, revokes the old certificate (keyCompromise, audited on the
  * certificate and the order); the CRL follows (hall-outbox's pki tick) and
- * the new certificate is issued by the tick (auto_issue).  For 更新, 变更
+ * the new certificate is made by 制作证书 or its holder's request (none
+ * without either, sql/162).  For 更新, 变更
  * and 解锁 orders it revokes nothing but refuses a certificate revoked
  * since (or, but for 更新, ended).  HALL_OK also for other orders;
  * HALL_CONFLICT with *msg when the old certificate can no longer be

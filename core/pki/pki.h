@@ -125,7 +125,7 @@ unsigned char *hall_pki_p12_make(struct hall_pool *pool, const char *pin, EVP_PK
 /* intents older than min_age_s -> void (listed revoked); how many, -1 on error */
 int hall_pki_reconcile(struct hall_ctx *cx, long min_age_s);
 /* hall-outbox's periodic work for the CA: reconcile, then the CRLs that
- * are stale (the production's part is hall_produce_auto; the audit log's
+ * are stale (no production: none without an operator, sql/162; the audit log's
  * anchors and marks, core/pki/auditanchor.c, are the outbox's own calls) */
 int hall_pki_tick(struct hall_ctx *cx);
 /* whether this process loaded the audit key (HALL_PKI_AUDIT) */

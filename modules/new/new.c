@@ -162,7 +162,7 @@ do_apply(struct hall_req *req)
     const char *type, *ca, *link, *key, *origin;
     int64_t years = 0;
     unsigned bit;
-    int i, n, typed = 0, chosen = 0, any = 0, browser;
+    int i, n, typed = 0, chosen = 0, any = 0, browser, other = 0;
 
     if (hall_flow_submit_open(req, apply_params, &e, &p, &s) != HALL_OK)
         return HALL_OK;
@@ -199,12 +199,25 @@ do_apply(struct hall_req *req)
     if (prods == NULL)
         return HALL_OK;
     n = hall_dbres_rows(prods);
+    /* an algorithm sold with a key made in the browser only (SM2, sql/161):
+     * without 密钥生成 (API clients), the browser's; the USB key asked for
+     * is refused naming 密钥生成 */
+    for (i = 0; i < n && ca != NULL && key == NULL && !hall_errors_has(&e, "cert_type"); i++)
+        if (strcmp(hall_dbres_str(prods, i, "cert_type"), type) == 0 &&
+            strcmp(hall_dbres_str(prods, i, "ca"), ca) == 0) {
+            browser = strcmp(hall_dbres_str(prods, i, "key_origin"), "browser") == 0;
+            if (!browser)
+                break;
+        }
+    origin = browser ? "browser" : "hall";
     for (i = 0; i < n && !hall_errors_has(&e, "cert_type"); i++) {
         if (strcmp(hall_dbres_str(prods, i, "cert_type"), type) != 0)
             continue;
         any = 1;
-        if (strcmp(hall_dbres_str(prods, i, "key_origin"), origin) != 0)
+        if (strcmp(hall_dbres_str(prods, i, "key_origin"), origin) != 0) {
+            other |= ca != NULL && strcmp(hall_dbres_str(prods, i, "ca"), ca) == 0;
             continue;
+        }
         typed = 1;
         if (ca != NULL && strcmp(hall_dbres_str(prods, i, "ca"), ca) != 0)
             continue;
@@ -217,7 +230,9 @@ do_apply(struct hall_req *req)
                                               years > hall_dbres_int(prods, i, "max_years")))
             hall_msg_add(req, &e, HALL_M_YEARS_NOT_OFFERED, "years");
     }
-    if (s.product_id == 0 && typed)
+    if (s.product_id == 0 && other && !browser)
+        hall_msg_add(req, &e, HALL_M_KEY_BROWSER_ONLY, "key_origin");
+    else if (s.product_id == 0 && typed)
         hall_msg_add(req, &e, HALL_M_CA_NOT_OFFERED, "ca");
     else if (s.product_id == 0 && any)
         hall_msg_add(req, &e, HALL_M_KEY_NOT_OFFERED, "key_origin");

@@ -99,7 +99,7 @@ static const struct hall_stmt pki_stmts[] = {
     {"queue",
      "SELECT o.id, o.order_no, o.subject, o.cert_type, o.years,"
      " coalesce(to_char(o.review_due, 'YYYY-MM-DD'), '') AS review_due, o.status, pr.ca,"
-     " pr.auto_issue, coalesce(c.serial, '') AS serial,"
+     " coalesce(c.serial, '') AS serial,"
      " coalesce(c.medium_serial, '') AS medium_serial,"
      " coalesce(o.form_enc IS NOT NULL, false) AS has_form,"
      " coalesce((SELECT method FROM payments WHERE order_id = o.id AND status = 'paid'"
@@ -710,8 +710,7 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
     /* the columns resolved once for up to 200 rows; three lists keep the
      * members in the order the two computed ones sit between */
     head = hall_dbres_cols(req->pool, res, "id:i order_no subject");
-    mid =
-        hall_dbres_cols(req->pool, res, "years:i review_due ca auto_issue:b serial medium_serial");
+    mid = hall_dbres_cols(req->pool, res, "years:i review_due ca serial medium_serial");
     tail = hall_dbres_cols(req->pool, res,
                            "waybill_no ship_by ship_late:b ship_today:b gift channel channel_name");
     c_type = hall_dbres_col(res, "cert_type");

@@ -5,12 +5,15 @@
 -- auto_issue: a file or a USB key, core/biz/produce.c).  A certificate made
 -- in the browser stays in the browser: its 补办, 更新, 变更 and 解锁 are
 -- 'browser' whatever the product that prices them (sql/160); otherwise the
--- order's product says (products.key_origin, sql/151).  A seal order's
--- certificates are the hall's.  NULL for no such order.
+-- order's product says (products.key_origin, sql/151).  An SM2
+-- certificate's key is always the browser's (sql/161: no medium has an SM2
+-- signature mechanism, and the hall makes no file), whatever the product.
+-- A seal order's certificates are the hall's.  NULL for no such order.
 CREATE OR REPLACE FUNCTION order_key_origin(of_order bigint) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN o.seal THEN 'hall'
                 WHEN old.key_origin = 'browser' THEN 'browser'
+                WHEN coalesce(old.ca, p.ca) = 'sm2' THEN 'browser'
                 ELSE p.key_origin END
       FROM orders o JOIN products p ON p.id = o.product_id
       LEFT JOIN certificates old ON old.serial = o.reissue_of

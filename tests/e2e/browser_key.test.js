@@ -161,6 +161,16 @@ test('browser_key__apply_form_hides_the_mail_and_prices_without_medium', async (
         assert.match(await page.textContent('#price'), /包含：证书费380）/);
         await page.selectOption('#cert_type', 'org_person');
         assert.equal(await page.textContent('#price-total'), '该证书类型不提供浏览器生成密钥');
+        /* 证书算法 SM2: its key is made in the browser only (sql/161): the
+         * USB key chosen turns to the browser's, no mail, no 介质费 */
+        await page.selectOption('#cert_type', 'org');
+        await page.selectOption('#key_origin', 'hall');
+        assert.equal(await page.isVisible('#mail-fields'), true);
+        await page.selectOption('#ca', 'sm2');
+        assert.equal(await page.inputValue('#key_origin'), 'browser');
+        assert.equal(await page.isVisible('#mail-fields'), false);
+        assert.equal(await page.textContent('#price-total'), '380.00元/1年');
+        assert.match(await page.textContent('#ca-hint'), /SM2证书的密钥只能在浏览器中生成/);
         assert.deepEqual(errors, [], 'no page errors');
     } finally {
         await browser.close();

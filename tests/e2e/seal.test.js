@@ -16,7 +16,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { applicant, HALL, freshPhone } = require('../integ/lib/client');
-const { psql, orgForm, freshAccount, waitFor } = require('../integ/lib/payflow');
+const { psql, orgForm, freshAccount } = require('../integ/lib/payflow');
 const { operator, operator2, reviewer, smsTo } = require('../integ/lib/pki');
 const { impressionScan } = require('../integ/lib/seal');
 const a11y = require('./lib/a11y');
@@ -383,9 +383,6 @@ test('seal order produced → its certificate reissued: 我的电子印章 and �
         const rid = Number(r.body.redirect.match(/id=(\d+)/)[1]);
         psql(`UPDATE orders SET status = 'review', step = 'pay', submitted_at = now(),
             review_due = current_date + 3 WHERE id = ${rid}`);
-        /* the auto-issue waits while this test looks at the revoked signer */
-        psql(`UPDATE products SET auto_issue = false WHERE id = (SELECT product_id FROM orders WHERE id = ${rid})`);
-        let autoOff = true;
         const problems = [];
         const mine = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
         try {
@@ -403,10 +400,11 @@ test('seal order produced → its certificate reissued: 我的电子印章 and �
             await a11y.check(me, '我的电子印章, the signer revoked');
             await me.screenshot({ path: path.join(ARTIFACTS, 'seal-09-signer-revoked.png'), fullPage: true });
 
-            /* production of the new certificate: the seal re-made on it */
-            psql(`UPDATE products SET auto_issue = true WHERE id = (SELECT product_id FROM orders WHERE id = ${rid})`);
-            autoOff = false;
-            await waitFor('the new certificate', () => psql(`SELECT status FROM orders WHERE id = ${rid}`) === 'issued');
+            /* the operator's production of the new certificate (no
+             * certificate is made without it, sql/162): the seal re-made on it */
+            const made = await (await operator()).post('/admin/pki/issue', { id: rid });
+            assert.equal(made.status, 200, made.text);
+            assert.equal(psql(`SELECT status FROM orders WHERE id = ${rid}`), 'issued');
             const newEs = psql(`SELECT es_id FROM seseals WHERE order_id = ${id} AND state = 'valid'`);
             await me.reload();
             await a11y.check(me, '我的电子印章, the seal re-made');
@@ -439,9 +437,6 @@ test('seal order produced → its certificate reissued: 我的电子印章 and �
             a11y.assertAllChecked(op);
             await opCtx.close();
         } finally {
-            if (autoOff)
-                psql(`UPDATE products SET auto_issue = true WHERE id =
-                    (SELECT product_id FROM orders WHERE id = ${rid})`);
             await mine.close();
         }
         assert.deepEqual(problems, []);

@@ -101,9 +101,7 @@ async function onMedium(op) {
 
 /* 证书解锁 of it up to 成功受理: the agreements, the SMS code to the
  * certificate's phone, the form; then accepted as after the identity check
- * and the review (held from the outbox's automatic production meanwhile:
- * see the report of issue 64 §3, core/biz/produce.c does not know yet that
- * a medium's unlock is the 证书助手's) */
+ * and the review */
 async function unlockOrder(o) {
     assert.equal((await o.c.post('/unlock/agree', { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
     const page = await o.c.get(`/unlock/apply?project=hall&serial=${o.serial}`);
@@ -175,53 +173,46 @@ test('assist_unlock__forgotten_pin_reset_by_one_time_code__same_key__so_pin_rota
     assert.match(pg.text, new RegExp(`id="assist-medium">${o.medium}<`));
     assert.match(pg.text, /id="assist-waiting"/);
     assert.ok(!pg.text.includes('assist-get-ticket'));
-    const product = `id = (SELECT product_id FROM orders WHERE id = ${id})`;
-    const auto = psql(`SELECT auto_issue FROM products WHERE ${product}`) === 't';
-    /* automatic production on: a USB key's 解锁 still waits for its holder */
-    psql(`UPDATE products SET auto_issue = true WHERE ${product}`);
+    /* a USB key's 解锁 waits for its holder (and nothing is made without
+     * an operator, sql/162) */
     let out;
     const hall = await startProxy();
-    try {
-        psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date - 30 WHERE id = ${id}`);
-        /* hall-outbox makes one automatic production every 5 s, the most
-         * overdue first: two of its turns pass, and nothing is made */
-        await new Promise((resolve) => setTimeout(resolve, 12000));
-        assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'accepted');
-        assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${id}`), '0');
-        pg = await o.c.get(`/unlock/assist?id=${id}`);
-        assert.match(pg.text, new RegExp(`id="assist-command-form">hall-assist unlock --module \\S+ --token ${o.medium} --ticket 解锁码 --hall http`));
-        assert.match(pg.text, /id="assist-get-ticket"/);
-        r = await o.c.post('/unlock/assist/ticket', { id });
-        assert.equal(r.status, 200, r.text);
-        const ticket = r.body.ticket;
-        assert.match(ticket, /^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
-        assert.match(r.body.command, new RegExp(`^hall-assist unlock --module \\S+ --token ${o.medium} --ticket ${ticket} --hall `));
-        /* a wrong code is counted, and named */
-        const bad = await fetch(`${HALL}/unlock/assist/release`, { method: 'POST',
-            headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-            body: `medium=${o.medium}&ticket=AAAA-BBBB-CCCC-DDDD` });
-        assert.equal(bad.status, 400);
-        const bj = await bad.json();
-        assert.equal(bj.field, 'ticket');
-        assert.match(bj.message, /解锁码不正确，还可再试4次/);
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date - 30 WHERE id = ${id}`);
+    /* hall-outbox's tick (every 5 s) passes, and nothing is made */
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'accepted');
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${id}`), '0');
+    pg = await o.c.get(`/unlock/assist?id=${id}`);
+    assert.match(pg.text, new RegExp(`id="assist-command-form">hall-assist unlock --module \\S+ --token ${o.medium} --ticket 解锁码 --hall http`));
+    assert.match(pg.text, /id="assist-get-ticket"/);
+    r = await o.c.post('/unlock/assist/ticket', { id });
+    assert.equal(r.status, 200, r.text);
+    const ticket = r.body.ticket;
+    assert.match(ticket, /^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    assert.match(r.body.command, new RegExp(`^hall-assist unlock --module \\S+ --token ${o.medium} --ticket ${ticket} --hall `));
+    /* a wrong code is counted, and named */
+    const bad = await fetch(`${HALL}/unlock/assist/release`, { method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: `medium=${o.medium}&ticket=AAAA-BBBB-CCCC-DDDD` });
+    assert.equal(bad.status, 400);
+    const bj = await bad.json();
+    assert.equal(bj.field, 'ticket');
+    assert.match(bj.message, /解锁码不正确，还可再试4次/);
 
-        out = await assist(['unlock', '--token', o.medium, '--ticket', ticket, '--hall', hall,
-            '--pin-file', pinFile(dir, 'p3', ['97531864'])]);
-        assert.equal(out.status, 0, `${out.out}\n${out.err}`);
-        assert.match(out.out, new RegExp(`介质 ${o.medium} 已解锁：新PIN码已生效，密钥和证书未变`));
-        /* the same key before and after, as the tool read it */
-        const keys = out.out.match(/^解锁[前后]：(.*)$/gm).map((l) => l.slice(4));
-        assert.equal(keys.length, 2, out.out);
-        assert.equal(keys[0], keys[1]);
+    out = await assist(['unlock', '--token', o.medium, '--ticket', ticket, '--hall', hall,
+        '--pin-file', pinFile(dir, 'p3', ['97531864'])]);
+    assert.equal(out.status, 0, `${out.out}\n${out.err}`);
+    assert.match(out.out, new RegExp(`介质 ${o.medium} 已解锁：新PIN码已生效，密钥和证书未变`));
+    /* the same key before and after, as the tool read it */
+    const keys = out.out.match(/^解锁[前后]：(.*)$/gm).map((l) => l.slice(4));
+    assert.equal(keys.length, 2, out.out);
+    assert.equal(keys[0], keys[1]);
 
-        /* the code once: a second run is refused, nothing changes */
-        const again = await assist(['unlock', '--token', o.medium, '--ticket', ticket, '--hall', hall,
-            '--pin-file', pinFile(dir, 'p4', ['12121212'])]);
-        assert.equal(again.status, 1);
-        assert.match(again.err, /该解锁码已使用过，不能再次使用.*HTTP 409/);
-    } finally {
-        psql(`UPDATE products SET auto_issue = ${auto} WHERE ${product}`);
-    }
+    /* the code once: a second run is refused, nothing changes */
+    const again = await assist(['unlock', '--token', o.medium, '--ticket', ticket, '--hall', hall,
+        '--pin-file', pinFile(dir, 'p4', ['12121212'])]);
+    assert.equal(again.status, 1);
+    assert.match(again.err, /该解锁码已使用过，不能再次使用.*HTTP 409/);
     /* the new PIN opens the medium; the old ones do not */
     const list = p11(['--token-label', o.medium, '--login', '--pin', '97531864', '--list-objects']);
     assert.equal(list.status, 0, list.out);

@@ -6,8 +6,8 @@
  * (a file cannot be unlocked: a new key, a new certificate), once 成功受理,
  * are issued for the request the holder's browser posts (POST /pki/csr),
  * the order's flow deciding the subject and the validity as 制作证书 would;
- * the hall never makes a key for them: hall-outbox's auto_issue leaves them
- * to the holder, the operator's 制作证书 and `hall-pkitool issue` refuse.
+ * the hall never makes a key for them: hall-outbox's tick makes nothing
+ * (sql/162), the operator's 制作证书 and `hall-pkitool issue` refuse.
  * The replacing orders are made as staff's approval leaves them (the same
  * applicant and form, the partner's product of the business, 成功受理), as
  * tests/integ/custody_scan.test.js makes them; the requests are openssl's,
@@ -23,6 +23,7 @@ const {
     SM2_ID, operator, staffRevoke, acceptedByTransfer, tmpdir, openssl, psql, orgForm, pkitool,
 } = require('./lib/pki');
 const { scan } = require('./lib/custody');
+const { replacingOrder } = require('./lib/holder');
 
 /* a PKCS#10 request made by openssl: { b64, der, key } (key: PEM file) */
 function csr(dir, { curve = 'P-256', broken = false } = {}) {
@@ -58,22 +59,10 @@ async function browserMade(dir, extra = {}) {
     return { o, serial: r.body.serial, key: req.key };
 }
 
-/* a replacing order of serial as staff's approval leaves it: the form of
- * order formOf (the new data of a 变更), the partner's product of the
- * business (auto_issue, sql/022, 059, 060, 062), 成功受理 */
-function replacing(fromOrder, serial, business, formOf = fromOrder) {
-    const cols = psql(`SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position)
-        FROM information_schema.columns WHERE table_name = 'orders' AND is_generated = 'NEVER'`);
-    return Number(psql(`CREATE TEMP TABLE t AS SELECT * FROM orders WHERE id = ${fromOrder};
-        UPDATE t SET id = nextval(pg_get_serial_sequence('orders', 'id')),
-            order_no = 'BFLOW' || currval(pg_get_serial_sequence('orders', 'id')),
-            business_type = '${business}', reissue_of = '${serial}', submit_key = NULL,
-            form_enc = (SELECT form_enc FROM orders WHERE id = ${formOf}),
-            product_id = (SELECT id FROM products WHERE partner_code = 'hall' AND business_type = '${business}'
-                          AND cert_type = 'org' AND auto_issue ORDER BY id LIMIT 1),
-            waybill_no = NULL, status = 'accepted', submitted_at = now(), review_due = current_date + 1;
-        INSERT INTO orders (${cols}) SELECT ${cols} FROM t RETURNING id`).split('\n').pop());
-}
+/* a replacing order of serial as staff's approval leaves it (the form of
+ * order formOf: the new data of a 变更; the hall's product of the
+ * business), 成功受理 */
+const replacing = replacingOrder;
 
 const pubOfCert = (dir, b64) => {
     const f = path.join(dir, `${crypto.randomBytes(6).toString('hex')}.der`);
@@ -89,8 +78,7 @@ const scalarOf = (key) => openssl(['pkey', '-in', key, '-text', '-noout']).stdou
 
 /* the flow's new certificate from the holder's request, as its page makes it */
 async function flow(dir, o, id, curve) {
-    /* hall-outbox's pki tick (every 5 s, one auto_issue order each) leaves
-     * it: no key made here */
+    /* hall-outbox's pki tick (every 5 s) leaves it: no key made here */
     await new Promise((ok) => setTimeout(ok, 6000));
     assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${id}`), '0', 'the tick made nothing');
     assert.equal(psql(`SELECT order_key_origin(${id})`), 'browser');

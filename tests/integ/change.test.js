@@ -268,7 +268,12 @@ test('change__whole_path__new_subject_old_end__old_revoked_as_superseded_only_at
     assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${o.serial}'`), 'issued');
     const a = await rv.post('/admin/order/approve', { id });
     assert.equal(a.status, 200, a.text);
-    /* from the approval on: the old one is revoked exactly when the new one is issued */
+    /* from the approval on: the old one is revoked exactly when the new one
+     * is issued, by the operator's production (none without it, sql/162) */
+    await waitFor('accepted', () => psql(`SELECT status FROM orders WHERE id = ${id}`) === 'accepted');
+    assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${o.serial}'`), 'issued');
+    const made = await op.post('/admin/pki/issue', { id });
+    assert.equal(made.status, 200, made.text);
     await waitFor('the new certificate', () => {
         const [old, fresh] = psql(`SELECT (SELECT state FROM certificates WHERE serial = '${o.serial}')
             || '|' || (SELECT count(*) FROM certificates WHERE order_id = ${id} AND state = 'issued')`).split('|');
@@ -398,20 +403,10 @@ test('change__rejected_order__edited_for_the_same_certificate__its_own_claim_kep
 /* ---- a seal order's certificate: its seals follow it -------------------------- */
 
 async function produce(op, id) {
-    /* 变更 is also made by the outbox's tick (auto_issue): held off while the
-     * operator makes this one, or the tick may take it first (409 正在制作中)
-     * and the operator's message, which the tests read, is never given */
-    const product = psql(`SELECT product_id FROM orders WHERE id = ${id}`);
-    const auto = psql(`SELECT auto_issue FROM products WHERE id = ${product}`);
-    psql(`UPDATE products SET auto_issue = false WHERE id = ${product}`);
-    let r;
-    try {
-        psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
-            WHERE id = ${id}`);
-        r = await op.post('/admin/pki/issue', { id });
-    } finally {
-        psql(`UPDATE products SET auto_issue = ${auto === 't'} WHERE id = ${product}`);
-    }
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+        WHERE id = ${id}`);
+    /* no certificate is made without the operator (sql/162) */
+    const r = await op.post('/admin/pki/issue', { id });
     assert.equal(r.status, 200, r.text);
     return { message: r.body.message, serial: psql(`SELECT serial FROM certificates WHERE order_id = ${id}
         AND state = 'issued' AND seal_item_id IS NULL`) };
@@ -673,12 +668,12 @@ async function renameOrder(u) {
     return Number(r.body.redirect.match(/id=(\d+)/)[1]);
 }
 
-/* production by three 制作证书 clicks at once (and the outbox's auto-issue
- * when the product has it): one production, the others 409 */
+/* production by three 制作证书 clicks at once: one production, the others
+ * 409 */
 async function produceRacing(op, id) {
     const clicks = await Promise.all([1, 2, 3].map(() => op.post('/admin/pki/issue', { id })));
     assert.ok(clicks.every((r) => [200, 409].includes(r.status)), clicks.map((r) => r.text).join());
-    assert.ok(clicks.filter((r) => r.status === 200).length <= 1);
+    assert.equal(clicks.filter((r) => r.status === 200).length, 1, clicks.map((r) => r.text).join());
     await waitFor('the change produced', () => psql(`SELECT status FROM orders WHERE id = ${id}`) === 'issued');
     const won = clicks.find((r) => r.status === 200);
     return { message: won ? won.body.message : null, serial: psql(`SELECT serial FROM certificates

@@ -1,79 +1,73 @@
 'use strict';
 /*
- * Automatic production (products.auto_issue, SPEC step 11): hall-outbox's
- * pki tick issues an accepted order of a product marked for it, with no
- * operator; an accepted order of an unmarked product waits for 制作证书.
- * The marked product is a copy of the 揭阳 organisation product made here
- * (inactive: no applicant sees it), so no other test's orders are touched.
+ * No automatic production (issue 64 §4; sql/162): hall-outbox's pki tick
+ * made an accepted order of an `auto_issue` product (the 补办, 更新, 变更
+ * and 解锁 ones) with no operator -- a key made by the hall, kept as a
+ * PKCS#12.  The mark is gone and the tick makes nothing: the replacement
+ * of a certificate made in the browser is issued at once on its holder's
+ * request (tests/integ/lib/holder.js, as the order page posts it), with no
+ * operator and no key in the hall; any other waits in the 制作证书 queue
+ * for the production station.  No p12_enc for any of them, and the custody
+ * scan finds no key.
  */
-const { test, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { acceptedByTransfer, smsTo, psql } = require('./lib/pki');
+const { freshPhone } = require('./lib/client');
+const { operator, acceptedByTransfer, psql, orgForm } = require('./lib/pki');
+const { holderKey, replacingOrder } = require('./lib/holder');
+const { scan } = require('./lib/custody');
 
-let autoProduct;
-
-function markedProduct(productId) {
-    if (autoProduct === undefined) {
-        /* (partner, business, cert type) is unique: the copy takes a free
-         * pair; issuance reads the order's own type, the product's CA */
-        const cols = psql(`SELECT string_agg('s.' || quote_ident(column_name), ', ' ORDER BY ordinal_position)
-            FROM information_schema.columns WHERE table_name = 'products'
-            AND column_name NOT IN ('id', 'auto_issue', 'active', 'business_type', 'cert_type')`);
-        autoProduct = psql(`INSERT INTO products (${cols.replace(/s\./g, '')}, business_type, cert_type,
-                auto_issue, active)
-            SELECT ${cols}, f.b, f.c, true, false FROM products s,
-                LATERAL (SELECT b, c FROM unnest(ARRAY['new', 'reissue', 'seal', 'finauth']) b,
-                         unnest(ARRAY['org', 'org_person', 'person', 'org_business']) c
-                  WHERE (c <> 'org_business' OR b = 'seal')
-                    AND NOT EXISTS (SELECT 1 FROM products p WHERE p.partner_code = s.partner_code
-                        AND p.business_type = b AND p.cert_type = c) LIMIT 1) f
-             WHERE s.id = ${productId} RETURNING id`);
-        assert.match(autoProduct, /^\d+$/, 'a free product slot for the copy');
-    }
-    return autoProduct;
+/* the hall's 机构证书 with its key made in the browser: nothing mailed */
+function browserForm() {
+    const f = orgForm({ agent_mobile: freshPhone('137'), key_origin: 'browser' });
+    for (const k of Object.keys(f))
+        if (/^mail_/.test(k) || k === 'shipping')
+            delete f[k];
+    return f;
 }
 
-/* an accepted order (the transfer path), of the marked product when auto */
-async function accepted(auto) {
-    const o = await acceptedByTransfer();
-    if (auto) {
-        const pid = psql(`SELECT product_id FROM orders WHERE id = ${o.id}`);
-        psql(`UPDATE orders SET product_id = ${markedProduct(pid)} WHERE id = ${o.id}`);
-    }
-    return o;
-}
+const certs = (id) => psql(`SELECT count(*) FROM certificates WHERE order_id = ${id}`);
 
-async function waitIssued(id) {
-    for (let i = 0; i < 600; i++) {
-        if (psql(`SELECT status FROM orders WHERE id = ${id}`) === 'issued')
-            return;
-        await new Promise((ok) => setTimeout(ok, 100));
-    }
-    assert.fail(`order ${id} was not issued by the worker`);
-}
+test('pki_auto__no_certificate_made_without_operator_or_holder__holder_s_request_at_once__no_p12_enc', async () => {
+    assert.equal(psql(`SELECT count(*) FROM information_schema.columns WHERE table_name = 'products'
+        AND column_name = 'auto_issue'`), '0', 'no product is marked for automatic production');
 
-after(() => {
-    /* leave nothing of this product for the worker to make later */
-    if (autoProduct !== undefined)
-        psql(`UPDATE products SET auto_issue = false WHERE id = ${autoProduct}`);
-});
+    /* two certificates of one holder: one made in the browser, one the
+     * hall made before (its key handed over: no p12_enc left) */
+    const o = await acceptedByTransfer({ project: 'hall', form: browserForm() });
+    const browserMade = await holderKey(o.c, o.id);
+    const o2 = await acceptedByTransfer({ project: 'hall', form: browserForm() });
+    const hallMade = (await holderKey(o2.c, o2.id)).serial;
+    psql(`UPDATE certificates SET key_origin = 'hall' WHERE serial = '${hallMade}'`);
 
-test('auto_issue__accepted_order_of_marked_product_issued_by_worker__unmarked_waits', async () => {
-    const manual = await accepted(false);
-    const first = await accepted(true);
-    await waitIssued(first.id);
-    const cert = psql(`SELECT state || '|' || ca FROM certificates WHERE order_id = ${first.id}`);
-    assert.match(cert, /^issued\|(ecc|sm2)$/);
-    /* nobody pressed 制作证书: the timeline names the worker */
-    assert.equal(psql(`SELECT actor FROM audit_log WHERE entity = 'order' AND entity_id = '${first.id}'
-        AND to_state = 'issued'`), 'pki:auto');
-    /* the agent gets the PIN by SMS as after an operator's 制作证书 */
-    await smsTo(first.form.agent_mobile, /PIN|密码/);
+    /* 补办 of each, 成功受理 as staff's approval leaves it */
+    const ofBrowser = replacingOrder(o.id, browserMade.serial, 'reissue');
+    const ofHall = replacingOrder(o2.id, hallMade, 'reissue');
+    /* the tick (every 5 s) makes neither */
+    await new Promise((ok) => setTimeout(ok, 6000));
+    assert.equal(certs(ofBrowser), '0', 'the tick made nothing for the browser-made one');
+    assert.equal(certs(ofHall), '0', 'the tick made nothing for the hall-made one');
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE actor = 'pki:auto' AND at > now() - interval '1 minute'`),
+        '0');
 
-    /* a second marked order made after the unmarked one: once the worker
-     * has made it, its tick has seen the unmarked order and left it alone */
-    const second = await accepted(true);
-    await waitIssued(second.id);
-    assert.equal(psql(`SELECT status FROM orders WHERE id = ${manual.id}`), 'accepted');
-    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${manual.id}`), '0');
+    /* the hall-made one's waits for the production station: in the
+     * 制作证书 queue, still 成功受理 */
+    const op = await operator();
+    const queue = await op.get(`/admin/pki/production?order=${psql(`SELECT order_no FROM orders WHERE id = ${ofHall}`)}`);
+    assert.equal(queue.status, 200);
+    assert.match(queue.text, new RegExp(`<tr data-id="${ofHall}">`), 'in the 制作证书 queue');
+    assert.doesNotMatch(queue.text, /自动制作/);
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${ofHall}`), 'accepted');
+
+    /* the browser-made one's: its holder's request, issued at once */
+    const page = await o.c.get(`/center/order?id=${ofBrowser}`);
+    assert.match(page.text, /id="keygen-go">生成密钥并下载证书</);
+    const made = await holderKey(o.c, ofBrowser);
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${ofBrowser}`), 'delivered');
+
+    const all = [browserMade.serial, hallMade, made.serial];
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE serial IN ('${all.join("','")}')
+        AND p12_enc IS NULL`), '3');
+    const found = scan({ serials: all, scalars: [browserMade.scalar, made.scalar] });
+    assert.deepEqual(found.breaches, [], `the custody scan (${found.scanned.files} sources)`);
 });

@@ -4,8 +4,9 @@
  * a serial to the certificate's details with the ownership rules
  * (GET /reissue/serial), and the approval of a reissue order: the old
  * certificate revoked (keyCompromise, audited, on the CRL, OCSP "revoked"),
- * a new one issued for the same subject until the same end of validity
- * (OCSP "good"), both answered by the public serial lookup.
+ * a new one made at the production station for the same subject until
+ * the same end of validity (OCSP "good"), both answered by the public
+ * serial lookup.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -116,8 +117,11 @@ test('reissue_approval__old_revoked_keyCompromise_new_issued_ocsp_and_lookup_ans
     assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'order' AND entity_id = '${id}'
         AND action = 'reissue_revoke' AND detail->>'serial' = '${o.serial}'`), '1');
 
-    /* the new certificate: made by the outbox's pki tick (auto_issue) */
-    await waitFor('the new certificate', () => psql(`SELECT status FROM orders WHERE id = ${id}`) === 'issued');
+    /* the new certificate: 成功受理, made at the production station (no
+     * certificate is made without an operator, sql/162) */
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'accepted');
+    const made = await op.post('/admin/pki/issue', { id });
+    assert.equal(made.status, 200, made.text);
     const row = psql(`SELECT serial || '|' || subject_cn || '|' || subject_org || '|' || (not_after = '${oldEnd}')
         FROM certificates WHERE order_id = ${id} AND state = 'issued'`).split('|');
     const fresh = row[0];

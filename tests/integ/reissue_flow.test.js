@@ -15,7 +15,7 @@ const {
     operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm, openssl, staffRevoke,
 } = require('./lib/pki');
 const {
-    freshAccount, waitFor, waitStatus, payOnline, confirmTrade, lastTransfer, memoCode,
+    freshAccount, waitStatus, payOnline, confirmTrade, lastTransfer, memoCode,
 } = require('./lib/payflow');
 
 const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(2000, 7)]);
@@ -301,7 +301,9 @@ test('reissue_flow__whole_path__wechat_fee_shown_is_charged__approval_revokes_ol
     const a = await rv.post('/admin/order/approve', { id });
     assert.equal(a.status, 200, a.text);
     assert.equal(psql(`SELECT state || '|' || revoke_reason FROM certificates WHERE serial = '${o.serial}'`), 'revoked|1');
-    await waitFor('the new certificate', () => psql(`SELECT status FROM orders WHERE id = ${id}`) === 'issued');
+    /* 成功受理: the operator's 制作证书 makes it (none without it, sql/162) */
+    const made = await op.post('/admin/pki/issue', { id });
+    assert.equal(made.status, 200, made.text);
     const fresh = psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'`);
     assert.match(fresh, /^[0-9A-F]{16}$/);
     /* approved: the 0.01 deposit carries the PIN, which opens the new medium */

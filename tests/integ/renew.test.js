@@ -82,16 +82,9 @@ async function submit(o, key, extra = {}) {
 async function produce(op, id) {
     psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
         WHERE id = ${id}`);
+    /* no certificate is made without the operator (sql/162) */
     const r = await op.post('/admin/pki/issue', { id });
-    /* 更新 is made automatically too (auto_issue): the outbox's tick may
-     * take the order first; then the operator is told so, and the tick's
-     * certificate is the one */
-    if (r.status === 409 && /正在制作中|已制作/.test(r.text)) {
-        for (let i = 0; i < 100 && psql(`SELECT status FROM orders WHERE id = ${id}`) === 'accepted'; i++)
-            await new Promise((ok) => setTimeout(ok, 200));
-    } else {
-        assert.equal(r.status, 200, r.text);
-    }
+    assert.equal(r.status, 200, r.text);
     return psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'
         AND seal_item_id IS NULL`);
 }
@@ -355,7 +348,7 @@ async function identity(c, id, form) {
     assert.equal(st.body.status, 'passed');
 }
 
-test('renew__whole_path__print_upload_identity_wechat_review__the_tick_issues__pin_by_sms', async () => {
+test('renew__whole_path__print_upload_identity_wechat_review__operator_produces__pin_by_sms', async () => {
     const op = await operator();
     const rv = await reviewer();
     const o = await issuedCert(op);
@@ -392,7 +385,11 @@ test('renew__whole_path__print_upload_identity_wechat_review__the_tick_issues__p
     const html = await rv.get(`/admin/order?id=${id}`);
     assert.match(html.text, /证书更新/);
     assert.equal((await rv.post('/admin/order/approve', { id })).status, 200);
-    await waitFor('the tick issues it', () => psql(`SELECT status FROM orders WHERE id = ${id}`) === 'issued');
+    /* 成功受理: made at the production station (nothing is made without
+     * the operator, sql/162) */
+    await waitFor('accepted', () => psql(`SELECT status FROM orders WHERE id = ${id}`) === 'accepted');
+    const made = await op.post('/admin/pki/issue', { id });
+    assert.equal(made.status, 200, made.text);
     const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'`);
     assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${o.serial}'`), 'issued', 'the old stays');
     const pin = (await smsTo(phone, new RegExp(`序列号${serial}.*PIN码为：(\\d{8})`))).match(/PIN码为：(\d{8})/)[1];

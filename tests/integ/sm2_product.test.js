@@ -2,20 +2,23 @@
 /*
  * 国密 (issue 40 §6): a product's algorithm is catalogue data (products.ca,
  * sql/114) and the generic hall sells its 机构证书 as SM2 too.  Through
- * nginx: the form's 证书算法, an SM2 order issued by the operator as an
- * ECDSA one is, its PIN by SMS opening the medium, the certificate
- * SM3withSM2 under the SM2 chain with the signer ID, OCSP good, 我的证书
- * naming SM2; a type sold on ECDSA only refuses SM2 naming the field.
+ * nginx: the form's 证书算法; an SM2 certificate's key is born in its
+ * holder's browser (sql/161: no USB key signs with SM2, the hall makes no
+ * file): the USB key refused for it naming 密钥生成, the operator unable to
+ * make it, the holder's request issued at the ECDSA one's 证书费, the
+ * certificate SM3withSM2 under the SM2 chain with the signer ID, OCSP good,
+ * 我的证书 naming SM2; a type sold on ECDSA only refuses SM2 naming the
+ * field.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const path = require('node:path');
-const { HALL, freshPhone, applicant } = require('./lib/client');
+const { freshPhone, applicant } = require('./lib/client');
 const {
-    SM2_ID, operator, reviewer, acceptedByTransfer, smsTo, tmpdir, openssl, fetchPki, ocspQuery, psql, orgForm,
+    SM2_ID, operator, reviewer, acceptedByTransfer, tmpdir, openssl, fetchPki, ocspQuery, psql, orgForm,
     personForm,
 } = require('./lib/pki');
+const { holderKey } = require('./lib/holder');
 
 test('sm2_product__hall_org_certificate_chosen_issued_delivered_checked', async () => {
     /* the form offers 证书算法 where a product is SM2: the hall, not Jieyang */
@@ -37,29 +40,41 @@ test('sm2_product__hall_org_certificate_chosen_issued_delivered_checked', async 
     assert.match(bad.body.message, /该证书类型不提供所选算法/);
     assert.equal(psql('SELECT count(*) FROM orders'), before);
 
-    /* an SM2 机构证书 of the hall, accepted (transfer), made by the operator */
+    /* 证书算法 SM2 with 密钥生成 USB Key: refused naming 密钥生成 (no medium
+     * signs with SM2), nothing written */
+    const usb = await c0.post('/new/apply', { project: 'hall', ...orgForm({ ca: 'sm2', key_origin: 'hall' }) });
+    assert.equal(usb.status, 400, usb.text);
+    assert.ok(usb.body.errors.some((x) => x.field === 'key_origin' && /只能在浏览器中生成密钥/.test(x.message)),
+        usb.text);
+    assert.equal(psql('SELECT count(*) FROM orders'), before);
+
+    /* an SM2 机构证书 of the hall (no 密钥生成 sent: the browser's, sql/161),
+     * accepted (transfer); the operator cannot make it, its holder does */
     const op = await operator();
     const o = await acceptedByTransfer({ project: 'hall',
         form: orgForm({ agent_mobile: freshPhone('137'), bank_account: '4000021009100123456', ca: 'sm2' }) });
-    assert.equal(psql(`SELECT p.ca || '|' || p.name || '|' || o.cert_fen FROM orders o JOIN products p
-        ON p.id = o.product_id WHERE o.id = ${o.id}`), 'sm2|机构证书（国密SM2）|48000', 'the ECDSA one\'s price');
+    assert.equal(psql(`SELECT p.ca || '|' || p.name || '|' || o.cert_fen || '|' || p.key_origin FROM orders o
+        JOIN products p ON p.id = o.product_id WHERE o.id = ${o.id}`),
+    'sm2|机构证书（国密SM2，浏览器生成密钥）|38000|browser', 'the ECDSA one\'s 证书费, no 介质费');
     const pr = await o.c.get(`/new/print?id=${o.id}`);
     assert.match(pr.text, /id="print-ca">SM2（国密算法）</);
-    const r = await op.post('/admin/pki/issue', { id: o.id });
-    assert.equal(r.status, 200, r.text);
-    assert.equal(psql(`SELECT ca || '|' || state FROM certificates WHERE order_id = ${o.id}`), 'sm2|issued');
-    const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${o.id}`);
+    const refused = await op.post('/admin/pki/issue', { id: o.id });
+    assert.equal(refused.status, 409, refused.text);
+    assert.match(refused.body.message, /SM2证书的密钥由申请人在浏览器中生成/);
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${o.id}`), '0');
+    const orderPage = await o.c.get(`/center/order?id=${o.id}`);
+    assert.match(orderPage.text, /id="keygen-go">生成密钥并下载证书</);
 
-    /* delivered: the medium, opened by the PIN of the SMS */
-    const pin = (await smsTo(o.form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
+    /* the holder's SM2 key and request; the file saved under the holder's PIN */
     const dir = tmpdir();
     await fetchPki(dir);
-    const m = await fetch(`${HALL}/pki/medium?id=${o.id}`, { headers: { Cookie: o.c.cookieHeader() } });
-    assert.equal(m.status, 200);
-    const p12 = path.join(dir, 'sm2.p12');
-    fs.writeFileSync(p12, Buffer.from(await m.arrayBuffer()));
+    const made = await holderKey(o.c, o.id, { dir, pin: '24681357' });
+    assert.equal(made.algorithm, 'sm2');
+    assert.equal(psql(`SELECT ca || '|' || state || '|' || key_origin || '|' || (p12_enc IS NULL)
+        FROM certificates WHERE order_id = ${o.id}`), 'sm2|issued|browser|true');
+    const serial = made.serial;
     const leaf = path.join(dir, 'leaf.pem');
-    const x = openssl(['pkcs12', '-in', p12, '-clcerts', '-nokeys', '-passin', `pass:${pin}`, '-out', leaf]);
+    const x = openssl(['pkcs12', '-in', made.p12, '-clcerts', '-nokeys', '-passin', 'pass:24681357', '-out', leaf]);
     assert.equal(x.status, 0, x.stderr);
 
     /* checked: SM3withSM2, the chain to the SM2 root with the signer ID, OCSP */

@@ -3,12 +3,16 @@
  * 介质遗失补办 of an SM2 certificate: the new certificate is SM2 again,
  * under the SM2 chain, as 更新, 变更 and 解锁 keep the old certificate's
  * algorithm (core/biz/produce.c).  Before, a reissue took the 补办
- * product's CA, and an SM2 机构证书 came back ECDSA.
+ * product's CA, and an SM2 机构证书 came back ECDSA.  An SM2 certificate's
+ * key is born with its holder (sql/161, functions/order_key_origin.sql):
+ * the first one's and the reissued one's are made by the holder
+ * (tests/integ/lib/holder.js, as the order page does), never by the hall.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { Client, HALL, freshPhone } = require('./lib/client');
 const { operator, reviewer, acceptedByTransfer, psql, orgForm } = require('./lib/pki');
+const { holderKey } = require('./lib/holder');
 const { freshAccount, waitFor, waitStatus, payOnline, confirmTrade } = require('./lib/payflow');
 
 const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(2000, 7)]);
@@ -19,8 +23,7 @@ test('sm2_reissue__a_lost_sm2_medium_is_reissued_sm2', async () => {
     const rv = await reviewer();
     const o = await acceptedByTransfer({ project: 'hall',
         form: orgForm({ agent_mobile: freshPhone('137'), bank_account: freshAccount(), ca: 'sm2' }) });
-    assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
-    const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${o.id} AND state = 'issued'`);
+    const serial = (await holderKey(o.c, o.id)).serial;
     assert.equal(psql(`SELECT ca FROM certificates WHERE serial = '${serial}'`), 'sm2');
 
     /* 补办 of it, through the flow's steps */
@@ -54,7 +57,16 @@ test('sm2_reissue__a_lost_sm2_medium_is_reissued_sm2', async () => {
     await confirmTrade(await payOnline(o.c, id, 'wechat'));
     await waitStatus(id, 'review');
     assert.equal((await rv.post('/admin/order/approve', { id })).status, 200);
-    await waitFor('the new certificate', () => psql(`SELECT status FROM orders WHERE id = ${id}`) === 'issued');
+    /* 成功受理: the holder's to make, neither the hall's tick nor the operator's */
+    await waitFor('accepted', () => psql(`SELECT status FROM orders WHERE id = ${id}`) === 'accepted');
+    assert.equal(psql(`SELECT order_key_origin(${id})`), 'browser');
+    const refused = await op.post('/admin/pki/issue', { id });
+    assert.equal(refused.status, 409, refused.text);
+    assert.match(refused.body.message, /SM2证书的密钥由申请人在浏览器中生成/);
+    const made = await holderKey(o.c, id);
+    assert.equal(made.algorithm, 'sm2');
+    assert.equal(psql(`SELECT key_origin || '|' || (p12_enc IS NULL) FROM certificates WHERE serial = '${made.serial}'`),
+        'browser|true');
 
     /* the new certificate: SM2, same subject; the old one revoked */
     assert.equal(psql(`SELECT ca || '|' || subject_cn FROM certificates WHERE order_id = ${id} AND state = 'issued'`),

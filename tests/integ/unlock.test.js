@@ -95,26 +95,16 @@ test('unlock__new_key_same_subject_old_end__old_revoked_superseded_only_at_issua
         /^L\d{14}:unlock:10000$/);
     assert.equal((await o.c.get(`/unlock/print?id=${id}`)).status, 200);
 
-    /* accepted: the old one still good.  The operator produces it here, so
-     * the outbox's automatic production (the product's auto_issue) is held
-     * off meanwhile: otherwise its tick may take the order first and the
-     * operator is told 正在制作中 */
-    const product = `id = (SELECT product_id FROM orders WHERE id = ${id})`;
+    /* accepted: the old one still good; the operator produces it (no
+     * certificate is made without the operator, sql/162) */
     const dir = tmpdir();
-    let q, made;
-    const auto = psql(`SELECT auto_issue FROM products WHERE ${product}`) === 't';
-    psql(`UPDATE products SET auto_issue = false WHERE ${product}`);
-    try {
-        psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
-            WHERE id = ${id}`);
-        await fetchPki(dir);
-        q = ocspQuery(dir, 'ecc', o.serial);
-        assert.match(q.line, /: good$/, q.out);
-        assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${o.serial}'`), 'issued');
-        made = await op.post('/admin/pki/issue', { id });
-    } finally {
-        psql(`UPDATE products SET auto_issue = ${auto} WHERE ${product}`);
-    }
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+        WHERE id = ${id}`);
+    await fetchPki(dir);
+    let q = ocspQuery(dir, 'ecc', o.serial);
+    assert.match(q.line, /: good$/, q.out);
+    assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${o.serial}'`), 'issued');
+    const made = await op.post('/admin/pki/issue', { id });
     assert.equal(made.status, 200, made.text);
     assert.match(made.body.message || made.text, /原证书 [0-9A-F]{16} 已吊销（已被替代）/);
     const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'`);
@@ -211,11 +201,14 @@ test('unlock__zero_fee__identity_passed_goes_to_review_without_payment__approved
         const pay = await o.c.post('/pay/online', { id, channel: 'wechat' });
         assert.ok(pay.status === 400 || pay.status === 409, pay.text);
 
-        /* the reviewer approves; produced automatically (auto_issue), the old one superseded */
+        /* the reviewer approves (成功受理); the operator produces it, the
+         * old one superseded */
         const rv = await reviewer();
         const ok = await rv.post('/admin/order/approve', { id });
         assert.equal(ok.status, 200, ok.text);
-        await waitFor('the new certificate', () => psql(`SELECT status FROM orders WHERE id = ${id}`) === 'issued');
+        await waitFor('accepted', () => psql(`SELECT status FROM orders WHERE id = ${id}`) === 'accepted');
+        const made = await op.post('/admin/pki/issue', { id });
+        assert.equal(made.status, 200, made.text);
         assert.equal(psql(`SELECT state || '|' || revoke_reason FROM certificates WHERE serial = '${o.serial}'`), 'revoked|4');
     } finally {
         psql(`UPDATE products SET fixed_fee_fen = ${was[0]}, breakdown = '${was.slice(1).join('|')}' WHERE ${product}`);

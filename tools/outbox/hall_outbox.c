@@ -824,8 +824,9 @@ pki_tick(struct hall_app *app)
     pool = hall_pool_create(8192);
     req = hall_app_req(app, pool, "outbox-pki");
     hall_custody_sweep(req->cx, app->conf.medium_keep_days);
-    /* the CA's work (dead intents, stale CRLs), then one automatic
-     * production; with the token away it waits (the cause logged) */
+    /* the CA's work (dead intents, stale CRLs); with the token away it
+     * waits (the cause logged).  No production: the hall makes no
+     * subscriber key without an operator (sql/162) */
     if (pki_ready && hall_pki_token_ready("no CA work") == HALL_OK) {
         hall_pki_tick(req->cx);
         /* the audit log's days that are over (by 5 minutes: the last
@@ -835,7 +836,6 @@ pki_tick(struct hall_app *app)
             hall_audit_anchor_days(req->cx, 300);
             hall_audit_mark_heads(req->cx, app->conf.audit_mark_s);
         }
-        hall_produce_auto(req->cx);
     }
     if (req->cx->in_tx)
         hall_db_rollback(req->cx);

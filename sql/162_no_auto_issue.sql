@@ -1,0 +1,23 @@
+-- 162_no_auto_issue: no certificate is made without an operator or its
+-- holder (issue 64 §4; docs/internals/pki.md, "Key birth").
+--
+-- products.auto_issue (sql/014) let hall-outbox's pki tick make an accepted
+-- order's certificate with no operator: a key pair made by the hall and
+-- kept as a PKCS#12 until handed over -- what issue 64 §4 ends.  The
+-- products that had it were the 补办, 更新, 变更 and 解锁 ones (sql/022,
+-- 043, 059, 060, 062).  Where their key is born now (functions/
+-- order_key_origin.sql):
+--   - a certificate made in the browser (sql/160), or any SM2 certificate
+--     (sql/161): in the holder's browser again, issued at once on the
+--     holder's request (POST /pki/csr), no operator -- what auto_issue
+--     gave them, without a key in the hall;
+--   - any other: 制作证书 at the production station, onto a new USB key (a
+--     lost medium's 补办 is a new medium, as the seeds' 介质费 says), or
+--     the holder's 证书助手 for a medium's 更新 and 解锁 (core/biz/
+--     medium_renew.c, medium_unlock.c).
+-- The tick makes nothing, so the mark goes; the products keep their
+-- prices (the 介质费 of a 补办 or 解锁 is the new USB key's).
+--
+-- Applied by psql with ON_ERROR_STOP inside one transaction: no BEGIN/COMMIT.
+
+ALTER TABLE products DROP COLUMN auto_issue;
