@@ -20,8 +20,7 @@
  *
  * Linked as its own library, core/libhallstamp.a (HALL_STAMP_LIBS,
  * STAMP_CFLAGS in modules/list): it reads the PDF through core/pdf, the
- * one reader (the verifier's comparison of revisions still through
- * libqpdf, which only its users link).  It uses libhall's pools and the seal verifier
+ * one reader.  It uses libhall's pools and the seal verifier
  * (hall_seseal_verify, core/pki/seseal.c).
  *
  * Strings in the results are UTF-8 and belong to the pool given.  Every
@@ -229,7 +228,7 @@ struct hall_stamp_report {
     int revisions; /* the %%EOF-closed revisions the file has */
     /* the cost (docs/performance.md): bytes hashed for all the signatures'
      * digests together (one pass: about file_size per algorithm), and the
-     * revisions libqpdf opened besides the whole file */
+     * readings of the file (1: its revisions are views of one pdf_file) */
     long long hashed;
     int revision_opens;
     /* the file's /DSS (PAdES B-LT): its items, and the document timestamps */

@@ -32,7 +32,6 @@
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
 #include <openssl/x509.h>
-#include <qpdf/qpdf-c.h>
 
 #include "base/base.h"
 #include "pdf/pdf.h"
@@ -99,11 +98,6 @@ unsigned char *stamp_deflate(const unsigned char *p, size_t n, size_t *out);
 
 /* ---- stamp_pdf.c ---------------------------------------------------------- */
 
-/* opens pdf (or the file path when not NULL) with recovery off: HALL_ERR
- * with a Chinese err when encrypted, damaged or without pages */
-int stamp_qpdf_open(qpdf_data q, const unsigned char *pdf, size_t len, const char *path, char *err,
-                    size_t errlen);
-int stamp_pdf_num(qpdf_data q, qpdf_oh v, double *d);
 /* the whole file opened by core/pdf (pdf_open, pdf_page_count): NULL and a
  * Chinese err when it does not read (encrypted, damaged, no page) */
 struct pdf_doc *stamp_pdf_open(struct hall_pool *pool, const unsigned char *pdf, size_t len,

@@ -12,11 +12,9 @@
  * before, keys sorted, so that the stamp's bytes are what they were
  * (§4); the guard that such an object keeps every key is stamp_raw.c's.
  * The update itself is written here, byte by byte as the doc says.
- * stamp_qpdf_open stays for the verifier's comparison of revisions
- * (stamp_diff.c), which still reads through libqpdf (§8).
  *
- * Owns: reading the input (stamp_doc_read; stamp_qpdf_open for the
- * verifier; the fields' walks, the last cross-reference) and writing the update's objects
+ * Owns: reading the input (stamp_doc_read, stamp_pdf_open; the fields'
+ * walks, the last cross-reference) and writing the update's objects
  * (stamp_write_objects).  Follows: ISO 32000-1 §7.5 (file structure: the
  * trailer §7.5.5, incremental updates §7.5.6), §12.5.6.19 (the widget
  * annotation), §12.7.2 (/AcroForm, /SigFlags), §12.7.4.5 (the signature field),
@@ -39,43 +37,7 @@
     "PDF文件的结构不符合PDF规范（ISO 32000），无法可靠读取，盖章后将无法核验，因此不能盖章。" \
     "请先用PDF阅读器“另存为”后再盖章"
 
-/* ---- the PDF through qpdf --------------------------------------------------------- */
-
-/* a qpdf error's text, for the log of a caller that wants it: never shown as
- * the user's message, which is Chinese */
-int
-stamp_qpdf_open(qpdf_data q, const unsigned char *pdf, size_t len, const char *path, char *err,
-                size_t errlen)
-{
-    QPDF_ERROR_CODE e;
-
-    qpdf_silence_errors(q);
-    qpdf_set_suppress_warnings(q, QPDF_TRUE);
-    qpdf_set_attempt_recovery(q, QPDF_FALSE);
-    if (path != NULL)
-        e = qpdf_read(q, path, NULL);
-    else
-        e = qpdf_read_memory(q, "input.pdf", (const char *)pdf, (unsigned long long)len, NULL);
-    if (e & QPDF_ERRORS) {
-        /* taken, so that qpdf_cleanup does not print it */
-        while (qpdf_has_error(q))
-            qpdf_get_error(q);
-        if (qpdf_is_encrypted(q))
-            snprintf(err, errlen, "PDF文件已加密：请先解除文件的密码保护再盖章或验章");
-        else
-            snprintf(err, errlen, "PDF文件已损坏或不是PDF文件，无法读取其结构");
-        return HALL_ERR;
-    }
-    if (qpdf_is_encrypted(q)) {
-        snprintf(err, errlen, "PDF文件已加密：请先解除文件的密码保护再盖章或验章");
-        return HALL_ERR;
-    }
-    if (qpdf_get_num_pages(q) <= 0) {
-        snprintf(err, errlen, "PDF文件已损坏：找不到任何页面");
-        return HALL_ERR;
-    }
-    return HALL_OK;
-}
+/* ---- the PDF through core/pdf ------------------------------------------------------ */
 
 struct pdf_doc *
 stamp_pdf_open(struct hall_pool *pool, const unsigned char *pdf, size_t len, char *err,
@@ -285,15 +247,6 @@ page_rotate(struct pdf_doc *pd, const struct pdf_obj *page)
         node = pdf_key(pd, node, "/Parent");
     }
     return 0;
-}
-
-int
-stamp_pdf_num(qpdf_data q, qpdf_oh v, double *d)
-{
-    if (!qpdf_oh_is_number(q, v))
-        return HALL_ERR;
-    *d = qpdf_oh_get_numeric_value(q, v);
-    return HALL_OK;
 }
 
 int

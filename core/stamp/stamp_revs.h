@@ -37,8 +37,6 @@ struct stamp_hexknown {
 
 /* the document the signatures' later revisions are judged in */
 struct stamp_diff {
-    qpdf_data f;              /* libqpdf's open of the file: tests/fuzz/fuzz_reader.c's only
-                               * (stamp_trailer_at); the verifier opens none */
     const unsigned char *map; /* its bytes */
     long long size;
     const long long *ends; /* the revisions' ends (just after each %%EOF) */
@@ -132,41 +130,6 @@ int stamp_written_after(const struct stamp_diff *d, long long end, struct stamp_
 /* the entries of every section of the file, from its startxref back
  * through /Prev to the first: HALL_ERR when the chain cannot be read */
 int stamp_xref_all(const struct stamp_diff *d, struct stamp_xlist *l);
-/* what a plain parse may tell (stamp_plain_text's io; NULL: nothing) */
-struct stamp_plain_io {
-    /* the top dictionary's /Contents, when the object made holds a string
-     * decoded from a hex string's digits: the text [a, b) of that hex
-     * string, its brackets included; -1 when not */
-    long long contents_a, contents_b;
-    /* given: hex strings of known_map (the text parsed must be given at
-     * known_map itself) whose bytes are known, by a: not decoded again */
-    const unsigned char *known_map;
-    const struct stamp_hexknown *known;
-    int nknown;
-};
-/* the text a .. b (at most max bytes) parsed in q, its references (N G R)
- * references of q (libqpdf's C parser takes none); null when it cannot be */
-qpdf_oh stamp_parse_refs(qpdf_data q, const unsigned char *p, long long a, long long b, size_t max);
-/* the same, telling what its plain parse found (io's contents -1 when the
- * text was not plain: then libqpdf's parser made it) */
-qpdf_oh stamp_parse_io(qpdf_data q, const unsigned char *p, long long a, long long b, size_t max,
-                       struct stamp_plain_io *io);
-/* stamp_plain.c: the text [a, b) made an object of q without libqpdf's
- * parser when it is plain (HALL_OK, *v), HALL_ERR when not (nothing made);
- * n hex digits decoded (NULL when one is not a digit; free()) */
-int stamp_plain_text(qpdf_data q, const unsigned char *p, long long a, long long b,
-                     struct stamp_plain_io *io, qpdf_oh *v);
-unsigned char *stamp_hex_decoded(const unsigned char *at, size_t n);
-/* the trailer (a table's, or the cross-reference stream's dictionary) of
- * the section the revision ending at end names, parsed in q with its
- * references; null when it cannot be read */
-qpdf_oh stamp_trailer_at(const struct stamp_diff *d, qpdf_data q, long long end);
-/* qpdf's pending errors taken: 1 when there were any */
-int stamp_qerr(qpdf_data q);
-int stamp_is_ws(unsigned char c);
-int stamp_is_delim(unsigned char c);
-/* a dictionary's integer: def when absent, -2 when not an integer */
-long long stamp_dict_int(qpdf_data q, qpdf_oh d, const char *key, long long def);
 /* ---- stamp_allow.c: the whitelist, one rule a row (docs/internals/stamp.md §3) --------- */
 
 enum stamp_allow_rule {

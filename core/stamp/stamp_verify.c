@@ -33,6 +33,44 @@
 
 #include "stamp_int.h"
 
+/* a hex digit's value times 16, and 0x200; 0: not a hex digit */
+static const unsigned short hex_hi[256] = {
+    ['0'] = 0x200, ['1'] = 0x210, ['2'] = 0x220, ['3'] = 0x230, ['4'] = 0x240, ['5'] = 0x250,
+    ['6'] = 0x260, ['7'] = 0x270, ['8'] = 0x280, ['9'] = 0x290, ['a'] = 0x2a0, ['b'] = 0x2b0,
+    ['c'] = 0x2c0, ['d'] = 0x2d0, ['e'] = 0x2e0, ['f'] = 0x2f0, ['A'] = 0x2a0, ['B'] = 0x2b0,
+    ['C'] = 0x2c0, ['D'] = 0x2d0, ['E'] = 0x2e0, ['F'] = 0x2f0};
+/* a hex digit's value, and 0x400; 0: not a hex digit */
+static const unsigned short hex_lo[256] = {
+    ['0'] = 0x400, ['1'] = 0x401, ['2'] = 0x402, ['3'] = 0x403, ['4'] = 0x404, ['5'] = 0x405,
+    ['6'] = 0x406, ['7'] = 0x407, ['8'] = 0x408, ['9'] = 0x409, ['a'] = 0x40a, ['b'] = 0x40b,
+    ['c'] = 0x40c, ['d'] = 0x40d, ['e'] = 0x40e, ['f'] = 0x40f, ['A'] = 0x40a, ['B'] = 0x40b,
+    ['C'] = 0x40c, ['D'] = 0x40d, ['E'] = 0x40e, ['F'] = 0x40f};
+
+/* the n digits at at (n even) decoded into a new buffer: NULL when one is
+ * not a hex digit (one pass: each pair's two table values or-ed, the
+ * digits' marks 0x200 and 0x400 kept through all pairs and looked at once
+ * at the end) */
+static unsigned char *
+hex_decoded(const unsigned char *at, size_t n)
+{
+    unsigned char *b = malloc(n / 2 + 1);
+    unsigned all = 0x600;
+
+    if (b == NULL)
+        abort();
+    for (size_t i = 0; i < n / 2; i++) {
+        unsigned x = (unsigned)hex_hi[at[2 * i]] | hex_lo[at[2 * i + 1]];
+
+        all &= x;
+        b[i] = (unsigned char)x;
+    }
+    if (all != (all | 0x600)) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
 /* the ends of the revisions: just after each %%EOF and its end of line,
  * found in the mapped file by memchr of its '%' (rare in the binary
  * streams that make most of a long file's bytes) */
@@ -658,7 +696,7 @@ hexk_order(const void *a, const void *b)
 
 /* the gap (gl bytes at off, gl = 2 * clen + 2) is exactly /Contents' hex
  * string (cval, clen): its digits decoded in one table pass
- * (stamp_hex_decoded) */
+ * (hex_decoded) */
 static int
 gap_is_contents(int fd, long long off, size_t gl, const char *cval, size_t clen)
 {
@@ -668,7 +706,7 @@ gap_is_contents(int fd, long long off, size_t gl, const char *cval, size_t clen)
     if (gap == NULL)
         abort();
     ok = gl == 2 * clen + 2 && hall_pread_all(fd, gap, gl, off) == HALL_OK && gap[0] == '<' &&
-         gap[gl - 1] == '>' && (bin = stamp_hex_decoded(gap + 1, 2 * clen)) != NULL &&
+         gap[gl - 1] == '>' && (bin = hex_decoded(gap + 1, 2 * clen)) != NULL &&
          memcmp(bin, cval, clen) == 0;
     free(gap);
     free(bin);

@@ -36,7 +36,8 @@ esbuild libqpdf-dev zlib1g-dev libpoppler-glib-dev"
 # softhsm2 is the PKCS#11 token holding the ECDSA CA keys, libp11-kit-dev
 # the PKCS#11 header core/pki/token.c is built with; esbuild, a Go program
 # with no dependency but libc, minifies static/'s CSS and JS at make;
-# libqpdf-dev the PDF reader of the stamp, core/stamp/stamp_pdf.c;
+# libqpdf-dev the unit tests' independent reader of what the stamper writes
+# (no program of the hall links it: core/pdf is the one reader);
 # libpoppler-glib-dev the text hall-stamp sign --keyword finds.)
 # ... and what only the tests and tools need: the e2e suite's browser, the
 # format check's clang-format, bench/run's wrk, npm for their npm packages,

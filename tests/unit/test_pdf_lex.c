@@ -6,7 +6,8 @@
  * hex strings decoded; and hostile texts on which the hand-written readers
  * disagreed before they shared it: a dictionary whose tokens are separated
  * by NUL, and one whose comment holds a '(' (stamp_refs.c's scan read both
- * with their reference; stamp_parse_refs, stamp_xref.c, could read neither).
+ * with their reference, and core/pdf reads them so; the libqpdf parse the
+ * verifier once had could read neither).
  * Every buffer is exactly as long as its bytes (malloc'ed to size), so that
  * a read past the end shows under --enable-sanitizers.
  */
@@ -24,6 +25,7 @@
 
 #include "hall.h"
 
+#include "pdf/pdf.h"
 #include "pdf/pdf_lex.h"
 #include "stamp/stamp_int.h"
 
@@ -184,22 +186,23 @@ decode__names_strings_hex__as_iso_32000_reads_them(void **state)
     free(p);
 }
 
-/* text parsed by stamp_parse_refs in q (a document whose object 1 is its
- * catalog): /P's reference's object number, 0 when /P is not one, -1 when
- * the text did not parse */
+/* text parsed by core/pdf (pdf_parse): /P's reference's object number, 0
+ * when /P is not one, -1 when the text did not parse */
 static int
-parsed_p(qpdf_data q, const char *text, size_t n)
+parsed_p(const char *text, size_t n)
 {
+    struct hall_pool *pool = hall_pool_create(4096);
     unsigned char *p = exact(text, n);
-    qpdf_oh o = stamp_parse_refs(q, p, 0, (long long)n, 4096), v;
-    int num;
+    long long at = 0;
+    const struct pdf_obj *o = pdf_parse(pool, p, &at, (long long)n), *v;
+    int num = -1;
 
+    if (o != NULL && o->type == PDF_DICT) {
+        v = pdf_dict_get(o, "/P");
+        num = v != NULL && v->type == PDF_REF ? pdf_ref_num(v) : 0;
+    }
     free(p);
-    if (!qpdf_oh_is_dictionary(q, o))
-        return -1;
-    v = qpdf_oh_get_key(q, o, "/P");
-    num = qpdf_oh_is_indirect(q, v) ? qpdf_oh_get_object_id(q, v) : 0;
-    stamp_qerr(q);
+    hall_pool_destroy(pool);
     return num;
 }
 
@@ -207,31 +210,28 @@ static void
 hostile__nul_and_a_comment_holding_a_paren__read_as_the_scan_reads_them(void **state)
 {
     /* each of these, stamp_refs.c's scan (NUL white space, comments
-     * skipped) read with its reference to 1 0; stamp_parse_refs refused the
+     * skipped) and core/pdf read with its reference to 1 0 (the lexer is
+     * theirs both); the libqpdf parse the verifier once had refused the
      * first (any NUL) and took the comment's '(' for a string that hid the
-     * reference from its marks in the second and third */
+     * reference in the second and third */
     static const char nul[] = "<< /Type /Annot\0/P 1\0"
                               "0\0R /Rect [0 0 1 1] >>";
     static const char comment[] = "<< /A (x) % a comment ( not a string\n/P 1 0 R >>";
     static const char comment_ref[] = "<< /P 1 0 % the generation\nR /Q (%) >>";
-    /* a NUL inside a literal string is a byte of the string: libqpdf's C
-     * parser cannot be given it, and the text is not plain for stamp_plain.c
-     * (a comment), so it is not read here (libqpdf reads the object) */
+    /* a NUL inside a literal string is a byte of the string */
     static const char nul_string[] = "<< /P 1 0 R /S (a\0b) % c\n>>";
-    /* plain (stamp_plain.c) with NUL as white space */
     static const char nul_plain[] = "<<\0/P\0"
                                     "1 0 R\0/S (a\0b)\0>>";
-    qpdf_data q = qpdf_init();
+    /* a stray keyword is no value */
+    static const char stray[] = "<< /P 1 0 R bogus >>";
 
     (void)state;
-    qpdf_silence_errors(q);
-    assert_int_equal(qpdf_empty_pdf(q), QPDF_SUCCESS);
-    assert_int_equal(parsed_p(q, nul, sizeof(nul) - 1), 1);
-    assert_int_equal(parsed_p(q, comment, sizeof(comment) - 1), 1);
-    assert_int_equal(parsed_p(q, comment_ref, sizeof(comment_ref) - 1), 1);
-    assert_int_equal(parsed_p(q, nul_string, sizeof(nul_string) - 1), -1);
-    assert_int_equal(parsed_p(q, nul_plain, sizeof(nul_plain) - 1), 1);
-    qpdf_cleanup(&q);
+    assert_int_equal(parsed_p(nul, sizeof(nul) - 1), 1);
+    assert_int_equal(parsed_p(comment, sizeof(comment) - 1), 1);
+    assert_int_equal(parsed_p(comment_ref, sizeof(comment_ref) - 1), 1);
+    assert_int_equal(parsed_p(nul_string, sizeof(nul_string) - 1), 1);
+    assert_int_equal(parsed_p(nul_plain, sizeof(nul_plain) - 1), 1);
+    assert_int_equal(parsed_p(stray, sizeof(stray) - 1), -1);
 }
 
 /* a document of two revisions: the first (its catalog 1 0), and an update
@@ -317,7 +317,6 @@ hostile__later_trailer_nul_or_comment__section_read_as_libqpdf_reads_it(void **s
         memset(&l, 0, sizeof(l));
         ends[0] = end1;
         ends[1] = len;
-        d.f = q;
         d.map = m;
         d.size = len;
         d.ends = ends;
@@ -394,7 +393,6 @@ hostile__vt_between_a_references_tokens__not_proven_absent(void **state)
         memset(&d, 0, sizeof(d));
         ends[0] = end1;
         ends[1] = len;
-        d.f = q;
         d.map = m;
         d.size = len;
         d.ends = ends;
