@@ -18,7 +18,7 @@ const path = require('node:path');
 const { applicant, HALL, freshPhone } = require('../integ/lib/client');
 const { psql, orgForm, freshAccount } = require('../integ/lib/payflow');
 const { operator, operator2, reviewer, smsTo } = require('../integ/lib/pki');
-const { impressionScan } = require('../integ/lib/seal');
+const { impressionScan, holderMakesKey } = require('../integ/lib/seal');
 const a11y = require('./lib/a11y');
 const { launchChromium, signIn } = require('./lib/browser');
 const { staffSignInPage } = require('./lib/staff');
@@ -253,6 +253,10 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
             WHERE id = ${id}`);
         const opc = await operator();
         assert.equal((await opc.post('/admin/pki/issue', { id })).status, 200);
+        /* the 个人章's key is born on its holder's side (sql/159): the seal
+         * is made once the holder posts the request with the SMS's code */
+        assert.equal(psql(`SELECT count(*) FROM seseals WHERE order_id = ${id}`), '3');
+        await holderMakesKey(holderPhone, fs.mkdtempSync(path.join(os.tmpdir(), 'hall-e2e-seal-')));
         assert.equal(psql(`SELECT count(*) FROM seseals WHERE order_id = ${id}`), '4');
         const orderNo = psql(`SELECT order_no FROM orders WHERE id = ${id}`);
         const person = psql(`SELECT s.es_id FROM seseals s JOIN seal_items i ON i.id = s.item_id
