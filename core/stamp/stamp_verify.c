@@ -686,14 +686,6 @@ sig_meta(struct hall_pool *pool, struct vdoc *v, const struct found *f, struct h
     stamp_qifeng_read(pool, d, f->obj_field, f->gen_field, v->page_ids, v->npages, s);
 }
 
-static int
-hexk_order(const void *a, const void *b)
-{
-    const struct stamp_hexknown *x = a, *y = b;
-
-    return (x->a > y->a) - (x->a < y->a);
-}
-
 /* the gap (gl bytes at off, gl = 2 * clen + 2) is exactly /Contents' hex
  * string (cval, clen): its digits decoded in one table pass
  * (hex_decoded) */
@@ -714,11 +706,10 @@ gap_is_contents(int fd, long long off, size_t gl, const char *cval, size_t clen)
 }
 
 /* check 1: /ByteRange well formed, its gap /Contents, its end a revision's;
- * *cval and *clen: /Contents' bytes (in pool when it passed), *k: the gap
- * and those bytes (its digits decoded), for the rolled revision's reads */
+ * *cval and *clen: /Contents' bytes (in pool when it passed) */
 static int
 sig_range(struct hall_pool *pool, const struct vdoc *v, const struct found *f,
-          struct hall_stamp_sig *s, const char **cval, size_t *clen, struct stamp_hexknown *k)
+          struct hall_stamp_sig *s, const char **cval, size_t *clen)
 {
     const struct pdf_obj *br = pdf_key(v->pd, f->v, "/ByteRange"),
                          *contents = pdf_key(v->pd, f->v, "/Contents");
@@ -770,9 +761,6 @@ sig_range(struct hall_pool *pool, const struct vdoc *v, const struct found *f,
         return HALL_ERR;
     }
     s->range = HALL_STAMP_PASS;
-    k->a = s->byte_range[1];
-    k->b = s->byte_range[2];
-    k->bin = (const unsigned char *)*cval;
     return HALL_OK;
 }
 
@@ -864,7 +852,6 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     struct stamp_rdig *rd = NULL;
     const char **cvals = NULL, **whats = NULL;
     size_t *clens = NULL;
-    struct stamp_hexknown *hexk = NULL; /* the /Contents check 1 passed, by offset */
     CMS_ContentInfo **cmss = NULL;  /* each CMS parsed once: its digest's algorithm, its checks */
     STACK_OF(X509) **certss = NULL; /* the certificates each carries, split off (sig_md) */
     int nfound = 0, seen = 0, over = 0, i, rc = HALL_ERR;
@@ -916,9 +903,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     rd = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*rd));
     cmss = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*cmss));
     certss = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*certss));
-    hexk = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*hexk));
-    if (cvals == NULL || clens == NULL || rd == NULL || cmss == NULL || certss == NULL ||
-        hexk == NULL)
+    if (cvals == NULL || clens == NULL || rd == NULL || cmss == NULL || certss == NULL)
         abort();
     /* check 1 of each, and the digest each asks for (check 2), all read in
      * one pass of the file */
@@ -926,17 +911,14 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
         struct hall_stamp_sig *s = &rep->sigs[i];
 
         sig_meta(pool, &v, &found[i], s);
-        if (sig_range(pool, &v, &found[i], s, &cvals[i], &clens[i], &hexk[diff.nhexk]) != HALL_OK)
+        if (sig_range(pool, &v, &found[i], s, &cvals[i], &clens[i]) != HALL_OK)
             continue;
-        diff.nhexk++;
         rd[i].md = sig_md(&memo, s->filter, (const unsigned char *)cvals[i], clens[i], &cmss[i],
                           &certss[i]);
         rd[i].a = s->byte_range[1];
         rd[i].b = s->byte_range[2];
         rd[i].e = s->byte_range[2] + s->byte_range[3];
     }
-    qsort(hexk, (size_t)diff.nhexk, sizeof(*hexk), hexk_order);
-    diff.hexk = hexk;
     stamp_digests_run(v.fd, v.size, rd, nfound, &rep->hashed);
     for (i = 0; i < nfound; i++) {
         struct hall_stamp_sig *s = &rep->sigs[i];
@@ -994,7 +976,6 @@ out:
     free(rd);
     free(cvals);
     free(clens);
-    free(hexk);
     free(whats);
     free(v.page_ids);
     if (v.fd >= 0)
