@@ -1129,9 +1129,4 @@ stamp_diff_free(struct stamp_diff *d)
     d->nsf = NULL;
     stamp_ids_free(&d->f_dss);
     d->f_roles_done = 0;
-    for (int i = 0; i < d->nxsecs; i++)
-        free(d->xsecs[i].e);
-    free(d->xsecs);
-    d->xsecs = NULL;
-    d->nxsecs = 0;
 }

@@ -35,7 +35,7 @@ struct stamp_dref {
  *   opens, fv: stamp_diff.c too (stamp_verify.c reads opens back);
  * - the signed revision's view (pp*, head): stamp_allow.c and stamp_diff.c;
  * - the references scan: stamp_refs.c (stamp_diff_free frees it);
- * - the sections read: stamp_xref.c (stamp_diff_free frees them);
+ * - the sections read: stamp_xref.c's struct stamp_xsecs, through xs;
  * - the rest: stamp_diff.c's own.
  */
 struct stamp_diff {
@@ -69,9 +69,9 @@ struct stamp_diff {
     int ndrefs, caprefs;
     struct stamp_xent *xall; /* every section's entries, by number, newest first */
     int nxall;
-    /* ---- stamp_xref.c's: the sections read after a signature, each once ---- */
-    struct stamp_xsec *xsecs;
-    int nxsecs, capxsecs;
+    /* the sections read after a signature, each once: stamp_xref.c fills
+     * what xs points to (the verifier's; NULL: none kept) */
+    struct stamp_xsecs *xs;
     /* ---- stamp_diff.c's own ---- */
     /* the objects the viewer may use (from the catalog, but through
      * /DSS and /Metadata): found once, when needed */
@@ -126,6 +126,14 @@ struct stamp_xsec {
     int n;
 };
 
+/* the sections read once per file (stamp_xref.c fills it, alone; its
+ * holder zeroes it and frees it with stamp_xsecs_free) */
+struct stamp_xsecs {
+    struct stamp_xsec *v;
+    int n, cap;
+};
+
+void stamp_xsecs_free(struct stamp_xsecs *x);
 /* the offset the last "startxref" in the KiB before end names; -1 none */
 long long stamp_startxref(const unsigned char *p, long long end);
 /* the entries of every section after the revision ending at end, into l:

@@ -848,6 +848,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
 {
     struct vdoc v;
     struct stamp_diff diff;
+    struct stamp_xsecs xs; /* the sections read, stamp_xref.c's */
     struct found *found = NULL;
     struct stamp_rdig *rd = NULL;
     const char **cvals = NULL, **whats = NULL;
@@ -866,6 +867,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     memset(rep, 0, sizeof(*rep));
     memset(&v, 0, sizeof(v));
     memset(&diff, 0, sizeof(diff));
+    memset(&xs, 0, sizeof(xs));
     v.fd = -1;
     if (verify_open(pool, &v, path, rep, err, errlen) != HALL_OK)
         goto out;
@@ -874,6 +876,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     if (found == NULL)
         abort();
     diff.pf = v.pd;
+    diff.xs = &xs;
     diff.pp_file = v.file;
     diff.fv = v.pd_view ? v.pd : NULL;
     diff.map = v.map;
@@ -963,6 +966,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     rc = HALL_OK;
 out:
     stamp_diff_free(&diff);
+    stamp_xsecs_free(&xs);
     if (v.map != NULL)
         munmap(v.map, (size_t)v.size);
     free(v.ends);
