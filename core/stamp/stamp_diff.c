@@ -1121,10 +1121,7 @@ stamp_diff_free(struct stamp_diff *d)
     stamp_ids_free(&d->reach);
     free(d->edges);
     d->edges = NULL;
-    free(d->drefs);
-    d->drefs = NULL;
-    free(d->xall);
-    d->xall = NULL;
+    stamp_refs_free(d);
     free(d->nsf);
     d->nsf = NULL;
     stamp_ids_free(&d->f_dss);

@@ -34,7 +34,7 @@ struct stamp_dref {
  * - the input: stamp_verify.c sets it once (test_pdf_lex.c: by hand);
  *   opens, fv: stamp_diff.c too (stamp_verify.c reads opens back);
  * - the signed revision's view (pp*, head): stamp_allow.c and stamp_diff.c;
- * - the references scan: stamp_refs.c (stamp_diff_free frees it);
+ * - the references scan: stamp_refs.c's struct stamp_refs, opaque (refs);
  * - the sections read: stamp_xref.c's struct stamp_xsecs, through xs;
  * - the rest: stamp_diff.c's own.
  */
@@ -59,16 +59,10 @@ struct stamp_diff {
     struct pdf_file *pp_file;
     struct pdf_doc *pp;
     long long pp_end;
-    /* ---- stamp_refs.c's: the references to numbers at or above
-     * refs_min in every object's text, by number: once, when a new object
-     * is judged; refs_ok 0 when the scan could not be made (then the walk
-     * decides) ---- */
-    int refs_done, refs_ok;
-    long long refs_min;
-    struct stamp_dref *drefs;
-    int ndrefs, caprefs;
-    struct stamp_xent *xall; /* every section's entries, by number, newest first */
-    int nxall;
+    /* the references scan of every object's text, once, when a new
+     * object is judged: stamp_refs.c's alone (made there, freed by
+     * stamp_refs_free) */
+    struct stamp_refs *refs;
     /* the sections read after a signature, each once: stamp_xref.c fills
      * what xs points to (the verifier's; NULL: none kept) */
     struct stamp_xsecs *xs;
@@ -215,6 +209,8 @@ int stamp_xent_cmp(const void *a, const void *b);
 
 /* ---- stamp_refs.c: references to numbers not yet used ------------------------------ */
 
+/* the scan's result let go (stamp_diff_free) */
+void stamp_refs_free(struct stamp_diff *d);
 /* num among l's entries (sorted by number) */
 int stamp_xlist_has(const struct stamp_xlist *l, int num);
 /* the scan of every object's text, once per file: the references to

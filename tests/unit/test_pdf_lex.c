@@ -400,8 +400,7 @@ hostile__vt_between_a_references_tokens__not_proven_absent(void **state)
         d.nrev = 2;
         if (stamp_refs_none(&d, 3, end1, 3))
             fail_msg("sep %zu: no reference to 3 \"proven\" in the signed revision", i);
-        free(d.drefs);
-        free(d.xall);
+        stamp_refs_free(&d);
         qpdf_cleanup(&q);
         free(m);
     }
