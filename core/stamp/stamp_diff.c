@@ -1121,17 +1121,9 @@ stamp_diff_free(struct stamp_diff *d)
     stamp_ids_free(&d->reach);
     free(d->edges);
     d->edges = NULL;
-    free(d->drefs);
-    d->drefs = NULL;
-    free(d->xall);
-    d->xall = NULL;
+    stamp_refs_free(d);
     free(d->nsf);
     d->nsf = NULL;
     stamp_ids_free(&d->f_dss);
     d->f_roles_done = 0;
-    for (int i = 0; i < d->nxsecs; i++)
-        free(d->xsecs[i].e);
-    free(d->xsecs);
-    d->xsecs = NULL;
-    d->nxsecs = 0;
 }

@@ -35,6 +35,19 @@
 #define REFS_TEXT_MAX    (64LL << 20) /* all objects' text tokenized, at most */
 #define REFS_KEPT_MAX    100000       /* references kept */
 
+/* the scan's result, stamp_refs.c's alone (stamp_diff.refs): the
+ * references to numbers at or above refs_min in every object's text, by
+ * number; refs_ok 0 when the scan could not be made (then the walk
+ * decides); every section's entries, by number, newest first */
+struct stamp_refs {
+    int refs_done, refs_ok;
+    long long refs_min;
+    struct stamp_dref *drefs;
+    int ndrefs, caprefs;
+    struct stamp_xent *xall;
+    int nxall;
+};
+
 static int
 dref_cmp(const void *a, const void *b)
 {
@@ -79,17 +92,18 @@ int_token(const unsigned char *p, long long a, long long b, long long *v)
 static int
 keep(struct stamp_diff *d, long long num, long long off)
 {
-    if (d->ndrefs >= REFS_KEPT_MAX)
+    if (d->refs->ndrefs >= REFS_KEPT_MAX)
         return HALL_ERR;
-    if (d->ndrefs == d->caprefs) {
-        d->caprefs = d->caprefs ? d->caprefs * 2 : 256;
-        d->drefs = realloc(d->drefs, sizeof(*d->drefs) * (size_t)d->caprefs);
-        if (d->drefs == NULL)
+    if (d->refs->ndrefs == d->refs->caprefs) {
+        d->refs->caprefs = d->refs->caprefs ? d->refs->caprefs * 2 : 256;
+        d->refs->drefs =
+            realloc(d->refs->drefs, sizeof(*d->refs->drefs) * (size_t)d->refs->caprefs);
+        if (d->refs->drefs == NULL)
             abort();
     }
-    d->drefs[d->ndrefs].num = (int)num;
-    d->drefs[d->ndrefs].pos = off;
-    d->ndrefs++;
+    d->refs->drefs[d->refs->ndrefs].num = (int)num;
+    d->refs->drefs[d->refs->ndrefs].pos = off;
+    d->refs->ndrefs++;
     return HALL_OK;
 }
 
@@ -246,12 +260,12 @@ refs_scan(struct stamp_diff *d, long long min)
     for (i = 0; i < n; i++)
         if ((i == 0 || offs[i] != offs[i - 1]) && scan_obj(d, offs[i], min, &budget) != HALL_OK)
             goto out;
-    if (d->ndrefs > 1)
-        qsort(d->drefs, (size_t)d->ndrefs, sizeof(*d->drefs), dref_cmp);
+    if (d->refs->ndrefs > 1)
+        qsort(d->refs->drefs, (size_t)d->refs->ndrefs, sizeof(*d->refs->drefs), dref_cmp);
     /* kept, by number, newest first: what a revision's object is */
     xent_sort(l.e, l.n);
-    d->xall = l.e;
-    d->nxall = l.n;
+    d->refs->xall = l.e;
+    d->refs->nxall = l.n;
     l.e = NULL;
     rc = HALL_OK;
 out:
@@ -263,10 +277,15 @@ out:
 void
 stamp_refs_scan(struct stamp_diff *d, long long psize)
 {
-    if (!d->refs_done) {
-        d->refs_done = 1;
-        d->refs_min = psize;
-        d->refs_ok = refs_scan(d, psize) == HALL_OK;
+    if (d->refs == NULL) {
+        d->refs = calloc(1, sizeof(*d->refs));
+        if (d->refs == NULL)
+            abort();
+    }
+    if (!d->refs->refs_done) {
+        d->refs->refs_done = 1;
+        d->refs->refs_min = psize;
+        d->refs->refs_ok = refs_scan(d, psize) == HALL_OK;
     }
 }
 
@@ -278,19 +297,19 @@ stamp_refs_none(struct stamp_diff *d, int num, long long end, long long psize)
     size_t lo = 0, hi;
 
     stamp_refs_scan(d, psize);
-    if (!d->refs_ok || psize < d->refs_min || num < d->refs_min)
+    if (!d->refs->refs_ok || psize < d->refs->refs_min || num < d->refs->refs_min)
         return 0;
     /* the first kept reference to num: none before end */
-    hi = (size_t)d->ndrefs;
+    hi = (size_t)d->refs->ndrefs;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
 
-        if (dref_cmp(&d->drefs[mid], &key) < 0)
+        if (dref_cmp(&d->refs->drefs[mid], &key) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    r = lo < (size_t)d->ndrefs ? &d->drefs[lo] : NULL;
+    r = lo < (size_t)d->refs->ndrefs ? &d->refs->drefs[lo] : NULL;
     return r == NULL || r->num != num || r->pos >= end;
 }
 
@@ -445,21 +464,22 @@ stamp_raw_value_same(const struct stamp_diff *d, long long a, long long b, const
 long long
 stamp_refs_offset(struct stamp_diff *d, int num, long long end)
 {
-    int lo = 0, hi = d->nxall;
+    int lo = 0, hi = d->refs->nxall;
 
-    if (!d->refs_done || !d->refs_ok)
+    if (d->refs == NULL || !d->refs->refs_done || !d->refs->refs_ok)
         return -1;
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;
 
-        if (d->xall[mid].num < num)
+        if (d->refs->xall[mid].num < num)
             lo = mid + 1;
         else
             hi = mid;
     }
-    for (; lo < d->nxall && d->xall[lo].num == num; lo++)
-        if (end < 0 || d->xall[lo].sec < end)
-            return d->xall[lo].used && d->xall[lo].gen == 0 ? d->xall[lo].off : -1;
+    for (; lo < d->refs->nxall && d->refs->xall[lo].num == num; lo++)
+        if (end < 0 || d->refs->xall[lo].sec < end)
+            return d->refs->xall[lo].used && d->refs->xall[lo].gen == 0 ? d->refs->xall[lo].off
+                                                                        : -1;
     return -1;
 }
 
@@ -487,4 +507,15 @@ stamp_xent_cmp(const void *a, const void *b)
     if (x->num != y->num)
         return (x->num > y->num) - (x->num < y->num);
     return (x->order > y->order) - (x->order < y->order);
+}
+
+void
+stamp_refs_free(struct stamp_diff *d)
+{
+    if (d->refs != NULL) {
+        free(d->refs->drefs);
+        free(d->refs->xall);
+        free(d->refs);
+        d->refs = NULL;
+    }
 }

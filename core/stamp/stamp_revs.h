@@ -27,62 +27,61 @@ struct stamp_dref {
     long long pos;
 };
 
-/* a hex string of the file whose bytes are known: a signature's /Contents
- * whose gap passed check 1 (its digits decoded are bin, (b - a - 2) / 2
- * bytes), [a, b) its text with the brackets */
-struct stamp_hexknown {
-    long long a, b;
-    const unsigned char *bin;
-};
-
-/* the document the signatures' later revisions are judged in */
+/*
+ * the document the signatures' later revisions are judged in.  Each group
+ * of members has one owner, the only file that writes them; the others
+ * read them (issue 62 §2):
+ * - the input: stamp_verify.c sets it once (test_pdf_lex.c: by hand);
+ *   opens, fv: stamp_diff.c too (stamp_verify.c reads opens back);
+ * - the signed revision's view (pp*, head): stamp_allow.c and stamp_diff.c;
+ * - the references scan: stamp_refs.c's struct stamp_refs, opaque (refs);
+ * - the sections read: stamp_xref.c's struct stamp_xsecs, through xs;
+ * - the rest: stamp_diff.c's own.
+ */
 struct stamp_diff {
+    /* ---- the input: stamp_verify.c's, read only by the others ---- */
     const unsigned char *map; /* its bytes */
     long long size;
     const long long *ends; /* the revisions' ends (just after each %%EOF) */
     int nrev;
-    /* the whole file as core/pdf reads it (stamp_verify.c's; NULL when it
-     * cannot), its header's version, and the revision p holds as core/pdf
-     * reads it: a view of the file read once for all signatures (pp_file:
-     * the verifier's, else made when first asked in pp_pool) */
+    /* the whole file as core/pdf reads it (NULL when it cannot); fv: the
+     * whole file, a view of pp_file (the verifier's, else stamp_diff.c
+     * makes it when first asked) */
     struct pdf_doc *pf;
+    struct pdf_doc *fv;
+    const struct hall_stamp_report *rep; /* the signatures, each checked (2-5) */
+    /* ---- the signed revision's view: stamp_allow.c, stamp_diff.c ---- */
+    /* the header's version (stamp_allow.c), and the revision pp holds as
+     * core/pdf reads it: a view of pp_file, the file read once for all
+     * signatures (the verifier's, else made when first asked, in pp_pool) */
     const char *head;
     struct hall_pool *pp_pool;
     struct pdf_file *pp_file;
-    struct pdf_doc *fv; /* the whole file, a view of pp_file (stamp_diff.c) */
     struct pdf_doc *pp;
     long long pp_end;
-    const struct hall_stamp_report *rep; /* the signatures, each checked (2-5) */
-    const struct stamp_hexknown *hexk;   /* their /Contents, by a (stamp_verify.c fills it;
-                                          * nothing reads it since the comparison reads
-                                          * through core/pdf) */
-    int nhexk;
+    /* the references scan of every object's text, once, when a new
+     * object is judged: stamp_refs.c's alone (made there, freed by
+     * stamp_refs_free) */
+    struct stamp_refs *refs;
+    /* the sections read after a signature, each once: stamp_xref.c fills
+     * what xs points to (the verifier's; NULL: none kept) */
+    struct stamp_xsecs *xs;
+    /* ---- stamp_diff.c's own ---- */
     /* the objects the viewer may use (from the catalog, but through
      * /DSS and /Metadata): found once, when needed */
     int reach_done, reach_ok;
     struct idset reach;
     struct stamp_edge *edges; /* the references met on that walk, by target */
     int nedges;
-    /* the references to numbers at or above refs_min in every object's
-     * text, by number (stamp_refs.c): once, when a new object is judged;
-     * refs_ok 0 when the scan could not be made (then the walk decides) */
-    int refs_done, refs_ok;
-    long long refs_min;
-    struct stamp_dref *drefs;
-    int ndrefs, caprefs;
-    struct stamp_xent *xall; /* every section's entries, by number, newest first */
-    int nxall;
-    struct stamp_xsec *xsecs; /* the sections read after a signature, each once */
-    int nxsecs, capxsecs;
-    struct stamp_nsf { /* a field or widget added, judged once (stamp_diff.c) */
+    struct stamp_nsf { /* a field or widget added, judged once */
         int num, page;
         const char *bad; /* in the pool stamp_diff_after was given */
     } * nsf;
     int nnsf, capnsf;
-    /* the revision being compared (stamp_diff.c: the view at its end), its
-     * trailer's /Size; the file's opens (1: read once, pdf_file) */
+    /* the revision being compared (the view at its end), its trailer's
+     * /Size; the file's opens (1: read once, pdf_file) */
     long long p_end, p_size;
-    int opens;
+    int opens; /* read back by stamp_verify.c (rep->revision_opens) */
     /* the whole file's roles, the same for every signature: read once */
     int f_roles_done;
     int f_root, f_info, f_meta;
@@ -121,6 +120,14 @@ struct stamp_xsec {
     int n;
 };
 
+/* the sections read once per file (stamp_xref.c fills it, alone; its
+ * holder zeroes it and frees it with stamp_xsecs_free) */
+struct stamp_xsecs {
+    struct stamp_xsec *v;
+    int n, cap;
+};
+
+void stamp_xsecs_free(struct stamp_xsecs *x);
 /* the offset the last "startxref" in the KiB before end names; -1 none */
 long long stamp_startxref(const unsigned char *p, long long end);
 /* the entries of every section after the revision ending at end, into l:
@@ -202,6 +209,8 @@ int stamp_xent_cmp(const void *a, const void *b);
 
 /* ---- stamp_refs.c: references to numbers not yet used ------------------------------ */
 
+/* the scan's result let go (stamp_diff_free) */
+void stamp_refs_free(struct stamp_diff *d);
 /* num among l's entries (sorted by number) */
 int stamp_xlist_has(const struct stamp_xlist *l, int num);
 /* the scan of every object's text, once per file: the references to

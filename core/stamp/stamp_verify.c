@@ -686,14 +686,6 @@ sig_meta(struct hall_pool *pool, struct vdoc *v, const struct found *f, struct h
     stamp_qifeng_read(pool, d, f->obj_field, f->gen_field, v->page_ids, v->npages, s);
 }
 
-static int
-hexk_order(const void *a, const void *b)
-{
-    const struct stamp_hexknown *x = a, *y = b;
-
-    return (x->a > y->a) - (x->a < y->a);
-}
-
 /* the gap (gl bytes at off, gl = 2 * clen + 2) is exactly /Contents' hex
  * string (cval, clen): its digits decoded in one table pass
  * (hex_decoded) */
@@ -714,11 +706,10 @@ gap_is_contents(int fd, long long off, size_t gl, const char *cval, size_t clen)
 }
 
 /* check 1: /ByteRange well formed, its gap /Contents, its end a revision's;
- * *cval and *clen: /Contents' bytes (in pool when it passed), *k: the gap
- * and those bytes (its digits decoded), for the rolled revision's reads */
+ * *cval and *clen: /Contents' bytes (in pool when it passed) */
 static int
 sig_range(struct hall_pool *pool, const struct vdoc *v, const struct found *f,
-          struct hall_stamp_sig *s, const char **cval, size_t *clen, struct stamp_hexknown *k)
+          struct hall_stamp_sig *s, const char **cval, size_t *clen)
 {
     const struct pdf_obj *br = pdf_key(v->pd, f->v, "/ByteRange"),
                          *contents = pdf_key(v->pd, f->v, "/Contents");
@@ -770,9 +761,6 @@ sig_range(struct hall_pool *pool, const struct vdoc *v, const struct found *f,
         return HALL_ERR;
     }
     s->range = HALL_STAMP_PASS;
-    k->a = s->byte_range[1];
-    k->b = s->byte_range[2];
-    k->bin = (const unsigned char *)*cval;
     return HALL_OK;
 }
 
@@ -860,11 +848,11 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
 {
     struct vdoc v;
     struct stamp_diff diff;
+    struct stamp_xsecs xs; /* the sections read, stamp_xref.c's */
     struct found *found = NULL;
     struct stamp_rdig *rd = NULL;
     const char **cvals = NULL, **whats = NULL;
     size_t *clens = NULL;
-    struct stamp_hexknown *hexk = NULL; /* the /Contents check 1 passed, by offset */
     CMS_ContentInfo **cmss = NULL;  /* each CMS parsed once: its digest's algorithm, its checks */
     STACK_OF(X509) **certss = NULL; /* the certificates each carries, split off (sig_md) */
     int nfound = 0, seen = 0, over = 0, i, rc = HALL_ERR;
@@ -879,6 +867,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     memset(rep, 0, sizeof(*rep));
     memset(&v, 0, sizeof(v));
     memset(&diff, 0, sizeof(diff));
+    memset(&xs, 0, sizeof(xs));
     v.fd = -1;
     if (verify_open(pool, &v, path, rep, err, errlen) != HALL_OK)
         goto out;
@@ -887,6 +876,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     if (found == NULL)
         abort();
     diff.pf = v.pd;
+    diff.xs = &xs;
     diff.pp_file = v.file;
     diff.fv = v.pd_view ? v.pd : NULL;
     diff.map = v.map;
@@ -916,9 +906,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     rd = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*rd));
     cmss = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*cmss));
     certss = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*certss));
-    hexk = calloc((size_t)(nfound > 0 ? nfound : 1), sizeof(*hexk));
-    if (cvals == NULL || clens == NULL || rd == NULL || cmss == NULL || certss == NULL ||
-        hexk == NULL)
+    if (cvals == NULL || clens == NULL || rd == NULL || cmss == NULL || certss == NULL)
         abort();
     /* check 1 of each, and the digest each asks for (check 2), all read in
      * one pass of the file */
@@ -926,17 +914,14 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
         struct hall_stamp_sig *s = &rep->sigs[i];
 
         sig_meta(pool, &v, &found[i], s);
-        if (sig_range(pool, &v, &found[i], s, &cvals[i], &clens[i], &hexk[diff.nhexk]) != HALL_OK)
+        if (sig_range(pool, &v, &found[i], s, &cvals[i], &clens[i]) != HALL_OK)
             continue;
-        diff.nhexk++;
         rd[i].md = sig_md(&memo, s->filter, (const unsigned char *)cvals[i], clens[i], &cmss[i],
                           &certss[i]);
         rd[i].a = s->byte_range[1];
         rd[i].b = s->byte_range[2];
         rd[i].e = s->byte_range[2] + s->byte_range[3];
     }
-    qsort(hexk, (size_t)diff.nhexk, sizeof(*hexk), hexk_order);
-    diff.hexk = hexk;
     stamp_digests_run(v.fd, v.size, rd, nfound, &rep->hashed);
     for (i = 0; i < nfound; i++) {
         struct hall_stamp_sig *s = &rep->sigs[i];
@@ -981,6 +966,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     rc = HALL_OK;
 out:
     stamp_diff_free(&diff);
+    stamp_xsecs_free(&xs);
     if (v.map != NULL)
         munmap(v.map, (size_t)v.size);
     free(v.ends);
@@ -994,7 +980,6 @@ out:
     free(rd);
     free(cvals);
     free(clens);
-    free(hexk);
     free(whats);
     free(v.page_ids);
     if (v.fd >= 0)

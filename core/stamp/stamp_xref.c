@@ -114,31 +114,33 @@ out:
  * bounds); one that cannot be read, or is too large, is read as before.
  */
 static int
-section_cached(const struct stamp_diff *cd, long long off, long long lo, struct stamp_xlist *l,
+section_cached(const struct stamp_diff *d, long long off, long long lo, struct stamp_xlist *l,
                long long *prev)
 {
-    struct stamp_diff *d = (struct stamp_diff *)cd;
+    struct stamp_xsecs *x = d->xs;
     struct stamp_xsec *c = NULL;
     struct stamp_xlist t;
     int i;
 
-    for (i = 0; i < d->nxsecs && c == NULL; i++)
-        if (d->xsecs[i].off == off)
-            c = &d->xsecs[i];
-    if (c == NULL && d->nxsecs < XREF_SECTIONS_MAX) {
+    if (x == NULL)
+        return section_read(d, off, lo, l, prev);
+    for (i = 0; i < x->n && c == NULL; i++)
+        if (x->v[i].off == off)
+            c = &x->v[i];
+    if (c == NULL && x->n < XREF_SECTIONS_MAX) {
         memset(&t, 0, sizeof(t));
         t.lowest = d->size;
         if (section_read(d, off, 0, &t, prev) != HALL_OK || t.over) {
             free(t.e);
             return section_read(d, off, lo, l, prev);
         }
-        if (d->nxsecs == d->capxsecs) {
-            d->capxsecs = d->capxsecs ? d->capxsecs * 2 : 64;
-            d->xsecs = realloc(d->xsecs, sizeof(*d->xsecs) * (size_t)d->capxsecs);
-            if (d->xsecs == NULL)
+        if (x->n == x->cap) {
+            x->cap = x->cap ? x->cap * 2 : 64;
+            x->v = realloc(x->v, sizeof(*x->v) * (size_t)x->cap);
+            if (x->v == NULL)
                 abort();
         }
-        c = &d->xsecs[d->nxsecs++];
+        c = &x->v[x->n++];
         c->off = off;
         c->prev = *prev;
         c->lowest = t.lowest;
@@ -224,4 +226,13 @@ int
 stamp_written_after(const struct stamp_diff *d, long long end, struct stamp_xlist *l)
 {
     return written(d, end, d->size, l);
+}
+
+void
+stamp_xsecs_free(struct stamp_xsecs *x)
+{
+    for (int i = 0; i < x->n; i++)
+        free(x->v[i].e);
+    free(x->v);
+    memset(x, 0, sizeof(*x));
 }

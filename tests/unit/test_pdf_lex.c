@@ -302,6 +302,7 @@ hostile__later_trailer_nul_or_comment__section_read_as_libqpdf_reads_it(void **s
         long long len, end1, ends[2];
         unsigned char *m = two_revisions(cases[i].sep, cases[i].seplen, &len, &end1);
         struct stamp_diff d;
+        struct stamp_xsecs xs;
         struct stamp_xlist l;
         qpdf_data q = qpdf_init();
         int rc;
@@ -314,6 +315,7 @@ hostile__later_trailer_nul_or_comment__section_read_as_libqpdf_reads_it(void **s
         assert_int_equal(qpdf_oh_get_int_value(q, qpdf_oh_get_key(q, qpdf_get_trailer(q), "/Size")),
                          3);
         memset(&d, 0, sizeof(d));
+        memset(&xs, 0, sizeof(xs));
         memset(&l, 0, sizeof(l));
         ends[0] = end1;
         ends[1] = len;
@@ -321,13 +323,12 @@ hostile__later_trailer_nul_or_comment__section_read_as_libqpdf_reads_it(void **s
         d.size = len;
         d.ends = ends;
         d.nrev = 2;
+        d.xs = &xs;
         rc = stamp_written_after(&d, end1, &l);
         if (rc != HALL_OK || l.n != 1 || l.e[0].num != 2)
             fail_msg("case %zu: the update's section %s (%d entries)", i,
                      rc == HALL_OK ? "read" : "refused", l.n);
-        for (int k = 0; k < d.nxsecs; k++)
-            free(d.xsecs[k].e);
-        free(d.xsecs);
+        stamp_xsecs_free(&xs);
         free(l.e);
         qpdf_cleanup(&q);
         free(m);
@@ -399,8 +400,7 @@ hostile__vt_between_a_references_tokens__not_proven_absent(void **state)
         d.nrev = 2;
         if (stamp_refs_none(&d, 3, end1, 3))
             fail_msg("sep %zu: no reference to 3 \"proven\" in the signed revision", i);
-        free(d.drefs);
-        free(d.xall);
+        stamp_refs_free(&d);
         qpdf_cleanup(&q);
         free(m);
     }
