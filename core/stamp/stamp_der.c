@@ -33,7 +33,8 @@ stamp_buf_put(struct stamp_buf *b, const void *p, size_t n)
             abort();
         b->cap = cap;
     }
-    memcpy(b->p + b->len, p, n);
+    if (n > 0) /* p may be NULL then (an empty string's bytes) */
+        memcpy(b->p + b->len, p, n);
     b->len += n;
 }
 
