@@ -159,7 +159,9 @@ test('report__itself__the_halls_验签专用章_有效_B_LT_by_sign_verify', asy
     assert.equal(s.evidence.embedded, true);
     assert.match(s.signing_time, /^\d{4}-/);
     assert.match(s.signer.subject, /CN=Hall Demo ECC CA 验签报告/);
-    assert.equal(s.signer.serial, x.serialNumber.replace(/^0+/, ''));
+    /* a serial as hex, its leading zeros left out: the verifier prints
+     * whole bytes (06FD...), node's X509Certificate as it likes */
+    assert.equal(s.signer.serial.replace(/^0+/, ''), x.serialNumber.replace(/^0+/, ''));
     assert.match(s.signer.issuer, /CN=Hall Demo ECC CA/);
     assert.equal(s.seal.name, '验签专用章');
     assert.match(s.seal.es_id, /^REPORT[0-9A-F]+$/);
@@ -271,7 +273,7 @@ test('report__signer__stamps_nothing_else_and_lives_in_its_own_token', async () 
     assert.equal(t.status, 200, t.text);
     const v = await verifyPdf(t.body);
     assert.equal(v.body.result.stamps[0].demo, true);
-    assert.notEqual(v.body.result.stamps[0].signer.serial, serial);
+    assert.notEqual(v.body.result.stamps[0].signer.serial.replace(/^0+/, ''), serial);
     /* the report's certificate logs in nowhere and issues nothing */
     assert.equal(x.ca, false);
     assert.deepEqual([...x.keyUsage].sort(), ['1.3.6.1.5.5.7.3.36', '1.3.6.1.5.5.7.3.4']);
