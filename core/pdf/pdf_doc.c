@@ -394,22 +394,28 @@ pdf_open(struct hall_pool *pool, const unsigned char *p, long long size, long lo
             d->trailer = tr;
         sx = prev;
     }
-    /* /Encrypt null is none, as libqpdf reads it; anything else but a
-     * dictionary cannot be read */
+    return pdf_doc_readable(d, err, errlen) == HALL_OK ? d : NULL;
+}
+
+/* /Encrypt null is none, as libqpdf reads it; anything else but a
+ * dictionary cannot be read; no catalog, no document */
+int
+pdf_doc_readable(struct pdf_doc *d, char *err, size_t errlen)
+{
     if (pdf_dict_get(d->trailer, "/Encrypt") != NULL) {
         const struct pdf_obj *enc = pdf_key(d, d->trailer, "/Encrypt");
 
         if (enc == NULL || enc->type != PDF_NULL) {
             snprintf(err, errlen, "%s",
                      enc != NULL && enc->type == PDF_DICT ? "encrypted" : "/Encrypt unreadable");
-            return NULL;
+            return HALL_ERR;
         }
     }
     if (pdf_root(d) == NULL) {
         snprintf(err, errlen, "no catalog (/Root)");
-        return NULL;
+        return HALL_ERR;
     }
-    return d;
+    return HALL_OK;
 }
 
 const struct pdf_obj *

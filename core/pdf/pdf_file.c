@@ -520,20 +520,7 @@ pdf_file_doc(struct pdf_file *f, long long end, char *err, size_t errlen)
     if (nentries > PDF_XREF_MAX) /* it may be over: counted as pdf_open counts */
         return pdf_open(f->pool, f->p, f->size, d->end, err, errlen);
     /* as pdf_open: /Encrypt null is none; no catalog, no document */
-    if (pdf_dict_get(d->trailer, "/Encrypt") != NULL) {
-        const struct pdf_obj *enc = pdf_key(d, d->trailer, "/Encrypt");
-
-        if (enc == NULL || enc->type != PDF_NULL) {
-            snprintf(err, errlen, "%s",
-                     enc != NULL && enc->type == PDF_DICT ? "encrypted" : "/Encrypt unreadable");
-            return NULL;
-        }
-    }
-    if (pdf_root(d) == NULL) {
-        snprintf(err, errlen, "no catalog (/Root)");
-        return NULL;
-    }
-    return d;
+    return pdf_doc_readable(d, err, errlen) == HALL_OK ? d : NULL;
 }
 
 const struct pdf_obj *

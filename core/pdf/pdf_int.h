@@ -67,6 +67,9 @@ void pdf_doc_free(void *arg);
 long long pdf_startxref(const unsigned char *p, long long end);
 int pdf_obj_head(const struct pdf_doc *d, long long *at, long long *num, long long *gen);
 int pdf_section_at(struct pdf_doc *d, long long off, struct pdf_section *s);
+/* the last checks of a document read (pdf_open, pdf_file_doc): /Encrypt and
+ * the catalog; HALL_ERR with err when it cannot be read (pdf_doc.c) */
+int pdf_doc_readable(struct pdf_doc *d, char *err, size_t errlen);
 const struct pdf_obj *pdf_read_at(struct pdf_doc *d, long long off, int num, int gen,
                                   struct pdf_rinfo *ri);
 const struct pdf_obj *pdf_read_in_stream(struct pdf_doc *d, int num, int stm, int idx);
