@@ -250,7 +250,7 @@ static int
 medium_fits(struct production *pd)
 {
     if (!hall_medium_station(pd->cx->conf)) {
-        *pd->msg = "制作台未配置USB Key介质（medium_module），请选择文件介质（PKCS#12）";
+        *pd->msg = "制作台未配置USB Key介质（medium_module），暂不能制作证书";
         return HALL_CONFLICT;
     }
     if (strcmp(ca_alg(pd->ca), "ecdsa") != 0) {
