@@ -175,7 +175,9 @@ static const struct hall_stmt seal_stmts[] = {
      " 'YYYY-MM-DD HH24:MI'), '') AS medium_gone_at, coalesce(c.medium_destroyed_why, '')"
      " AS medium_gone_why, (SELECT partner_code FROM orders WHERE id = i.order_id) AS partner,"
      /* a 机构个人章 whose key its holder's browser is to make (sql/159) */
-     " i.key_code_mac IS NOT NULL AS key_waiting, coalesce(c.key_origin, '') AS key_origin"
+     " i.key_code_mac IS NOT NULL AS key_waiting, coalesce(c.key_origin, '') AS key_origin,"
+     /* its key born on the order's USB key (core/pki/medium.c) */
+     " coalesce(c.medium_serial, '') AS usb_serial"
      " FROM seal_items i"
      " LEFT JOIN LATERAL (SELECT * FROM seseals WHERE item_id = i.id"
      "  ORDER BY created_at DESC, es_id DESC LIMIT 1) s ON true"
