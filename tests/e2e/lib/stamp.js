@@ -13,19 +13,21 @@ const path = require('node:path');
 const { execFileSync, spawnSync } = require('node:child_process');
 const { HALL, applicant } = require('../../integ/lib/client');
 const { sealOrder } = require('../../integ/lib/seal');
-const { psql, operator, smsTo, fetchPki, derNode, derChildren, openssl } = require('../../integ/lib/pki');
+const { psql, smsTo, fetchPki, derNode, derChildren, openssl } = require('../../integ/lib/pki');
 const { freshPhone } = require('../../integ/lib/client');
+const { fileOfBefore } = require('../../integ/lib/station');
 
-/* one 机构章 order produced: { c, id, item, esId, pin, p12, seal } (the
- * medium downloaded once, as 我的电子印章 hands it over) */
+/* one 机构章 order produced as a file, as before issue 64 (a new one goes
+ * onto a USB key, which 在线盖章 in a browser cannot use: the holder of a
+ * PKCS#12 of before stamps online with it): { c, id, item, esId, pin, p12,
+ * seal } (the medium downloaded once, as 我的电子印章 hands it over) */
 async function producedSeal() {
     const c = await applicant();
     const so = await sealOrder(c, { org_count: '1', org_years: '1', org_style: 'auto', biz_count: '0',
         person_count: '0' }, { agent_mobile: freshPhone('137') });
     psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
         WHERE id = ${so.id}`);
-    const op = await operator();
-    assert.equal((await op.post('/admin/pki/issue', { id: so.id })).status, 200);
+    fileOfBefore(so.id);
     const item = Object.entries(so.items).find(([k]) => k.startsWith('org:'))[1];
     const pin = (await smsTo(so.form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
     const get = async (u) => {
