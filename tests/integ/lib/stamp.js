@@ -187,9 +187,8 @@ function pdfsig(db, file) {
  * signer (hall-stamp's arguments naming its key on the medium and the
  * chain), env (hall-stamp's environment: the station's media) }.  file:
  * the old way, as a PKCS#12 file the hall made (each kind's p12, a path),
- * for a tool that takes no PKCS#11 (mutool sign); until the holder's
- * browser-made file replaces it, on a station of USB keys only an SM2
- * certificate may be a file.
+ * for a tool that takes no PKCS#11 (mutool sign), made as before issue
+ * 64 (station.js's fileOfBefore: a station of USB keys makes none).
  */
 async function hallSeals({ file = false } = {}) {
     const c = await applicant();
@@ -206,9 +205,13 @@ async function hallSeals({ file = false } = {}) {
     const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
     psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
         WHERE id = ${id}`);
-    const op = await operator();
-    const made = await op.post('/admin/pki/issue', { id, medium: file ? 'p12' : 'pkcs11' });
-    assert.equal(made.status, 200, made.text);
+    if (file) {
+        /* a station of USB keys makes no file: one as before issue 64 */
+        fileOfBefore(id);
+    } else {
+        const made = await (await operator()).post('/admin/pki/issue', { id, medium: 'pkcs11' });
+        assert.equal(made.status, 200, made.text);
+    }
     const pin = (await smsTo(form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
     const dir = tmpdir();
     await fetchPki(dir);
