@@ -250,7 +250,7 @@ static int
 medium_fits(struct production *pd)
 {
     if (!hall_medium_station(pd->cx->conf)) {
-        *pd->msg = "制作台未配置USB Key介质（medium_module），请选择文件介质（PKCS#12）";
+        *pd->msg = "制作台未配置USB Key介质（medium_module），暂不能制作证书";
         return HALL_CONFLICT;
     }
     if (strcmp(ca_alg(pd->ca), "ecdsa") != 0) {
@@ -774,15 +774,7 @@ medium_failed(struct production *pd, const char *why)
 }
 
 static int produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *medium,
-                   int file_ok, const char **msg);
-
-/* hall-outbox's automatic production: files still (the browser takes them
- * over, issue 64 §2) */
-int
-hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char **msg)
-{
-    return produce(cx, order_id, actor, "p12", 1, msg);
-}
+                   const char **msg);
 
 /* staff's 制作证书 and hall-pkitool's: medium "" is production_medium's; a
  * file ("p12") is refused for an ECC certificate on a station of USB keys */
@@ -790,11 +782,11 @@ int
 hall_produce_onto(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *medium,
                   const char **msg)
 {
-    return produce(cx, order_id, actor, medium, 0, msg);
+    return produce(cx, order_id, actor, medium, msg);
 }
 
 static int
-produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *medium, int file_ok,
+produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *medium,
         const char **msg)
 {
     struct production pd;
@@ -819,7 +811,7 @@ produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *me
     if (medium == NULL || *medium == '\0')
         medium = cx->conf->production_medium;
     pd.medium = strcmp(medium, "pkcs11") == 0;
-    pd.no_file = !pd.medium && !file_ok && strcmp(cx->conf->production_medium, "pkcs11") == 0;
+    pd.no_file = !pd.medium && strcmp(cx->conf->production_medium, "pkcs11") == 0;
     rc = production_intent(&pd);
     if (rc == HALL_OK && pd.medium)
         rc = medium_born(&pd);
