@@ -335,6 +335,11 @@ production_read(struct production *pd)
             "ECC证书只能写入USB Key，请插入一枚空白USB Key并选择“USB Key（密钥在介质内生成）”";
         return HALL_CONFLICT;
     }
+    /* an SM2 seal order, whatever the medium chosen: no medium signs with
+     * SM2 (medium_fits), so its 机构证书 is a file as before and its
+     * seals' keys are born in a browser (sealbiz.c, sealhold.c) */
+    if (pd->medium && strcmp(pd->business, "seal") == 0 && strcmp(ca_alg(pd->ca), "sm2") == 0)
+        pd->medium = 0;
     return pd->medium ? medium_fits(pd) : HALL_OK;
 }
 

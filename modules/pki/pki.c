@@ -508,8 +508,9 @@ static const struct hall_pspec csr_params[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
-/* a 机构个人章's holder's request (pki_holder.c) */
-int pki_seal_holder(struct hall_req *req);
+/* a 机构个人章's holder's request, an SM2 业务章's applicant's (pki_holder.c) */
+int pki_seal_holder(struct hall_req *req), pki_seal_key(struct hall_req *req);
+extern const struct hall_pspec pki_seal_key_params[];
 static const struct hall_pspec holder_params[] = {
     {"es_id", HALL_P_TEXT, 0, 1, 40, "印章编码", NULL},
     {"code", HALL_P_TEXT, 0, 1, 64, "验证码", NULL},
@@ -1178,6 +1179,7 @@ static const struct hall_route pki_routes[] = {
     {"POST", "/pki/csr", do_csr, HALL_R_AUTH, csr_params},
     PKI_RENEW_ROUTES,
     {"POST", "/pki/seal-holder", pki_seal_holder, 0, holder_params},
+    {"POST", "/pki/seal-key", pki_seal_key, HALL_R_AUTH, pki_seal_key_params},
     {"POST", "/pki/courier/sf/push", push_sf, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},
     {"POST", "/pki/courier/jd/push", push_jd, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},
     {"POST", "/pki/courier/ems/push", push_ems, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},

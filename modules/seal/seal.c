@@ -177,6 +177,13 @@ static const struct hall_stmt seal_stmts[] = {
      " AS medium_gone_why, (SELECT partner_code FROM orders WHERE id = i.order_id) AS partner,"
      /* a 机构个人章 whose key its holder's browser is to make (sql/159) */
      " i.key_code_mac IS NOT NULL AS key_waiting, coalesce(c.key_origin, '') AS key_origin,"
+     /* an SM2 order's 业务章 produced without a certificate: its key is the
+      * applicant's browser's to make (POST /pki/seal-key, core/biz/sealbiz.c) */
+     " (i.kind = 'org_business' AND s.es_id IS NULL AND (SELECT p.ca FROM orders o JOIN products"
+     " p ON p.id = o.product_id WHERE o.id = i.order_id) = 'sm2' AND EXISTS (SELECT 1 FROM"
+     " certificates x WHERE x.order_id = i.order_id AND x.seal_item_id IS NULL"
+     " AND x.state = 'issued')) AS biz_waiting, 'SZCA' || lpad(i.order_id::text, 12, '0')"
+     " || 'B' || lpad(i.position::text, 2, '0') AS biz_es,"
      /* its key born on the order's USB key (core/pki/medium.c) */
      " coalesce(c.medium_serial, '') AS usb_serial"
      " FROM seal_items i"
