@@ -23,8 +23,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { HALL } = require('./lib/client');
-const { freshPhone } = require('./lib/client');
+const { HALL, freshPhone, applicant } = require('./lib/client');
 const { operator, acceptedByTransfer, smsTo, tmpdir, psql, orgForm, openssl } = require('./lib/pki');
 const { freshAccount } = require('./lib/payflow');
 const { softhsmModule, mediaEnv, p11Skip, p11 } = require('./lib/station');
@@ -315,4 +314,63 @@ test('assist_change__wrong_medium_refused__lost_written_finished_by_a_later_run'
     const two = await Promise.all([written(fresh), written(fresh)]);
     assert.deepEqual(two.map((x) => [x.status, x.body.serial, x.body.replaces]), [[200, fresh, b.serial], [200, fresh, b.serial]]);
     assert.equal(confirmations(b.medium), '1', 'one confirmation');
+});
+
+/* a 电子签章 order made onto a medium (its 机构章 signed by the order's
+ * certificate, a 机构业务章 with a key and certificate of its own on the
+ * same medium, ending later): the unit renamed by 在线变更, its `written`
+ * lost and confirmed by a later run — the tool takes the holder's
+ * certificate (its key labelled hall), never the 业务章's, both times; the
+ * 机构章 is re-made on the new certificate; the 业务章 stays on its own
+ * certificate, its key untouched */
+test('assist_change__seal_order_on_a_medium__org_seal_remade__business_seal_key_untouched', { skip: p11Skip }, async () => {
+    const op = await operator();
+    const c = await applicant();
+    const phone = freshPhone('137');
+    await c.get('/seal?project=hall');
+    assert.equal((await c.post('/seal/agree', { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
+    const page = await c.get('/seal/apply?project=hall');
+    const form = orgForm({ agent_mobile: phone });
+    const sf = { ...form, org_count: '1', org_years: '2', org_style: 'auto',
+        biz_count: '1', biz_years: '2', biz_1_name: '合同专用章', biz_1_style: 'auto', person_count: '0',
+        app_name: '赵敏', app_ric: '11010519491231002X', app_mobile: '13700137000', app_email: 'zhaomin@example.com',
+        project: 'hall', submit_key: page.text.match(/name="submit_key" value="([^"]+)"/)[1] };
+    delete sf.years;
+    const ap = await c.post('/seal/apply', sf);
+    assert.equal(ap.status, 200, ap.text);
+    const sid = Number(ap.body.redirect.match(/id=(\d+)/)[1]);
+    accept(sid);
+    const made = await op.post('/admin/pki/issue', { id: sid, medium: 'pkcs11' });
+    assert.equal(made.status, 200, made.text);
+    const [serial, medium] = psql(`SELECT serial || '|' || medium_serial FROM certificates
+        WHERE order_id = ${sid} AND state = 'issued' AND seal_item_id IS NULL`).split('|');
+    const pin = (await smsTo(phone, new RegExp(`序列号${serial}`))).match(/PIN码为：(\d+)/)[1];
+    const bizCert = psql(`SELECT serial FROM certificates WHERE order_id = ${sid} AND state = 'issued'
+        AND seal_item_id IS NOT NULL`);
+    assert.match(bizCert, /^[0-9A-F]{16}$/, 'the 业务章 has a certificate of its own');
+    const o = { c, phone, serial, medium, pin, form };
+    assert.equal(keysOn(o), 2, 'the holder\'s key and the 业务章\'s');
+
+    const id = await changeOrder(o);
+    accept(id);
+    const ticket = await ticketFor(o, id);
+    const down = await proxy({ cut: (url) => url === '/pki/change/written' });
+    let r = await assist(['change', '--token', medium, '--ticket', ticket, '--hall', down.url,
+        '--pin-file', pinFile(tmpdir(), pin)]);
+    assert.equal(r.status, 1, `${r.out}\n${r.err}`);
+    const fresh = psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'
+        AND seal_item_id IS NULL`);
+    assert.match(r.err, new RegExp(`新证书 ${fresh} 已写入介质，原证书保留`));
+    assert.equal(keysOn(o), 3);
+    r = await assist(['change', '--token', medium, '--ticket', ticket, '--hall', HALL,
+        '--pin-file', pinFile(tmpdir(), pin)]);
+    assert.equal(r.status, 0, `${r.out}\n${r.err}`);
+    assert.match(r.out, new RegExp(`介质 ${medium} 已变更：新证书 ${fresh} 已写入（网上营业厅已确认）`));
+    assert.equal(certState(serial), 'revoked|4');
+    assert.equal(psql(`SELECT count(*) FROM seseals s JOIN seal_items i ON i.id = s.item_id
+        WHERE s.cert_serial = '${fresh}' AND s.state = 'valid' AND i.kind = 'org'`), '1', 'the 机构章 on the new certificate');
+    assert.equal(certState(bizCert), 'issued|', 'the 业务章\'s own certificate kept');
+    const on = certsOn(medium).map((x) => x.serial);
+    assert.ok(on.includes(norm(fresh)) && on.includes(norm(bizCert)) && !on.includes(norm(serial)), JSON.stringify(on));
+    assert.equal(keysOn(o), 2, 'the new holder\'s key and the 业务章\'s');
 });

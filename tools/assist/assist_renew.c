@@ -83,6 +83,23 @@ later(X509 *a, X509 *b)
            (k == 0 && ASN1_TIME_compare(X509_get0_notBefore(a), X509_get0_notBefore(b)) > 0);
 }
 
+/* a holder's certificate: not a CA's, with a private key of its CKA_ID
+ * labelled KEY_LABEL (*h that key); a seal's own key on the same medium
+ * (a 机构业务章's, labelled with the seal's code) is not the holder's */
+static int
+holder_cert(struct medium *m, const struct medium_cert *c, CK_OBJECT_HANDLE *h)
+{
+    char label[64];
+    CK_ATTRIBUTE a = {CKA_LABEL, label, sizeof(label) - 1};
+
+    if (X509_check_ca(c->x) != 0 || c->id_len == 0 ||
+        objects(m, CKO_PRIVATE_KEY, c->id, c->id_len, h, 1) != 1)
+        return 0;
+    if (m->f->C_GetAttributeValue(m->s, *h, &a, 1) != CKR_OK || a.ulValueLen >= sizeof(label))
+        return 1; /* no label to tell: taken as the holder's */
+    return a.ulValueLen == strlen(KEY_LABEL) && memcmp(label, KEY_LABEL, a.ulValueLen) == 0;
+}
+
 /* the holder's certificate: not a CA's, with a private key of its CKA_ID
  * (the latest ending when there are several) */
 static int
@@ -95,8 +112,7 @@ old_find(struct renew *rn)
     if (assist_medium_certs(rn->m, &c, &n) != 0)
         return -1;
     for (i = 0; i < n; i++) {
-        if (X509_check_ca(c[i].x) != 0 || c[i].id_len == 0 ||
-            objects(rn->m, CKO_PRIVATE_KEY, c[i].id, c[i].id_len, &h, 1) != 1)
+        if (!holder_cert(rn->m, &c[i], &h))
             continue;
         if (rn->old != NULL && !later(c[i].x, rn->old))
             continue;
@@ -543,8 +559,7 @@ pending(struct renew *rn, const char *base)
     if (assist_medium_certs(rn->m, &c, &n) != 0)
         return -1;
     for (i = 0; i < n; i++) {
-        if (X509_check_ca(c[i].x) != 0 || c[i].id_len == 0 ||
-            objects(rn->m, CKO_PRIVATE_KEY, c[i].id, c[i].id_len, &h, 1) != 1)
+        if (!holder_cert(rn->m, &c[i], &h))
             continue;
         holders++;
         if (newest == NULL || later(c[i].x, newest))
