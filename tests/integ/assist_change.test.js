@@ -374,3 +374,36 @@ test('assist_change__seal_order_on_a_medium__org_seal_remade__business_seal_key_
     assert.ok(on.includes(norm(fresh)) && on.includes(norm(bizCert)) && !on.includes(norm(serial)), JSON.stringify(on));
     assert.equal(keysOn(o), 2, 'the new holder\'s key and the 业务章\'s');
 });
+
+/* cut after the issue, before the write (the medium pulled out): the new
+ * key deleted, the new certificate revoked (cessationOfOperation), the old
+ * one untouched and valid, the order 成功受理; a new 变更码 and a later run
+ * finish the change */
+test('assist_change__cut_after_issue_before_write__old_kept__a_later_run_with_a_new_code_finishes', { skip: p11Skip }, async () => {
+    const op = await operator();
+    const o = await onMedium(op);
+    const dir = tmpdir();
+    const id = await changeOrder(o);
+    accept(id);
+    let ticket = await ticketFor(o, id);
+    let r = await assist(['change', '--token', o.medium, '--ticket', ticket, '--hall', HALL,
+        '--pin-file', pinFile(dir, o.pin)], { HALL_ASSIST_FAULT: 'before_write' });
+    assert.equal(r.status, 1, r.out);
+    assert.match(r.err, /在线变更未完成：新密钥已删除，介质 [0-9A-F]{16} 中的原证书不变；新签发的证书已作废，请在业务单详情页重新获取变更码/);
+    const [burnt, why] = psql(`SELECT serial || '|' || state || revoke_reason FROM certificates WHERE order_id = ${id}`).split('|');
+    assert.equal(why, 'revoked5', 'the certificate no medium holds is revoked');
+    assert.equal(certState(o.serial), 'issued|', 'the old certificate untouched');
+    let on = certsOn(o.medium).map((c) => c.serial);
+    assert.ok(on.includes(norm(o.serial)) && !on.includes(norm(burnt)), JSON.stringify(on));
+    assert.equal(keysOn(o), 1);
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'accepted');
+
+    ticket = await ticketFor(o, id);
+    r = await assist(['change', '--token', o.medium, '--ticket', ticket, '--hall', HALL, '--pin-file', pinFile(dir, o.pin)]);
+    assert.equal(r.status, 0, `${r.out}\n${r.err}`);
+    const fresh = psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'`);
+    on = certsOn(o.medium).map((c) => c.serial);
+    assert.ok(on.includes(norm(fresh)) && !on.includes(norm(o.serial)), JSON.stringify(on));
+    assert.equal(certState(o.serial), 'revoked|4');
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'delivered');
+});
