@@ -419,7 +419,7 @@ production_intent(struct production *pd)
     if (strcmp(pd->business, "change") == 0) {
         /* 变更: the seals carry the unit's name of the new certificate, and
          * the unit's 业务章 get certificates of their own with it */
-        struct hall_sealrename rn = {pd->s.org, pd->s.uscc, pd->actor, pd->order_id};
+        struct hall_sealrename rn = {pd->s.org, pd->s.uscc, pd->actor, pd->order_id, 0};
 
         if (hall_sealprod_remake_intent(cx, pd->replaces, &rn, &pd->rm) != HALL_OK)
             return HALL_ERR;

@@ -886,7 +886,7 @@ hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial,
     if (res == NULL)
         return HALL_ERR;
     n = hall_dbres_rows(res);
-    if (rn != NULL && rn->org != NULL && *rn->org != '\0') {
+    if (rn != NULL && !rn->no_own && rn->org != NULL && *rn->org != '\0') {
         biz = hall_db_exec(cx, "sp_rename_biz", HALL_STR(old_serial), HALL_STR(rn->org));
         if (biz == NULL)
             return HALL_ERR;

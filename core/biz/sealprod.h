@@ -152,10 +152,13 @@ struct hall_sealremake;
  * new 业务章's is under its order's), the old seal replaced and the old
  * certificate revoked as superseded.  *made counts the seals re-made on the
  * new certificate, *renamed the 业务章 made on new certificates of their own.
+ * no_own: the seals the old certificate signs only (the 证书助手's 变更,
+ * core/biz/medium_renew.c: no 业务章 key made in the hall).
  */
 struct hall_sealrename {
     const char *org, *uscc, *actor;
     int64_t order_id;
+    int no_own;
 };
 /*
  * The seal register's writes of the applicant's pages and the consoles
