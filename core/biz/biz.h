@@ -490,6 +490,7 @@ int hall_revoke_cert(struct hall_ctx *cx, const char *serial, int reason, const 
                      const char **ca);
 int hall_approval_pending_of(struct hall_ctx *cx, const char *kind, const char *subject,
                              struct hall_approval *out);
+#include "biz/medium_reconcile.h"
 #include "biz/medium_unlock.h"
 #include "biz/partner.h"
 #include "biz/produce_csr.h"

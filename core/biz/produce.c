@@ -80,6 +80,28 @@ const struct hall_stmt hall_produce_stmts[] = {
      "UPDATE media SET state = $2, why = $3, token_serial = $4, model = $5, updated_at = now()"
      " WHERE serial = $1 AND state = 'initialising'",
      5},
+    /* media left half-made (medium_reconcile.c) */
+    {"media_stale",
+     "SELECT serial, order_id, so_pin_enc FROM media WHERE state = 'initialising'"
+     " AND updated_at < now() - make_interval(secs => $1) ORDER BY created_at, serial"
+     " LIMIT 1 FOR UPDATE SKIP LOCKED",
+     1},
+    /* the order's certificates (its own, its seals') signed or not: void */
+    {"media_stale_intents",
+     "SELECT serial, ca FROM certificates WHERE order_id = $1 AND state = 'intent'"
+     " ORDER BY serial FOR UPDATE",
+     1},
+    {"media_stale_end",
+     "UPDATE media SET state = $2, why = $3, updated_at = now()"
+     " WHERE serial = $1 AND state = 'initialising'",
+     3},
+    /* 制作证书's page: the ones reconciled in the last 30 days */
+    {"media_halfmade",
+     "SELECT m.serial, o.order_no, m.state,"
+     " to_char(m.updated_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') AS at"
+     " FROM media m JOIN orders o ON o.id = m.order_id WHERE m.why LIKE 'reconciled:%'"
+     " AND m.updated_at > now() - interval '30 days' ORDER BY m.updated_at DESC LIMIT 50",
+     0},
     {NULL, NULL, 0},
 };
 
@@ -817,6 +839,10 @@ produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *me
         medium = cx->conf->production_medium;
     pd.medium = strcmp(medium, "pkcs11") == 0;
     pd.no_file = !pd.medium && strcmp(cx->conf->production_medium, "pkcs11") == 0;
+    /* the station's media a production left half-made: wiped before a new
+     * one is made (medium_reconcile.c) */
+    if (pd.medium && hall_media_reconcile(cx, HALL_MEDIUM_STALE_S, "pki:reconcile") < 0)
+        hall_warn(cx, "msg=\"media reconcile failed\" order=%lld", (long long)order_id);
     rc = production_intent(&pd);
     if (rc == HALL_OK && pd.medium)
         rc = medium_born(&pd);

@@ -732,7 +732,8 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
     }
     hall_val_set_int(req->pool, ctx, "total", n > 0 ? hall_dbres_int(res, 0, "total") : 0);
     hall_val_set_bool(req->pool, ctx, "more", n > 0 && hall_dbres_int(res, 0, "total") > n);
-    if (strcmp(status, "accepted") == 0 && made_ctx(req, ctx) != HALL_OK)
+    if (strcmp(status, "accepted") == 0 &&
+        (made_ctx(req, ctx) != HALL_OK || pki_media_halfmade(req, ctx) != HALL_OK))
         return hall_req_failed(req);
     /* a medium station (medium_module): 制作证书 offers the USB key */
     hall_val_set_bool(req->pool, ctx, "station", hall_medium_station(req->cx->conf));

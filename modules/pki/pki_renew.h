@@ -13,6 +13,8 @@ int pki_change_issue(struct hall_req *req);
 int pki_change_written(struct hall_req *req);
 int pki_change_failed(struct hall_req *req);
 extern const struct hall_pspec pki_renew_issue_params[];
+/* pki_media.c: the half-made media reconciled lately, for 制作证书's page */
+int pki_media_halfmade(struct hall_req *req, struct hall_val *ctx);
 extern const struct hall_pspec pki_renew_tool_params[];
 extern const struct hall_pspec pki_renew_written_params[];
 extern const struct hall_pspec pki_change_issue_params[];
