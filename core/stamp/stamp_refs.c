@@ -35,12 +35,18 @@
 #define REFS_TEXT_MAX    (64LL << 20) /* all objects' text tokenized, at most */
 #define REFS_KEPT_MAX    100000       /* references kept */
 
-/* the scan's result, stamp_refs.c's alone (stamp_diff.refs): the
+/* a reference N G R (num) in the text of the object at pos */
+struct stamp_dref {
+    int num;
+    long long pos;
+};
+
+/* the scan's result, stamp_refs.c's alone (stamp_refs_scan): the
  * references to numbers at or above refs_min in every object's text, by
  * number; refs_ok 0 when the scan could not be made (then the walk
  * decides); every section's entries, by number, newest first */
 struct stamp_refs {
-    int refs_done, refs_ok;
+    int refs_ok;
     long long refs_min;
     struct stamp_dref *drefs;
     int ndrefs, caprefs;
@@ -90,20 +96,19 @@ int_token(const unsigned char *p, long long a, long long b, long long *v)
 
 /* a reference N G R to keep: N at or above min */
 static int
-keep(struct stamp_diff *d, long long num, long long off)
+keep(struct stamp_refs *r, long long num, long long off)
 {
-    if (d->refs->ndrefs >= REFS_KEPT_MAX)
+    if (r->ndrefs >= REFS_KEPT_MAX)
         return HALL_ERR;
-    if (d->refs->ndrefs == d->refs->caprefs) {
-        d->refs->caprefs = d->refs->caprefs ? d->refs->caprefs * 2 : 256;
-        d->refs->drefs =
-            realloc(d->refs->drefs, sizeof(*d->refs->drefs) * (size_t)d->refs->caprefs);
-        if (d->refs->drefs == NULL)
+    if (r->ndrefs == r->caprefs) {
+        r->caprefs = r->caprefs ? r->caprefs * 2 : 256;
+        r->drefs = realloc(r->drefs, sizeof(*r->drefs) * (size_t)r->caprefs);
+        if (r->drefs == NULL)
             abort();
     }
-    d->refs->drefs[d->refs->ndrefs].num = (int)num;
-    d->refs->drefs[d->refs->ndrefs].pos = off;
-    d->refs->ndrefs++;
+    r->drefs[r->ndrefs].num = (int)num;
+    r->drefs[r->ndrefs].pos = off;
+    r->ndrefs++;
     return HALL_OK;
 }
 
@@ -114,7 +119,8 @@ keep(struct stamp_diff *d, long long num, long long off)
  * bounds (*budget: the bytes still allowed) or too many are kept.
  */
 static int
-scan_obj(struct stamp_diff *d, long long off, long long min, long long *budget)
+scan_obj(const struct stamp_in *d, struct stamp_refs *r, long long off, long long min,
+         long long *budget)
 {
     const unsigned char *p = d->map;
     long long lim = off + REFS_OBJ_MAX < d->size ? off + REFS_OBJ_MAX : d->size, at = off;
@@ -152,7 +158,7 @@ scan_obj(struct stamp_diff *d, long long off, long long min, long long *budget)
                 return HALL_OK;
             }
             if (t.b - t.a == 1 && p[t.a] == 'R' && ints == 2 && n1 >= min &&
-                keep(d, n1, off) != HALL_OK)
+                keep(r, n1, off) != HALL_OK)
                 return HALL_ERR;
             break;
         case PDF_TOK_INT: /* an object number, or -1 when it cannot be one */
@@ -229,7 +235,7 @@ xent_sort(struct stamp_xent *e, int n)
 
 /* the scan, once: every entry of every section, each object's text */
 static int
-refs_scan(struct stamp_diff *d, long long min)
+refs_scan(const struct stamp_in *d, struct stamp_refs *r, long long min)
 {
     struct stamp_xlist l;
     long long *offs, budget = REFS_TEXT_MAX;
@@ -258,14 +264,14 @@ refs_scan(struct stamp_diff *d, long long min)
     if (i < n) /* a file's objects are mostly in the order of their numbers */
         n = offs_order(offs, n, d->size);
     for (i = 0; i < n; i++)
-        if ((i == 0 || offs[i] != offs[i - 1]) && scan_obj(d, offs[i], min, &budget) != HALL_OK)
+        if ((i == 0 || offs[i] != offs[i - 1]) && scan_obj(d, r, offs[i], min, &budget) != HALL_OK)
             goto out;
-    if (d->refs->ndrefs > 1)
-        qsort(d->refs->drefs, (size_t)d->refs->ndrefs, sizeof(*d->refs->drefs), dref_cmp);
+    if (r->ndrefs > 1)
+        qsort(r->drefs, (size_t)r->ndrefs, sizeof(*r->drefs), dref_cmp);
     /* kept, by number, newest first: what a revision's object is */
     xent_sort(l.e, l.n);
-    d->refs->xall = l.e;
-    d->refs->nxall = l.n;
+    r->xall = l.e;
+    r->nxall = l.n;
     l.e = NULL;
     rc = HALL_OK;
 out:
@@ -274,43 +280,39 @@ out:
     return rc;
 }
 
-void
-stamp_refs_scan(struct stamp_diff *d, long long psize)
+struct stamp_refs *
+stamp_refs_scan(const struct stamp_in *in, long long psize)
 {
-    if (d->refs == NULL) {
-        d->refs = calloc(1, sizeof(*d->refs));
-        if (d->refs == NULL)
-            abort();
-    }
-    if (!d->refs->refs_done) {
-        d->refs->refs_done = 1;
-        d->refs->refs_min = psize;
-        d->refs->refs_ok = refs_scan(d, psize) == HALL_OK;
-    }
+    struct stamp_refs *r = calloc(1, sizeof(*r));
+
+    if (r == NULL)
+        abort();
+    r->refs_min = psize;
+    r->refs_ok = refs_scan(in, r, psize) == HALL_OK;
+    return r;
 }
 
 int
-stamp_refs_none(struct stamp_diff *d, int num, long long end, long long psize)
+stamp_refs_none(const struct stamp_refs *r, int num, long long end, long long psize)
 {
     struct stamp_dref key = {num, -1};
-    const struct stamp_dref *r;
+    const struct stamp_dref *k;
     size_t lo = 0, hi;
 
-    stamp_refs_scan(d, psize);
-    if (!d->refs->refs_ok || psize < d->refs->refs_min || num < d->refs->refs_min)
+    if (r == NULL || !r->refs_ok || psize < r->refs_min || num < r->refs_min)
         return 0;
     /* the first kept reference to num: none before end */
-    hi = (size_t)d->refs->ndrefs;
+    hi = (size_t)r->ndrefs;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
 
-        if (dref_cmp(&d->refs->drefs[mid], &key) < 0)
+        if (dref_cmp(&r->drefs[mid], &key) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    r = lo < (size_t)d->refs->ndrefs ? &d->refs->drefs[lo] : NULL;
-    return r == NULL || r->num != num || r->pos >= end;
+    k = lo < (size_t)r->ndrefs ? &r->drefs[lo] : NULL;
+    return k == NULL || k->num != num || k->pos >= end;
 }
 
 /* ---- a dictionary's value compared in the bytes ----------------------------------- */
@@ -405,7 +407,7 @@ value_read(const unsigned char *p, long long *at, long long lim, struct val_out 
  * o: HALL_ERR when the object is not "N G obj << ... >>", the key is not
  * there once, or a name holds a #xx */
 static int
-dict_value(const struct stamp_diff *d, long long off, const char *key, struct val_out *o)
+dict_value(const struct stamp_in *d, long long off, const char *key, struct val_out *o)
 {
     const unsigned char *p = d->map;
     long long lim = off + REFS_OBJ_MAX < d->size ? off + REFS_OBJ_MAX : d->size, at = off, a, b;
@@ -443,7 +445,7 @@ bad:
 }
 
 int
-stamp_raw_value_same(const struct stamp_diff *d, long long a, long long b, const char *key,
+stamp_raw_value_same(const struct stamp_in *d, long long a, long long b, const char *key,
                      int (*written)(void *arg, int num), void *arg)
 {
     struct stamp_buf x, y;
@@ -462,24 +464,24 @@ stamp_raw_value_same(const struct stamp_diff *d, long long a, long long b, const
 }
 
 long long
-stamp_refs_offset(struct stamp_diff *d, int num, long long end)
+stamp_refs_offset(const struct stamp_refs *r, int num, long long end)
 {
-    int lo = 0, hi = d->refs->nxall;
+    int lo = 0, hi;
 
-    if (d->refs == NULL || !d->refs->refs_done || !d->refs->refs_ok)
+    if (r == NULL || !r->refs_ok)
         return -1;
+    hi = r->nxall;
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;
 
-        if (d->refs->xall[mid].num < num)
+        if (r->xall[mid].num < num)
             lo = mid + 1;
         else
             hi = mid;
     }
-    for (; lo < d->refs->nxall && d->refs->xall[lo].num == num; lo++)
-        if (end < 0 || d->refs->xall[lo].sec < end)
-            return d->refs->xall[lo].used && d->refs->xall[lo].gen == 0 ? d->refs->xall[lo].off
-                                                                        : -1;
+    for (; lo < r->nxall && r->xall[lo].num == num; lo++)
+        if (end < 0 || r->xall[lo].sec < end)
+            return r->xall[lo].used && r->xall[lo].gen == 0 ? r->xall[lo].off : -1;
     return -1;
 }
 
@@ -510,12 +512,11 @@ stamp_xent_cmp(const void *a, const void *b)
 }
 
 void
-stamp_refs_free(struct stamp_diff *d)
+stamp_refs_free(struct stamp_refs *r)
 {
-    if (d->refs != NULL) {
-        free(d->refs->drefs);
-        free(d->refs->xall);
-        free(d->refs);
-        d->refs = NULL;
+    if (r != NULL) {
+        free(r->drefs);
+        free(r->xall);
+        free(r);
     }
 }
