@@ -196,6 +196,13 @@ stamp_froot_key(const struct stamp_in *in, const char *key)
     return r != NULL ? pdf_key(in->pf, r, key) : NULL;
 }
 
+/* object num written by the later sections (or unknown) */
+static int
+later(const struct stamp_signed *sg, int num)
+{
+    return sg->w == NULL || stamp_xlist_has(sg->w, num);
+}
+
 /* object num of the revision as signed, a dictionary parsed from its
  * text "num 0 obj << ... >> endobj" where the scan of every object's text
  * (stamp_refs.c) puts it; NULL when it cannot be told so */
@@ -262,8 +269,7 @@ stamp_allow_catalog_version(struct hall_pool *pool, const struct stamp_signed *s
 }
 
 int
-stamp_allow_catalog_touched(struct hall_pool *pool, const struct stamp_signed *sg, const char *key,
-                            int (*later)(void *arg, int num), void *arg)
+stamp_allow_catalog_touched(struct hall_pool *pool, const struct stamp_signed *sg, const char *key)
 {
     struct pdf_doc *f = sg->in->pf, *p;
     const struct pdf_obj *b = f != NULL ? pdf_root(f) : NULL, *a, *x, *y;
@@ -274,7 +280,7 @@ stamp_allow_catalog_touched(struct hall_pool *pool, const struct stamp_signed *s
     y = pdf_dict_get(b, key);
     if (pdf_value_null(f, y)) {
         /* taken away: touched when the signed one was there */
-        if (p == f && x != NULL && x->type == PDF_REF && later(arg, (int)x->i)) {
+        if (p == f && x != NULL && x->type == PDF_REF && later(sg, (int)x->i)) {
             p = sg->p;
             if (p == NULL || pdf_root(p) == NULL)
                 return 1;
@@ -282,7 +288,7 @@ stamp_allow_catalog_touched(struct hall_pool *pool, const struct stamp_signed *s
         }
         return !pdf_value_null(p, x);
     }
-    return (y->type == PDF_REF && later(arg, (int)y->i)) ||
+    return (y->type == PDF_REF && later(sg, (int)y->i)) ||
            !pdf_same(p, x != NULL ? x : &pdf_null, f, y);
 }
 
@@ -315,25 +321,22 @@ there_both(const struct stamp_signed *sg, const struct pdf_obj *r)
  * object a later section writes reads alike in the whole file: one of
  * the catalog's own values there in both (there_both), none deeper */
 static int
-refs_alike(const struct stamp_signed *sg, const struct pdf_obj *o, int depth,
-           int (*later)(void *arg, int num), void *arg)
+refs_alike(const struct stamp_signed *sg, const struct pdf_obj *o, int depth)
 {
     if (o->type == PDF_REF)
-        return !later(arg, (int)o->i) || (depth == 1 && there_both(sg, o));
+        return !later(sg, (int)o->i) || (depth == 1 && there_both(sg, o));
     if (depth > PDF_DEPTH_MAX)
         return 0;
     if (o->type == PDF_ARRAY || o->type == PDF_DICT)
         for (int i = o->type == PDF_DICT; i < (o->type == PDF_DICT ? 2 * o->n : o->n);
              i += 1 + (o->type == PDF_DICT))
-            if (!refs_alike(sg, o->items[i], depth + 1, later, arg))
+            if (!refs_alike(sg, o->items[i], depth + 1))
                 return 0;
     return 1;
 }
 
 const char *
-stamp_allow_catalog_differs(struct hall_pool *pool, const struct stamp_signed *sg,
-                            int (*later)(void *arg, int num),
-                            int (*raw_same)(void *arg, const char *key), void *arg)
+stamp_allow_catalog_differs(struct hall_pool *pool, const struct stamp_signed *sg)
 {
     const char *const *skip = stamp_allow[STAMP_ALLOW_CATALOG].keys;
     struct pdf_doc *f = sg->in->pf, *p;
@@ -343,7 +346,7 @@ stamp_allow_catalog_differs(struct hall_pool *pool, const struct stamp_signed *s
 
     if (b == NULL || (a = signed_catalog(pool, sg, &p)) == NULL)
         return "/Root";
-    if (p == f && a != b && !refs_alike(sg, a, 0, later, arg)) {
+    if (p == f && a != b && !refs_alike(sg, a, 0)) {
         p = sg->p;
         if (p == NULL || (a = pdf_root(p)) == NULL)
             return "/Root";
@@ -353,7 +356,8 @@ stamp_allow_catalog_differs(struct hall_pool *pool, const struct stamp_signed *s
     for (int i = 0; i < na; i++) {
         const struct pdf_obj *y = pdf_dict_get(b, ka[i]);
 
-        if (!listed(ka[i], skip) && !raw_same(arg, ka[i]) &&
+        if (!listed(ka[i], skip) &&
+            !stamp_raw_value_same(sg->in, sg->raw_a, sg->raw_b, ka[i], sg->w) &&
             !pdf_same(p, pdf_dict_get(a, ka[i]), f, y != NULL ? y : &pdf_null))
             return ka[i];
     }

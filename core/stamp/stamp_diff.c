@@ -133,13 +133,10 @@ struct dctx {
     long long stream_bytes;
     /* the signed revision's roles */
     int p_root, p_info, p_meta, p_acro, p_fields, p_ext, f_ext;
-    struct idset p_pages;  /* page objects, in page order (unsorted) */
-    struct idset p_annots; /* pages' indirect /Annots arrays, in page order */
-    struct idset p_dss;    /* objects under /DSS, sorted (the whole file's: d->f_dss) */
-    /* what the later sections write (by number), and the text of the two
-     * catalogs compared (offsets in the file, -1 none) */
-    const struct stamp_xlist *w;
-    long long raw_a, raw_b;
+    struct idset p_pages;        /* page objects, in page order (unsorted) */
+    struct idset p_annots;       /* pages' indirect /Annots arrays, in page order */
+    struct idset p_dss;          /* objects under /DSS, sorted (the whole file's: d->f_dss) */
+    const struct stamp_xlist *w; /* what the later sections write (by number) */
     /* the changes found: the first few told (a page's first), and a count */
     const char *first;
     const char *told[3];
@@ -285,15 +282,6 @@ written_later(void *arg, int num)
     const struct dctx *c = arg;
 
     return c->w == NULL || stamp_xlist_has(c->w, num);
-}
-
-/* key's value the same in the bytes of the two catalogs compared */
-static int
-raw_same(void *arg, const char *k)
-{
-    struct dctx *c = arg;
-
-    return stamp_raw_value_same(c->d->in, c->raw_a, c->raw_b, k, written_later, c);
 }
 
 /* the first key (of either) whose value differs, but for those in skip;
@@ -649,13 +637,12 @@ catalog_judged(struct dctx *c)
     const struct pdf_obj *a = rv(c->p, pdf_dict_get(trailer_of(c, c->p), "/Root")),
                          *b = rv(c->f, pdf_dict_get(trailer_of(c, c->f), "/Root")), *x, *y;
     const char *k;
-    struct stamp_signed sg = {in, c->p, d->p_end, NULL, d->refs, c->p_root, 0};
+    struct stamp_signed sg = {in, c->p, d->p_end, NULL, d->refs, c->p_root, 0, c->w, -1, -1};
 
     sg.written = c->p_root != d->f_root || written_later(c, d->f_root);
-    c->raw_a = stamp_refs_offset(d->refs, c->p_root, d->p_end);
-    c->raw_b = stamp_refs_offset(d->refs, d->f_root, -1);
-    k = stamp_allow_catalog_differs(c->pool, &sg, written_later, raw_same, c);
-    c->raw_a = c->raw_b = -1;
+    sg.raw_a = stamp_refs_offset(d->refs, c->p_root, d->p_end);
+    sg.raw_b = stamp_refs_offset(d->refs, d->f_root, -1);
+    k = stamp_allow_catalog_differs(c->pool, &sg);
     /* what the catalog may hold new is checked for its shape: a version
      * raised, developer extensions, a /DSS of evidence (W2, W3, W12) */
     if (k == NULL && in->pf != NULL && pdf_root(in->pf) != NULL && d->head == NULL)
@@ -663,10 +650,10 @@ catalog_judged(struct dctx *c)
     sg.head = d->head;
     if (k == NULL && !stamp_allow_catalog_version(c->pool, &sg))
         k = "/Version";
-    if (k == NULL && stamp_allow_catalog_touched(c->pool, &sg, "/Extensions", written_later, c) &&
+    if (k == NULL && stamp_allow_catalog_touched(c->pool, &sg, "/Extensions") &&
         !stamp_allow_extensions(in->pf, stamp_froot_key(in, "/Extensions")))
         k = "/Extensions";
-    if (k == NULL && stamp_allow_catalog_touched(c->pool, &sg, "/DSS", written_later, c) &&
+    if (k == NULL && stamp_allow_catalog_touched(c->pool, &sg, "/DSS") &&
         !stamp_allow_dss(in->pf, stamp_froot_key(in, "/DSS")))
         k = "/DSS";
     if (k != NULL) {
@@ -1042,7 +1029,6 @@ static void
 judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
 {
     c->w = l;
-    c->raw_a = c->raw_b = -1;
     if (c->d->refs == NULL)
         c->d->refs = stamp_refs_scan(c->d->in, psize);
     roles_read(c);

@@ -352,10 +352,9 @@ next_tok(const unsigned char *p, long long *at, long long lim, long long *a, lon
 }
 
 struct val_out {
-    struct stamp_buf *text; /* the value's tokens, one space after each */
-    int (*written)(void *arg, int num);
-    void *arg;
-    int touched; /* it refers to a number written (or cannot be told) */
+    struct stamp_buf *text;      /* the value's tokens, one space after each */
+    const struct stamp_xlist *w; /* the numbers written later (NULL: unknown, all) */
+    int touched;                 /* it refers to a number written (or cannot be told) */
 };
 
 /* one object (a dictionary's value) from *at into o: HALL_ERR when not
@@ -376,7 +375,7 @@ value_read(const unsigned char *p, long long *at, long long lim, struct val_out 
         stamp_buf_put(o->text, p + a, (size_t)(b - a));
         stamp_buf_put(o->text, " ", 1);
         if (k == TK_REG && b - a == 1 && p[a] == 'R' && ints == 2) {
-            if (n1 < 0 || o->written(o->arg, (int)n1))
+            if (n1 < 0 || o->w == NULL || stamp_xlist_has(o->w, (int)n1))
                 o->touched = 1;
             ints = 0;
         } else if (k == TK_REG && int_token(p, a, b, &v) == HALL_OK) {
@@ -391,7 +390,7 @@ value_read(const unsigned char *p, long long *at, long long lim, struct val_out 
                     next_tok(p, &s, lim, &a3, &b3) == TK_REG && b3 - a3 == 1 && p[a3] == 'R') {
                     stamp_buf_put(o->text, p + a2, (size_t)(b2 - a2));
                     stamp_buf_put(o->text, " R ", 3);
-                    if (n2 < 0 || o->written(o->arg, (int)n2))
+                    if (n2 < 0 || o->w == NULL || stamp_xlist_has(o->w, (int)n2))
                         o->touched = 1;
                     *at = s;
                 }
@@ -424,7 +423,7 @@ dict_value(const struct stamp_in *d, long long off, const char *key, struct val_
     memset(&junk, 0, sizeof(junk));
     for (;;) {
         int k = next_tok(p, &at, lim, &a, &b), mine;
-        struct val_out other = {&junk, o->written, o->arg, 0};
+        struct val_out other = {&junk, o->w, 0};
 
         if (k == TK_CLOSE && b - a == 2)
             break;
@@ -446,10 +445,10 @@ bad:
 
 int
 stamp_raw_value_same(const struct stamp_in *d, long long a, long long b, const char *key,
-                     int (*written)(void *arg, int num), void *arg)
+                     const struct stamp_xlist *w)
 {
     struct stamp_buf x, y;
-    struct val_out ox = {&x, written, arg, 0}, oy = {&y, written, arg, 0};
+    struct val_out ox = {&x, w, 0}, oy = {&y, w, 0};
     int same;
 
     if (a < 0 || b < 0 || d->map == NULL)
@@ -483,32 +482,6 @@ stamp_refs_offset(const struct stamp_refs *r, int num, long long end)
         if (end < 0 || r->xall[lo].sec < end)
             return r->xall[lo].used && r->xall[lo].gen == 0 ? r->xall[lo].off : -1;
     return -1;
-}
-
-int
-stamp_xlist_has(const struct stamp_xlist *l, int num)
-{
-    int lo = 0, hi = l->n;
-
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-
-        if (l->e[mid].num < num)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < l->n && l->e[lo].num == num;
-}
-
-int
-stamp_xent_cmp(const void *a, const void *b)
-{
-    const struct stamp_xent *x = a, *y = b;
-
-    if (x->num != y->num)
-        return (x->num > y->num) - (x->num < y->num);
-    return (x->order > y->order) - (x->order < y->order);
 }
 
 void

@@ -78,6 +78,10 @@ struct stamp_xsecs {
 };
 
 void stamp_xsecs_free(struct stamp_xsecs *x);
+/* entries by number, each object's newest section first (qsort) */
+int stamp_xent_cmp(const void *a, const void *b);
+/* num among l's entries (sorted by number) */
+int stamp_xlist_has(const struct stamp_xlist *l, int num);
 /* the offset the last "startxref" in the KiB before end names; -1 none */
 long long stamp_startxref(const unsigned char *p, long long end);
 /* the entries of every section after the revision ending at end, into l:
@@ -129,6 +133,9 @@ struct stamp_signed {
     const struct stamp_refs *refs; /* every object's text, where it is */
     int p_root;                    /* the signed catalog's number */
     int written;                   /* 1: a later section writes it, or it is another object */
+    /* the numbers the later sections write, by number (NULL: unknown, all) */
+    const struct stamp_xlist *w;
+    long long raw_a, raw_b; /* the two catalogs' text (offsets in the file, -1 none) */
 };
 
 /* W2 through core/pdf: the whole file's catalog's /Version raised from,
@@ -136,17 +143,15 @@ struct stamp_signed {
 int stamp_allow_catalog_version(struct hall_pool *pool, const struct stamp_signed *sg);
 /* key's value of the whole file's catalog (W3, W12: /Extensions, /DSS)
  * that a later revision may have written: other than the signed catalog's,
- * or an object a later section writes (later(arg, num)); 1 also when a
- * catalog cannot be read */
+ * or an object a later section writes (sg->w); 1 also when a catalog
+ * cannot be read */
 int stamp_allow_catalog_touched(struct hall_pool *pool, const struct stamp_signed *sg,
-                                const char *key, int (*later)(void *arg, int num), void *arg);
+                                const char *key);
 /* W1 through core/pdf: the first key, in byte order, whose value differs
  * between the signed catalog and the whole file's but for the rule's keys
- * (raw_same(arg, key): the same in the bytes, not compared again); NULL
- * when none; "/Root" when a catalog cannot be read */
-const char *stamp_allow_catalog_differs(struct hall_pool *pool, const struct stamp_signed *sg,
-                                        int (*later)(void *arg, int num),
-                                        int (*raw_same)(void *arg, const char *key), void *arg);
+ * (a value the same in the two catalogs' text, stamp_raw_value_same, not
+ * compared again); NULL when none; "/Root" when a catalog cannot be read */
+const char *stamp_allow_catalog_differs(struct hall_pool *pool, const struct stamp_signed *sg);
 /* key of the whole file's catalog (in->pf), resolved; NULL unreadable */
 const struct pdf_obj *stamp_froot_key(const struct stamp_in *in, const char *key);
 /* /Extensions (resolved; NULL unreadable): absent, or developer extensions
@@ -167,8 +172,6 @@ struct stamp_diff *stamp_diff_new(const struct stamp_in *in);
  * none, 1 read once: rep->revision_opens) */
 int stamp_diff_opens(const struct stamp_diff *d);
 void stamp_diff_free(struct stamp_diff *d);
-/* entries by number, each object's newest section first (qsort) */
-int stamp_xent_cmp(const void *a, const void *b);
 
 /* ---- stamp_refs.c: references to numbers not yet used ------------------------------ */
 
@@ -177,8 +180,6 @@ int stamp_xent_cmp(const void *a, const void *b);
  * oldest signed revision's /Size) kept */
 struct stamp_refs *stamp_refs_scan(const struct stamp_in *in, long long psize);
 void stamp_refs_free(struct stamp_refs *r);
-/* num among l's entries (sorted by number) */
-int stamp_xlist_has(const struct stamp_xlist *l, int num);
 /* 1 when no object of the revision ending at end (its trailer's /Size
  * psize) can hold a reference to num (>= psize), proven from the objects'
  * text; 0 when one may, or it cannot be told (then the walk decides) */
@@ -188,11 +189,12 @@ int stamp_refs_none(const struct stamp_refs *r, int num, long long end, long lon
  * when it cannot be told (r NULL too) */
 long long stamp_refs_offset(const struct stamp_refs *r, int num, long long end);
 /* 1 when key's value in the top dictionaries of the objects whose text is
- * at a and at b is the same, token for token, and names no number written
- * (written(arg, num)): libqpdf then reads both as the same, without
- * resolving what they name; 0 when not or when it cannot be told */
+ * at a and at b is the same, token for token, and names no number w lists
+ * (the later sections'; NULL: unknown, none may be named): both then read
+ * as the same, without resolving what they name; 0 when not or when it
+ * cannot be told */
 int stamp_raw_value_same(const struct stamp_in *in, long long a, long long b, const char *key,
-                         int (*written)(void *arg, int num), void *arg);
+                         const struct stamp_xlist *w);
 /* 1 when text the page's content streams show (1-based page of the
  * document d, core/pdf) lies under rect (a later widget over an earlier
  * signer's text); 0 when not, or when the page cannot be read */

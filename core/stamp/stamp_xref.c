@@ -228,6 +228,32 @@ stamp_written_after(const struct stamp_in *d, long long end, struct stamp_xlist 
     return written(d, end, d->size, l);
 }
 
+int
+stamp_xlist_has(const struct stamp_xlist *l, int num)
+{
+    int lo = 0, hi = l->n;
+
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+
+        if (l->e[mid].num < num)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < l->n && l->e[lo].num == num;
+}
+
+int
+stamp_xent_cmp(const void *a, const void *b)
+{
+    const struct stamp_xent *x = a, *y = b;
+
+    if (x->num != y->num)
+        return (x->num > y->num) - (x->num < y->num);
+    return (x->order > y->order) - (x->order < y->order);
+}
+
 void
 stamp_xsecs_free(struct stamp_xsecs *x)
 {
