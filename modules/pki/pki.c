@@ -508,9 +508,6 @@ static const struct hall_pspec csr_params[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
-/* a 机构个人章's holder's request, an SM2 业务章's applicant's (pki_holder.c) */
-int pki_seal_holder(struct hall_req *req), pki_seal_key(struct hall_req *req);
-extern const struct hall_pspec pki_seal_key_params[];
 static const struct hall_pspec holder_params[] = {
     {"es_id", HALL_P_TEXT, 0, 1, 40, "印章编码", NULL},
     {"code", HALL_P_TEXT, 0, 1, 64, "验证码", NULL},
