@@ -15,6 +15,7 @@ int pki_change_failed(struct hall_req *req);
 extern const struct hall_pspec pki_renew_issue_params[];
 /* pki_media.c: the half-made media reconciled lately, for 制作证书's page */
 int pki_media_halfmade(struct hall_req *req, struct hall_val *ctx);
+int pki_medium_none(struct hall_req *req, int64_t id);
 /* a 机构个人章's holder's request, an SM2 业务章's applicant's (pki_holder.c) */
 int pki_seal_holder(struct hall_req *req);
 int pki_seal_key(struct hall_req *req);

@@ -102,8 +102,11 @@ test('production_onto_usb_key__key_born_in_medium_certificate_matches_no_key_in_
     assert.deepEqual(issue, { key_origin: 'medium', medium, pop: 'checked', pop_checked_at: popAt, csr_sha256: csr });
     /* nothing of a private key anywhere in the order's rows */
     assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${o.id} AND p12_enc IS NOT NULL`), '0');
+    /* no file to download, and the owner is told where the key is */
     const dl = await o.c.get(`/pki/medium?id=${o.id}`);
-    assert.notEqual(dl.status, 200, 'no file to download');
+    assert.equal(dl.status, 410);
+    assert.match(dl.text, new RegExp(`该证书的私钥在USB Key（介质 ${medium}）中生成，不能导出`));
+    assert.doesNotMatch(dl.text, /证书介质已交付/);
 });
 
 function auditKeys(...args) {
