@@ -12,11 +12,12 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { Client, applicant, HALL, freshPhone } = require('./lib/client');
 const {
-    operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm, openssl, staffRevoke,
+    operator, reviewer, acceptedByTransfer, tmpdir, fetchPki, ocspQuery, psql, orgForm, staffRevoke,
 } = require('./lib/pki');
 const {
     freshAccount, waitStatus, payOnline, confirmTrade, lastTransfer, memoCode,
 } = require('./lib/payflow');
+const { mediumOf, openMedium } = require('./lib/station');
 
 const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(2000, 7)]);
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
@@ -310,15 +311,13 @@ test('reissue_flow__whole_path__wechat_fee_shown_is_charged__approval_revokes_ol
     const memo = (await lastTransfer(form.bank_account)).memo;
     assert.match(memo, /PIN/);
     const pin = memoCode({ memo });
-    const media = tmpdir();
-    const p12 = await fetch(`${HALL}/pki/medium?id=${id}`, { headers: { Cookie: o.c.cookieHeader() } });
-    assert.equal(p12.status, 200);
-    fs.writeFileSync(`${media}/m.p12`, Buffer.from(await p12.arrayBuffer()));
-    const opened = openssl(['pkcs12', '-in', `${media}/m.p12`, '-passin', `pass:${pin}`, '-nokeys', '-clcerts']);
-    assert.equal(opened.status, 0, opened.stderr);
+    /* no file to download: the key was born on the USB key, which the PIN opens */
+    assert.equal((await o.c.get(`/pki/medium?id=${id}`)).status, 410);
+    const opened = openMedium(mediumOf(id), pin);
+    assert.equal(opened.status, 0, opened.out);
+    assert.match(opened.key || '', /Private Key Object; EC/);
     assert.equal(psql(`SELECT string_agg(action, ',' ORDER BY id) FROM audit_log WHERE entity = 'order'
         AND entity_id = '${id}' AND action LIKE 'pin_deposit%'`), 'pin_deposit_sent');
-    fs.rmSync(media, { recursive: true, force: true });
     const dir = tmpdir();
     await fetchPki(dir);
     let q = ocspQuery(dir, 'ecc', o.serial);

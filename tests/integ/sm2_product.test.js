@@ -18,7 +18,7 @@ const {
     SM2_ID, operator, reviewer, acceptedByTransfer, tmpdir, openssl, fetchPki, ocspQuery, psql, orgForm,
     personForm,
 } = require('./lib/pki');
-const { holderKey } = require('./lib/holder');
+const { holderKey, holderRequest } = require('./lib/holder');
 
 test('sm2_product__hall_org_certificate_chosen_issued_delivered_checked', async () => {
     /* the form offers 证书算法 where a product is SM2: the hall, not Jieyang */
@@ -147,6 +147,10 @@ test('sm2_product__seal_application_chooses_sm2__every_seal_certificate_sm2__ecd
     const op = await operator();
     const r = await op.post('/admin/pki/issue', { id: so.id });
     assert.equal(r.status, 200, r.text);
+    /* the 机构业务章's key is born in the applicant's browser (POST /pki/seal-key) */
+    const esId = psql(`SELECT 'SZCA' || lpad('${so.id}', 12, '0') || 'B01'`);
+    const k = await c.post('/pki/seal-key', { es_id: esId, csr: holderRequest(tmpdir(), 'SM2').b64 });
+    assert.equal(k.status, 200, k.text);
     assert.equal(psql(`SELECT string_agg(ca, ',') FROM certificates WHERE order_id = ${so.id}
         AND state = 'issued'`), 'sm2,sm2');
     assert.equal(psql(`SELECT count(*) FROM seseals s JOIN certificates x ON x.serial = s.cert_serial
