@@ -590,15 +590,24 @@ OT=$(token "$SO" "$H/admin")
 ex 200 "\"id\":$ID," curl -s -b "$SO" -H 'Accept: application/json' "$H/admin/pki/production"
 ex 200 '证书已制作：序列号 [0-9A-F]{16}，主题 ' curl -s -b "$SO" -H "X-CSRF-Token: $OT" \
     -H 'Accept: application/json' -d id="$ID" "$H/admin/pki/issue"
-SERIAL=$(printf '%s' "$OUT" | grep -Eo '[0-9A-F]{16}')
+SERIAL=$(printf '%s' "$OUT" | grep -Eo '序列号 [0-9A-F]{16}' | grep -Eo '[0-9A-F]{16}')
 wait_for "the PIN SMS" 'PIN码为：[0-9]{8}' curl -s "$B/sandbox/sms?phone=$P&limit=1"
 PIN=$(curl -s "$B/sandbox/sms?phone=$P&limit=1" | grep -o 'PIN码为：[0-9]*' | grep -o '[0-9]*$')
-# binary answers: checked here, not by ex (its $(cat) would drop NUL bytes)
+# the key was born on the USB key: no file to download, the medium named
+ex 410 '"message":"该证书的私钥在USB Key（介质 [0-9A-F]{16}）中生成，不能导出' \
+    curl -s -b "$J" -H 'Accept: application/json' "$H/pki/medium?id=$ID"
+MEDIUM=$(printf '%s' "$OUT" | grep -Eo '介质 [0-9A-F]{16}' | grep -Eo '[0-9A-F]{16}')
+# the holder's side: the medium opens with the PIN of the SMS and holds the
+# key pair (the station's SoftHSM2 tokens stand in for USB keys)
 N=$((N + 1))
-[ "$(curl -s -b "$J" -o "$D/medium.p12" -w '%{http_code}' "$H/pki/medium?id=$ID")" = 200 ] ||
-    die "GET /pki/medium did not answer 200"
-openssl pkcs12 -in "$D/medium.p12" -clcerts -nokeys -passin "pass:$PIN" -out "$D/leaf.pem" 2>/dev/null ||
-    die "the PKCS#12 does not open with the PIN of the SMS"
+P11=$(ls /usr/lib/softhsm/libsofthsm2.so /usr/lib/*-linux-gnu/softhsm/libsofthsm2.so 2>/dev/null | head -1)
+SOFTHSM2_CONF=$HALL_VAR/media/softhsm2.conf pkcs11-tool --module "$P11" --token-label "$MEDIUM" \
+    --login --pin "$PIN" --list-objects 2>/dev/null | grep -E '^Private Key Object; EC' >/dev/null ||
+    die "the medium $MEDIUM does not open with the PIN of the SMS, or holds no EC private key"
+# binary answers: checked here, not by ex (its $(cat) would drop NUL bytes)
+[ "$(curl -s -b "$J" -o "$D/leaf.pem" -w '%{http_code}' \
+    "$H/center/cert/download?serial=$SERIAL&format=pem")" = 200 ] ||
+    die "GET /center/cert/download (pem) did not answer 200"
 openssl verify -CAfile "$D/root.crt" -untrusted "$D/ecc.crt" "$D/leaf.pem" | grep -q ': OK$' ||
     die "the certificate does not verify against /pki/"
 openssl ocsp -issuer "$D/ecc.crt" -serial "0x$SERIAL" -url "$H/ocsp" -CAfile "$D/root.crt" 2>&1 |
@@ -621,9 +630,6 @@ printf 'not a request' | curl -s -H 'Content-Type: application/timestamp-query' 
 openssl ts -reply -in "$D/bad.tsr" -text 2>/dev/null | grep -E 'Status:|Failure info' | tr '\n' ' ' |
     grep -E 'Status: Rejected\..*Failure info: the data submitted has the wrong format' >/dev/null ||
     die "a body that is no request is not rejected as badDataFormat"
-# handed over once: the hall's copy is gone, a second download says why
-ex 410 '"unlock_url":"[^"]*unlock[^"]*serial.*"message":"证书介质已交付（[^"]*首次下载时交付）' \
-    curl -s -b "$J" -H 'Accept: application/json' "$H/pki/medium?id=$ID"
 ex 200 '"status":"good"' curl -s -H 'Accept: application/json' "$H/pki/lookup?serial=$SERIAL"
 ex 200 "\"serial\":\"$SERIAL\"" curl -s -G -H 'Accept: application/json' \
     --data-urlencode org_name=深圳示例科技有限公司 -d org_id=91110000600037341L "$H/pki/lookup"

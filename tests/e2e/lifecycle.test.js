@@ -172,7 +172,9 @@ test('lifecycle: 证书解锁 from 我的证书: why the PIN cannot be reset →
             await page.goto(`${HALL}/center/certs`);
             await link.click();
             await page.locator('#cert-status', { hasText: '有效' }).waitFor();
-            await page.locator('#next-note', { hasText: '原证书即被吊销' }).waitFor();
+            /* on a USB key: the 证书助手 sets a new PIN, no new certificate */
+            await page.locator('#next-note', { hasText: '解锁不签发新证书、不寄送新介质' }).waitFor();
+            await page.locator('#next-note', { hasText: 'hall-assist unlock' }).waitFor();
             await a11y.check(page, '证书选择');
             await page.click('#serial-next');
             await page.waitForURL(/\/unlock\/apply\?project=hall&serial=/);
