@@ -18,6 +18,8 @@
  *       renew, change and unlock, the scan run by a proxy between the
  *       hall's issue (or SO PIN release) and the tool's confirmation;
  *   (d) 制作证书 of three orders at once, twice, with the loop beside them;
+ *       and one that fails halfway (HALL_PKI_FAULT=medium_write: the
+ *       medium wiped, nothing issued), scanned after the wipe;
  *   (e) script/backup's file opened as script/restore opens it (the dump
  *       as pg_restore writes its SQL, the keys decrypted with the
  *       passphrase, the uploads) and scanned on its own; a holder's key
@@ -43,6 +45,7 @@ const { sealOrder, holderMakesKey } = require('./lib/seal');
 const { holderKey, holderRequest, scalarOf, replacingOrder } = require('./lib/holder');
 const { softhsmModule, mediaEnv, p11Skip } = require('./lib/station');
 const { scan } = require('./lib/custody');
+const { withConf, restore } = require('./lib/cutmod');
 
 const VAR = process.env.HALL_VAR;
 const TOOL = path.join(HALL_ROOT || path.resolve(__dirname, '..', '..'), 'tools', 'assist', 'hall-assist');
@@ -230,7 +233,10 @@ test('custody_flows__browser_made_new_renew_change_reissue_unlock__the_hall_gets
 /* the hall as hall-assist sees it: a proxy that runs at(url) before
  * forwarding each request (the scan between the tool's steps) */
 const proxies = [];
-after(() => proxies.forEach((p) => p.close()));
+after(() => {
+    proxies.forEach((p) => p.close());
+    restore();
+});
 async function proxy(at) {
     const srv = http.createServer((req, res) => {
         const chunks = [];
@@ -354,6 +360,32 @@ test('custody_flows__parallel_productions_while_the_scan_loops__no_key_at_any_mo
         bornOutside(c, 'medium');
     }
     assert.equal(new Set(orders.map((o) => issued(o.id)[0].medium)).size, orders.length, 'one medium each');
+
+    /* a production that fails halfway (a copy of hall-pki whose media are
+     * pulled out after the holder's certificate is written, before its
+     * chain: medium.test.js): wiped, nothing issued, nothing left */
+    const f = await acceptedByTransfer();
+    process.env.HALL_PKI_FAULT = 'medium_write';
+    try {
+        await withConf('pki', (text) => text);
+    } finally {
+        delete process.env.HALL_PKI_FAULT;
+    }
+    let failed = null;
+    try {
+        await during('a production that fails halfway', async () => {
+            failed = await op.post('/admin/pki/issue', { id: f.id, medium: 'pkcs11' });
+        });
+    } finally {
+        restore();
+    }
+    assert.equal(failed.status, 503, failed.text);
+    assert.match(failed.body.message, /^介质 [0-9A-F]{16} 制作失败，已擦除，未签发证书/);
+    scanAt('after a production wiped halfway');
+    /* made again, onto the next blank medium */
+    const again = await op.post('/admin/pki/issue', { id: f.id });
+    assert.equal(again.status, 200, again.text);
+    bornOutside(issued(f.id)[0], 'medium');
 });
 
 /* ---- (e) the backup ------------------------------------------------ */
