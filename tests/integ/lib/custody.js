@@ -266,22 +266,24 @@ function scan(opts = {}) {
 
 module.exports = { scan, structures, publicOf };
 
-/* script/custody-scan [--serial S]... [--file F]... [--no-dump] */
+/* script/custody-scan [--serial S]... [--scalar HEX]... [--file F]... [--no-dump] */
 if (require.main === module) {
-    const opts = { serials: [], files: [] };
+    const opts = { serials: [], files: [], scalars: [] };
     const argv = process.argv.slice(2);
     for (let i = 0; i < argv.length; i++) {
         if (argv[i] === '--serial')
             opts.serials.push(argv[++i]);
         else if (argv[i] === '--file')
             opts.files.push(argv[++i]);
+        else if (argv[i] === '--scalar' && /^([0-9a-f]{2})+$/i.test(argv[i + 1] || ''))
+            opts.scalars.push(argv[++i]);
         else if (argv[i] === '--no-dump')
             opts.dump = false;
         else if (argv[i] === '--issued') /* every certificate not made by the hall */
             opts.serials.push(...psql("SELECT serial FROM certificates WHERE state = 'issued' AND key_origin <> 'hall'")
                 .split('\n').filter(Boolean));
         else {
-            process.stderr.write('usage: custody-scan [--serial SERIAL]... [--issued] [--file FILE]... [--no-dump]\n');
+            process.stderr.write('usage: custody-scan [--serial SERIAL]... [--issued] [--scalar HEX]... [--file FILE]... [--no-dump]\n');
             process.exit(2);
         }
     }
