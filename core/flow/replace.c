@@ -37,6 +37,10 @@ const struct hall_stmt hall_replace_stmts[] = {
      " extract(epoch FROM c.not_after)::bigint AS not_after_epoch,"
      " c.not_after < now() AS expired, o.user_id = $2 AS own, o.id AS order_id,"
      " c.not_after <= now() + interval '30 days' AS expiring,"
+     /* the replacement's key is born where the old one's was: the browser's
+      * for a browser-made certificate and for any SM2 one (sql/161) */
+     " CASE WHEN c.key_origin = 'browser' OR c.ca = 'sm2' THEN 'browser' ELSE 'hall' END"
+     " AS key_origin,"
      /* another live replacing order of any type; the same form again (sent
       * twice at once) is not another: the save answers its order */
      " (SELECT r.business_type FROM orders r WHERE r.reissue_of = c.serial"
@@ -72,8 +76,12 @@ const struct hall_stmt hall_replace_stmts[] = {
      " EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
      "  AND r.status NOT IN ('cancelled', 'refunded')) AS pending"
      " FROM certificates c JOIN orders o ON o.id = c.order_id"
-     " LEFT JOIN products pr ON pr.partner_code = $2 AND pr.business_type = $3"
-     "  AND pr.cert_type = o.cert_type AND pr.active"
+     /* the product hall_replace_cert_product would price it with: of the
+      * certificate's key origin first (a browser twin, sql/170) */
+     " LEFT JOIN LATERAL (SELECT x.id, x.renew_before_days, x.renew_after_days FROM products x"
+     "  WHERE x.partner_code = $2 AND x.business_type = $3 AND x.cert_type = o.cert_type"
+     "  AND x.active ORDER BY x.key_origin = CASE WHEN c.key_origin = 'browser' OR c.ca = 'sm2'"
+     "  THEN 'browser' ELSE 'hall' END DESC, x.sort_order, x.id LIMIT 1) pr ON true"
      " WHERE o.user_id = $1 AND c.state IN ('issued', 'revoked') AND c.seal_item_id IS NULL"
      " ORDER BY c.issued_at DESC, c.serial LIMIT 100",
      3},
@@ -188,6 +196,7 @@ hall_replace_cert_get(struct hall_req *req, const char *business, const char *se
     c->ca = hall_dbres_str(res, 0, "ca");
     c->uscc = hall_dbres_str(res, 0, "uscc");
     c->medium = hall_dbres_str(res, 0, "medium");
+    c->key_origin = hall_dbres_str(res, 0, "key_origin");
     pending = hall_dbres_str(res, 0, "pending");
     if (revoked)
         result_set(req, c, business, HALL_REPLACE_REVOKED, NULL);
@@ -652,6 +661,13 @@ hall_replace_cert_product(struct hall_req *req, struct hall_dbres *o, const char
     *prods = hall_flow_products(req, p);
     if (*prods == NULL)
         return -1;
+    /* the type's product whose key is born where the replacement's is (a
+     * browser-made certificate's: its browser twin, no 介质费, sql/170),
+     * else the type's first */
+    for (i = 0; i < hall_dbres_rows(*prods); i++)
+        if (strcmp(hall_dbres_str(*prods, i, "cert_type"), c->cert_type) == 0 &&
+            strcmp(hall_dbres_str(*prods, i, "key_origin"), c->key_origin) == 0)
+            return i;
     for (i = 0; i < hall_dbres_rows(*prods); i++)
         if (strcmp(hall_dbres_str(*prods, i, "cert_type"), c->cert_type) == 0)
             return i;

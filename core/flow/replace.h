@@ -68,6 +68,10 @@ struct hall_replace_cert {
     int64_t not_after_epoch;
     const char *ca, *uscc;
     const char *medium; /* the USB key it is on (sql/145), "" for none */
+    /* where its replacement's key is born, so which product prices it:
+     * "browser" for a certificate made in the browser and for every SM2
+     * one (sql/161; functions/order_key_origin.sql), else "hall" */
+    const char *key_origin;
 };
 
 /* hall_replace_business (1 for reissue, renew, change, unlock) is
@@ -145,8 +149,9 @@ void hall_replace_cert_json(struct hall_req *req, struct hall_val *v,
 void hall_replace_cert_ctx(struct hall_req *req, struct hall_val *ctx,
                            const struct hall_replace_cert *c);
 /* the certificate of the order being made (serial, by the form key) or
- * edited (o) and the partner's product of its type: the product's row of
- * *prods; -1 after answering (the refusal naming "serial", or 503) */
+ * edited (o) and the partner's product of its type, of c->key_origin where
+ * the partner has one: the product's row of *prods; -1 after answering
+ * (the refusal naming "serial", or 503) */
 int hall_replace_cert_product(struct hall_req *req, struct hall_dbres *o, const char *serial,
                               const char *key, const struct hall_partner *p,
                               struct hall_replace_cert *c, struct hall_dbres **prods);

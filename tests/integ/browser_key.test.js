@@ -60,7 +60,7 @@ test('browser_key__own_product_of_the_hall__no_address_no_shipping_asked_or_kept
         WHERE partner_code = 'gdhj' AND business_type = 'new' AND cert_type = 'org'`), 'hall,48000,true');
     /* the hall's own: 证书费 without 介质费 */
     assert.equal(psql(`SELECT string_agg(name || ',' || price_per_year_fen || ',' || breakdown::text, ';'
-        ORDER BY sort_order, id) FROM products WHERE partner_code = 'hall' AND key_origin = 'browser'`),
+        ORDER BY sort_order, id) FROM products WHERE partner_code = 'hall' AND business_type = 'new' AND key_origin = 'browser'`),
     '机构证书（浏览器生成密钥）,38000,{"证书费": 38000};机构证书（国密SM2，浏览器生成密钥）,38000,{"证书费": 38000};'
         + '自然人证书（浏览器生成密钥）,14000,{"证书费": 14000}');
     const c = await applicant();

@@ -168,7 +168,7 @@ async function identity(c, id, form) {
 }
 
 test('unlock__zero_fee__identity_passed_goes_to_review_without_payment__approved_and_issued', async () => {
-    const product = "partner_code = 'hall' AND business_type = 'unlock' AND cert_type = 'org'";
+    const product = "partner_code = 'hall' AND business_type = 'unlock' AND cert_type = 'org' AND key_origin = 'hall'";
     const was = psql(`SELECT fixed_fee_fen || '|' || breakdown::text FROM products WHERE ${product}`).split('|');
     psql(`UPDATE products SET fixed_fee_fen = 0, breakdown = '{"解锁费": 0, "介质费": 0}' WHERE ${product}`);
     try {

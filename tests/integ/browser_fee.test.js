@@ -1,0 +1,112 @@
+'use strict';
+/*
+ * No 介质费 for replacing a certificate made in the browser (issue 64 §2;
+ * sql/170, core/flow/replace.c hall_replace_cert_product): its 介质遗失补办
+ * and 证书解锁 make no USB key and mail none, so the page shows, and the
+ * order charges, the hall's browser twin of the product (补办费 0.00 +
+ * 介质费 0.00, 解锁费 0.00 + 介质费 0.00); a USB-key certificate's 补办 (a
+ * new medium) still shows and charges its 介质费 100.00.
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { freshPhone } = require('./lib/client');
+const { smsMessages, codeOf, waitForSms } = require('./lib/hall');
+const { freshAccount } = require('./lib/payflow');
+const { operator, acceptedByTransfer, tmpdir, openssl, psql, orgForm } = require('./lib/pki');
+
+/* a 机构证书 of the hall made in the holder's browser (openssl stands in
+ * for the page: the request only reaches the hall) */
+async function browserMade(dir) {
+    const phone = freshPhone('137');
+    const f = orgForm({ agent_mobile: phone, key_origin: 'browser' });
+    for (const k of Object.keys(f))
+        if (/^mail_/.test(k) || k === 'shipping')
+            delete f[k];
+    const o = await acceptedByTransfer({ project: 'hall', form: f });
+    const tag = crypto.randomBytes(6).toString('hex');
+    const key = path.join(dir, `${tag}.key`), der = path.join(dir, `${tag}.der`);
+    let r = openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]);
+    assert.equal(r.status, 0, r.stderr);
+    r = openssl(['req', '-new', '-key', key, '-subj', '/CN=x', '-outform', 'DER', '-out', der]);
+    assert.equal(r.status, 0, r.stderr);
+    const made = await o.c.post('/pki/csr', { id: o.id, csr: fs.readFileSync(der).toString('base64') });
+    assert.equal(made.status, 200, made.text);
+    assert.equal(psql(`SELECT key_origin FROM certificates WHERE serial = '${made.body.serial}'`), 'browser');
+    return { ...o, serial: made.body.serial, phone };
+}
+
+/* a 机构证书 of the hall made on a USB key at the operator's 制作证书 */
+async function usbKeyMade(op) {
+    const phone = freshPhone('137');
+    const o = await acceptedByTransfer({ project: 'hall', form: orgForm({ agent_mobile: phone }) });
+    const r = await op.post('/admin/pki/issue', { id: o.id });
+    assert.equal(r.status, 200, r.text);
+    const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${o.id} AND state = 'issued'`);
+    assert.equal(psql(`SELECT key_origin FROM certificates WHERE serial = '${serial}'`), 'medium');
+    return { ...o, serial, phone };
+}
+
+/* the replacing order's amounts and its product's key origin */
+const charged = (id) => psql(`SELECT o.cert_fen || '|' || o.amount_fen || '|' || p.key_origin
+    FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = ${id}`);
+
+/* 介质遗失补办 by its pages: 录入信息 shows the fee, the submit makes the
+ * order; its id and the page */
+async function reissue(o) {
+    const a = await o.c.post('/reissue/agree', { project: 'hall', agree1: 'on', agree2: 'on' });
+    assert.equal(a.status, 200, a.text);
+    const page = await o.c.get(`/reissue/apply?project=hall&serial=${o.serial}`);
+    assert.equal(page.status, 200, page.text);
+    const form = orgForm({ agent_mobile: o.phone, bank_account: freshAccount() });
+    delete form.cert_type;
+    delete form.years;
+    const r = await o.c.post('/reissue/apply', { project: 'hall', serial: o.serial, ...form,
+        submit_key: page.text.match(/name="submit_key" value="([^"]+)"/)[1] });
+    assert.equal(r.status, 200, r.text);
+    return { id: Number(r.body.redirect.match(/id=(\d+)/)[1]), page: page.text };
+}
+
+/* 证书解锁 by its pages: the fee on 确认信息, the SMS code, the order */
+async function unlock(o) {
+    const a = await o.c.post('/unlock/agree', { project: 'hall', agree1: 'on', agree2: 'on' });
+    assert.equal(a.status, 200, a.text);
+    const page = await o.c.get(`/unlock/apply?project=hall&serial=${o.serial}`);
+    assert.equal(page.status, 200, page.text);
+    const before = (await smsMessages(o.phone)).length;
+    const s = await o.c.post('/unlock/sms', { project: 'hall', serial: o.serial });
+    assert.equal(s.status, 200, s.text);
+    const code = codeOf(await waitForSms(o.phone, before));
+    const form = orgForm({ agent_mobile: o.phone });
+    for (const k of ['cert_type', 'years', 'bank_account_name', 'bank_branch_id', 'bank_account'])
+        delete form[k];
+    const r = await o.c.post('/unlock/apply', { project: 'hall', serial: o.serial, ...form, sms_code: code,
+        submit_key: page.text.match(/name="submit_key" value="([^"]+)"/)[1] });
+    assert.equal(r.status, 200, r.text);
+    return { id: Number(r.body.redirect.match(/id=(\d+)/)[1]), page: page.text };
+}
+
+test('browser_fee__reissue_and_unlock_of_a_browser_made_certificate__no_medium_fee_shown_or_charged', async () => {
+    const dir = tmpdir();
+    const op = await operator();
+
+    /* 补办 of a file made in the browser: nothing to make or mail */
+    const a = await browserMade(dir);
+    const ra = await reissue(a);
+    assert.match(ra.page, /补办费用：<span id="price-reissue">0\.00元<\/span>，介质费用：<span id="price-medium">0\.00元<\/span>，合计 <strong id="price-total" data-fen="0">0\.00元/);
+    assert.equal(charged(ra.id), '0|0|browser', 'the 补办 charges no 介质费');
+
+    /* 解锁 of one: a new key in the browser, no medium either */
+    const b = await browserMade(dir);
+    const ub = await unlock(b);
+    assert.ok(ub.page.includes('解锁费用：0.00元，介质费用：0.00元，合计 0.00元'), 'the 解锁 page shows no 介质费');
+    assert.equal(charged(ub.id), '0|0|browser', 'the 解锁 charges no 介质费');
+
+    /* a USB key's 补办 is a new medium: its 介质费 stays */
+    const c = await usbKeyMade(op);
+    const rc = await reissue(c);
+    assert.match(rc.page, /介质费用：<span id="price-medium">100\.00元<\/span>，合计 <strong id="price-total" data-fen="10000">100\.00元/);
+    assert.equal(charged(rc.id), '10000|10000|hall', 'the USB key\'s 补办 charges its 介质费');
+});
