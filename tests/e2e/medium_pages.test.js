@@ -9,17 +9,29 @@
  *    file made there; 证书更新's the browser's way (no PIN by SMS);
  *    介质遗失补办's a new USB key (never the lost one) or a new key in the
  *    browser; 证书介质与密钥 a lost browser file;
+ *  - 我的证书 of a certificate on a USB key (made by the operator's 制作证书
+ *    on a SoftHSM2 medium) shows the medium's serial and the 证书助手's
+ *    exact commands for that key, and the list command shown runs; of a
+ *    certificate made in the browser, that its key is in the holder's file,
+ *    no 证书助手, and every flow makes a new key in the browser.
  *
  * Before: 证书变更's notice said only that a new medium is mailed, 证书更新's
- * that the PIN comes by SMS, and 补办's nothing of a browser file.
+ * that the PIN comes by SMS, 补办's nothing of a browser file, and 我的证书
+ * said nothing of where a certificate's key is.
  */
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { HALL } = require('../integ/lib/client');
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const { HALL, freshPhone } = require('../integ/lib/client');
+const { operator, acceptedByTransfer, tmpdir, openssl, psql, orgForm } = require('../integ/lib/pki');
+const { softhsmModule, mediaEnv, p11Skip } = require('../integ/lib/station');
 const a11y = require('./lib/a11y');
 const { launchChromium, signIn } = require('./lib/browser');
 
 const SKIP = !process.env.HALL_URL;
+const TOOL = path.resolve(__dirname, '..', '..', 'tools', 'assist', 'hall-assist');
 let browser;
 
 before(async () => {
@@ -72,6 +84,84 @@ test('notices__变更_更新_补办__the_证书助手_command_for_a_USB_key__the
         assert.match(await text(page, '#medium-notice #medium-lost'),
             /浏览器生成的证书文件遗失或损坏的，同样办理补办[^]*浏览器中重新生成新的密钥/);
         await a11y.check(page, '介质遗失补办 操作提示');
+    } finally {
+        await ctx.close();
+    }
+});
+
+/* the shown command as the holder types it, on the station's media */
+function runShown(command) {
+    return new Promise((ok) => {
+        const argv = command.split(' ');
+        assert.equal(argv[0], 'hall-assist');
+        const p = spawn(TOOL, argv.slice(1), { env: mediaEnv() });
+        let out = '', err = '';
+        p.stdout.on('data', (d) => { out += d; });
+        p.stderr.on('data', (d) => { err += d; });
+        p.on('error', (e) => ok({ status: -1, out, err: String(e) }));
+        p.on('close', (status) => ok({ status, out, err }));
+    });
+}
+
+test('我的证书__a_USB_key_certificate__its_medium_and_the_证书助手_commands_that_run', { skip: SKIP || p11Skip }, async () => {
+    const op = await operator();
+    const o = await acceptedByTransfer({ project: 'hall', form: orgForm({ agent_mobile: freshPhone('137') }) });
+    const made = await op.post('/admin/pki/issue', { id: o.id, medium: 'pkcs11' });
+    assert.equal(made.status, 200, made.text);
+    const [serial, medium] = psql(`SELECT serial || '|' || medium_serial FROM certificates
+        WHERE order_id = ${o.id} AND state = 'issued'`).split('|');
+    const mod = softhsmModule();
+    const { ctx, page } = await newPage(o.c);
+    try {
+        await page.goto(`${HALL}/center/certs`);
+        const row = `#medium-${serial}`;
+        assert.ok(await page.locator(row).isVisible(), '我的证书 has the medium line under the certificate');
+        assert.match(await text(page, `${row} .medium-usbkey`),
+            new RegExp(`证书在USB Key ${medium} 中：密钥在USB Key内部生成，不能导出，网上营业厅不持有私钥[^]*证书助手`));
+        const code = async (cls) => (await page.locator(`${row} code.${cls}`).innerText()).trim();
+        assert.equal(await code('assist-list'), `hall-assist list --module ${mod} --token ${medium}`);
+        assert.equal(await code('assist-pin'), `hall-assist pin --module ${mod} --token ${medium}`);
+        /* the hall's project sells 更新 only near the end, 变更 and 解锁 at once */
+        assert.equal(await code('assist-change'),
+            `hall-assist change --module ${mod} --token ${medium} --ticket 变更码 --hall ${HALL}`);
+        assert.equal(await code('assist-unlock'),
+            `hall-assist unlock --module ${mod} --token ${medium} --ticket 解锁码 --hall ${HALL}`);
+        assert.equal(await page.locator(`${row} code.assist-renew`).count(), 0, 'no 更新 a year before the end');
+        assert.match(await text(page, row), /USB Key遗失：办理补办，营业厅制作新的USB Key[^]*原证书吊销/);
+        assert.equal(await page.locator(`${row} .medium-browser`).count(), 0);
+        assert.match(await text(page, 'p.hint >> nth=-1'), /私钥只在您的USB Key或浏览器生成的证书文件中，网上营业厅不持有/);
+        await a11y.check(page, '我的证书, a USB-key certificate');
+        /* the command shown is the one that works on the holder's medium */
+        const r = await runShown(await code('assist-list'));
+        assert.equal(r.status, 0, r.err);
+        assert.match(r.out, new RegExp(`序列号：${serial}\\n[^]*状态：有效`), r.out);
+    } finally {
+        await ctx.close();
+    }
+});
+
+test('我的证书__a_browser_made_certificate__the_file_no_证书助手_a_new_key_in_the_browser', { skip: SKIP }, async () => {
+    const f = orgForm({ agent_mobile: freshPhone('137'), key_origin: 'browser' });
+    for (const k of Object.keys(f))
+        if (/^mail_/.test(k) || k === 'shipping')
+            delete f[k];
+    const o = await acceptedByTransfer({ project: 'hall', form: f });
+    const dir = tmpdir();
+    const key = path.join(dir, 'k.pem'), der = path.join(dir, 'req.der');
+    assert.equal(openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]).status, 0);
+    assert.equal(openssl(['req', '-new', '-key', key, '-subj', '/CN=x', '-outform', 'DER', '-out', der]).status, 0);
+    const made = await o.c.post('/pki/csr', { id: o.id, csr: fs.readFileSync(der).toString('base64') });
+    assert.equal(made.status, 200, made.text);
+    const serial = made.body.serial;
+    const { ctx, page } = await newPage(o.c);
+    try {
+        await page.goto(`${HALL}/center/certs`);
+        const row = `#medium-${serial}`;
+        assert.match(await text(page, `${row} .medium-browser`),
+            /证书文件（.p12）的密钥在您的浏览器中生成[^]*网上营业厅不持有私钥[^]*不用证书助手[^]*证书文件不能解锁[^]*由您的浏览器生成新的密钥/);
+        assert.equal(await page.locator(`${row} .medium-usbkey`).count(), 0);
+        assert.equal(await page.locator(`${row} code`).count(), 0, 'no 证书助手 command for a file');
+        await a11y.check(page, '我的证书, a browser-made certificate');
     } finally {
         await ctx.close();
     }
