@@ -9,6 +9,8 @@
  *    file made there; 证书更新's the browser's way (no PIN by SMS);
  *    介质遗失补办's a new USB key (never the lost one) or a new key in the
  *    browser; 证书介质与密钥 a lost browser file;
+ *    证书解锁's that the hall never holds a key and who resets a USB key's
+ *    PIN (the old story only for certificates the hall made before);
  *  - 我的证书 of a certificate on a USB key (made by the operator's 制作证书
  *    on a SoftHSM2 medium) shows the medium's serial and the 证书助手's
  *    exact commands for that key, and the list command shown runs; of a
@@ -53,6 +55,15 @@ async function newPage(c) {
     return { ctx, page };
 }
 
+/* a browser-made product's form: nothing to mail */
+function browserForm() {
+    const f = orgForm({ agent_mobile: freshPhone('137'), key_origin: 'browser' });
+    for (const k of Object.keys(f))
+        if (/^mail_/.test(k) || k === 'shipping')
+            delete f[k];
+    return f;
+}
+
 const text = async (page, sel) => (await page.locator(sel).innerText()).replace(/\s+/g, ' ');
 
 test('notices__变更_更新_补办__the_证书助手_command_for_a_USB_key__the_browser_way_for_a_file', { skip: SKIP }, async () => {
@@ -84,6 +95,14 @@ test('notices__变更_更新_补办__the_证书助手_command_for_a_USB_key__the
         assert.match(await text(page, '#medium-notice #medium-lost'),
             /浏览器生成的证书文件遗失或损坏的，同样办理补办[^]*浏览器中重新生成新的密钥/);
         await a11y.check(page, '介质遗失补办 操作提示');
+
+        await page.goto(`${HALL}/unlock/notice`);
+        assert.match(await text(page, '#unlock-why'),
+            /私钥在您的USB Key内部或您的浏览器中生成，从不离开，深圳CA从不持有私钥副本/);
+        assert.match(await text(page, '#unlock-why'),
+            /USB Key的PIN码只能在您重新证明身份后，由您本人插入USB Key用证书助手重设；证书文件的PIN码无法重设/);
+        assert.match(await text(page, '#unlock-hall'), /^此前由营业厅制作、私钥副本已销毁的证书，“解锁”实际是为您重新签发一张证书/);
+        await a11y.check(page, '证书解锁 操作提示');
     } finally {
         await ctx.close();
     }
@@ -141,11 +160,7 @@ test('我的证书__a_USB_key_certificate__its_medium_and_the_证书助手_comma
 });
 
 test('我的证书__a_browser_made_certificate__the_file_no_证书助手_a_new_key_in_the_browser', { skip: SKIP }, async () => {
-    const f = orgForm({ agent_mobile: freshPhone('137'), key_origin: 'browser' });
-    for (const k of Object.keys(f))
-        if (/^mail_/.test(k) || k === 'shipping')
-            delete f[k];
-    const o = await acceptedByTransfer({ project: 'hall', form: f });
+    const o = await acceptedByTransfer({ project: 'hall', form: browserForm() });
     const dir = tmpdir();
     const key = path.join(dir, 'k.pem'), der = path.join(dir, 'req.der');
     assert.equal(openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]).status, 0);
