@@ -11,6 +11,8 @@
  *    browser; 证书介质与密钥 a lost browser file;
  *    证书解锁's that the hall never holds a key and who resets a USB key's
  *    PIN (the old story only for certificates the hall made before);
+ *  - 业务单详情 of a browser-made order before 成功受理 says the key will
+ *    be made in the browser, no USB key, no 证书助手;
  *  - 我的证书 of a certificate on a USB key (made by the operator's 制作证书
  *    on a SoftHSM2 medium) shows the medium's serial and the 证书助手's
  *    exact commands for that key, and the list command shown runs; of a
@@ -26,7 +28,8 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { HALL, freshPhone } = require('../integ/lib/client');
+const { HALL, freshPhone, applicant } = require('../integ/lib/client');
+const { unpaidOrder } = require('../integ/lib/payflow');
 const { operator, acceptedByTransfer, tmpdir, openssl, psql, orgForm } = require('../integ/lib/pki');
 const { softhsmModule, mediaEnv, p11Skip } = require('../integ/lib/station');
 const a11y = require('./lib/a11y');
@@ -103,6 +106,22 @@ test('notices__变更_更新_补办__the_证书助手_command_for_a_USB_key__the
             /USB Key的PIN码只能在您重新证明身份后，由您本人插入USB Key用证书助手重设；证书文件的PIN码无法重设/);
         assert.match(await text(page, '#unlock-hall'), /^此前由营业厅制作、私钥副本已销毁的证书，“解锁”实际是为您重新签发一张证书/);
         await a11y.check(page, '证书解锁 操作提示');
+    } finally {
+        await ctx.close();
+    }
+});
+
+test('业务单详情__a_browser_made_order_before_成功受理__says_the_key_will_be_made_in_the_browser', { skip: SKIP }, async () => {
+    const c = await applicant();
+    const o = await unpaidOrder(c, { project: 'hall', form: browserForm() });
+    const { ctx, page } = await newPage(c);
+    try {
+        await page.goto(`${HALL}/center/order?id=${o.id}`);
+        assert.equal(await page.locator('#status').innerText(), '待支付');
+        assert.match(await text(page, '#keygen-later'),
+            /密钥将在您的浏览器中生成，不邮寄USB Key，也不用证书助手：成功受理后，在本页点击“生成密钥并下载证书”[^]*网上营业厅不持有私钥/);
+        assert.equal(await page.locator('#keygen-form').count(), 0, 'no key before 成功受理');
+        await a11y.check(page, '业务单详情, a browser-made order before 成功受理');
     } finally {
         await ctx.close();
     }
