@@ -19,6 +19,8 @@
  *    certificate made in the browser, that its key is in the holder's file,
  *    no 证书助手, and every flow makes a new key in the browser.
  *
+ * Screenshots: tests/e2e/artifacts/medium-mycerts-usbkey*.png.
+ *
  * Before: 证书变更's notice said only that a new medium is mailed, 证书更新's
  * that the PIN comes by SMS, 补办's nothing of a browser file, and 我的证书
  * said nothing of where a certificate's key is.
@@ -37,6 +39,7 @@ const { launchChromium, signIn } = require('./lib/browser');
 
 const SKIP = !process.env.HALL_URL;
 const TOOL = path.resolve(__dirname, '..', '..', 'tools', 'assist', 'hall-assist');
+const ARTIFACTS = path.join(__dirname, 'artifacts');
 let browser;
 
 before(async () => {
@@ -169,6 +172,11 @@ test('我的证书__a_USB_key_certificate__its_medium_and_the_证书助手_comma
         assert.equal(await page.locator(`${row} .medium-browser`).count(), 0);
         assert.match(await text(page, 'p.hint >> nth=-1'), /私钥只在您的USB Key或浏览器生成的证书文件中，网上营业厅不持有/);
         await a11y.check(page, '我的证书, a USB-key certificate');
+        fs.mkdirSync(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: path.join(ARTIFACTS, 'medium-mycerts-usbkey.png'), fullPage: true });
+        await page.setViewportSize({ width: 390, height: 800 });
+        await page.screenshot({ path: path.join(ARTIFACTS, 'medium-mycerts-usbkey-phone.png'), fullPage: true });
+        await a11y.check(page, '我的证书, a USB-key certificate, on a phone');
         /* the command shown is the one that works on the holder's medium */
         const r = await runShown(await code('assist-list'));
         assert.equal(r.status, 0, r.err);
