@@ -9,6 +9,8 @@
  *    file made there; 证书更新's the browser's way (no PIN by SMS);
  *    介质遗失补办's a new USB key (never the lost one) or a new key in the
  *    browser; 证书介质与密钥 a lost browser file;
+ *    常见问题 what a lost USB key or file and a forgotten PIN mean, with the
+ *    unlock command;
  *    证书解锁's that the hall never holds a key and who resets a USB key's
  *    PIN (the old story only for certificates the hall made before);
  *  - 业务单详情 of a browser-made order before 成功受理 says the key will
@@ -109,6 +111,16 @@ test('notices__变更_更新_补办__the_证书助手_command_for_a_USB_key__the
             /USB Key的PIN码只能在您重新证明身份后，由您本人插入USB Key用证书助手重设；证书文件的PIN码无法重设/);
         assert.match(await text(page, '#unlock-hall'), /^此前由营业厅制作、私钥副本已销毁的证书，“解锁”实际是为您重新签发一张证书/);
         await a11y.check(page, '证书解锁 操作提示');
+
+        await page.goto(`${HALL}/faq`);
+        assert.match(await text(page, '#faq-medium-key'), /网上营业厅从不持有您的私钥/);
+        assert.match(await text(page, '#faq-medium-lost'), /介质遗失补办[^]*新的USB Key[^]*原证书吊销[^]*证书文件遗失，同样办理补办/);
+        assert.equal((await page.locator('#faq-medium-pin code').innerText()).trim(),
+            'hall-assist unlock --module 驱动库 --token 介质序列号 --ticket 解锁码 --hall 网上营业厅网址');
+        assert.match(await text(page, '#faq-medium-pin'), /证书文件不能解锁/);
+        assert.match(await text(page, '#faq-pin-browser'), /PIN码由您在生成密钥时自己设定/);
+        assert.match(await text(page, '#faq-delivery-browser'), /不邮寄USB Key[^]*生成密钥并下载证书/);
+        await a11y.check(page, '常见问题');
     } finally {
         await ctx.close();
     }
