@@ -32,12 +32,14 @@ enum {
     C_CHANGEABLE,
     C_RENEWABLE,
     C_UNLOCKABLE,
+    C_KEY_ORIGIN,
+    C_MEDIUM,
     C__N
 };
 static const char *const cert_cols[C__N] = {
-    "serial",     "state",         "ca",           "subject_cn", "subject_org", "expired",
-    "expiring",   "revoke_reason", "partner_code", "cert_type",  "seal_kind",   "reissuable",
-    "changeable", "renewable",     "unlockable",
+    "serial",     "state",         "ca",           "subject_cn", "subject_org",   "expired",
+    "expiring",   "revoke_reason", "partner_code", "cert_type",  "seal_kind",     "reissuable",
+    "changeable", "renewable",     "unlockable",   "key_origin", "medium_serial",
 };
 
 /* one certificate's state for the holder: a code and its words */
@@ -122,6 +124,63 @@ cert_actions(struct hall_req *req, struct hall_val *row, const char *code, const
         CERT_ACTION("revoke", "撤销",
                     hall_psprintf(req->pool, "%s/center/cert/revoke?serial=%s", base, serial));
 #undef CERT_ACTION
+}
+
+/*
+ * Where the key of a holder's certificate lives (issue 64 §3, §5), on the
+ * row under it: a USB key by its serial, with the 证书助手's exact commands
+ * for what the holder may do on it (list, pin, and the one-time code's
+ * renew, change, unlock the row offers), or a file made in the browser,
+ * whose every flow makes a new key in the browser again.  A seal's own
+ * certificate and one the hall made (before issue 64) have no line.
+ */
+static void
+cert_medium(struct hall_req *req, struct hall_val *row, const char *origin, const char *medium,
+            const char *code, int changeable, int renewable, int unlockable)
+{
+    static const struct {
+        const char *verb, *label, *ticket;
+    } flows[] = {
+        {"renew", "在线更新", "更新码"},
+        {"change", "在线变更", "变更码"},
+        {"unlock", "解锁（忘记PIN码或PIN码被锁定）", "解锁码"},
+    };
+    const char *mod = req->app->conf.medium_module;
+    struct hall_val *m, *list;
+    size_t i;
+
+    if (strcmp(code, "valid") != 0 && strcmp(code, "expiring") != 0 && strcmp(code, "expired") != 0)
+        return;
+    if (strcmp(origin, "browser") == 0) {
+        m = hall_val_set_obj(req->pool, row, "medium");
+        hall_val_set_bool(req->pool, m, "browser", 1);
+        return;
+    }
+    if (strcmp(origin, "medium") != 0 || *medium == '\0')
+        return;
+    if (mod == NULL || *mod == '\0')
+        mod = "libszca-pkcs11.so"; /* as core/flow/assist_page.c names it */
+    m = hall_val_set_obj(req->pool, row, "medium");
+    hall_val_set_str(req->pool, m, "usbkey", medium);
+    hall_val_set_fmt(req->pool, m, "list", "hall-assist list --module %s --token %s", mod, medium);
+    hall_val_set_fmt(req->pool, m, "pin", "hall-assist pin --module %s --token %s", mod, medium);
+    list = hall_val_set_list(req->pool, m, "flows");
+    for (i = 0; i < sizeof(flows) / sizeof(flows[0]); i++) {
+        struct hall_val *f;
+
+        if (!(i == 0   ? renewable
+              : i == 1 ? changeable
+                       : unlockable) ||
+            (i != 0 && strcmp(code, "expired") == 0))
+            continue;
+        f = hall_val_push_obj(req->pool, list);
+        hall_val_set_str(req->pool, f, "label", flows[i].label);
+        hall_val_set_str(req->pool, f, "verb", flows[i].verb);
+        hall_val_set_str(req->pool, f, "ticket", flows[i].ticket);
+        hall_val_set_fmt(req->pool, f, "command",
+                         "hall-assist %s --module %s --token %s --ticket %s --hall %s",
+                         flows[i].verb, mod, medium, flows[i].ticket, req->app->conf.public_url);
+    }
 }
 
 /* the seals a certificate signs, from certs_seals (all the applicant's),
@@ -342,6 +401,12 @@ center_certs_page(struct hall_req *req)
                      *hall_dbres_get(res, i, cc[C_CHANGEABLE]) == 't',
                      *hall_dbres_get(res, i, cc[C_RENEWABLE]) == 't',
                      *hall_dbres_get(res, i, cc[C_UNLOCKABLE]) == 't');
+        if (*kind == '\0')
+            cert_medium(req, row, hall_dbres_get(res, i, cc[C_KEY_ORIGIN]),
+                        hall_dbres_get(res, i, cc[C_MEDIUM]), code,
+                        *hall_dbres_get(res, i, cc[C_CHANGEABLE]) == 't',
+                        *hall_dbres_get(res, i, cc[C_RENEWABLE]) == 't',
+                        *hall_dbres_get(res, i, cc[C_UNLOCKABLE]) == 't');
         if (*serial != '\0')
             cert_seals(req, row, seals, serial, code);
     }

@@ -535,8 +535,26 @@ keygen_ctx(struct hall_req *req, struct hall_val *o, struct hall_dbres *res, con
         hall_val_set_bool(req->pool, o, "browser_made", 1);
         return;
     }
-    if (strncmp(how, "browser|", 8) != 0 || strcmp(status, "accepted") != 0)
+    if (strncmp(how, "browser|", 8) != 0)
         return;
+    if (strcmp(status, "accepted") != 0) {
+        /* before 成功受理: the step ahead is the holder's browser's */
+        static const char *const before[] = {"draft",           "unpaid",     "transfer_review",
+                                             "finauth_pending", "finauth_ok", "finauth_failed",
+                                             "review",          "rejected",   NULL};
+        size_t i;
+
+        for (i = 0; before[i] != NULL && strcmp(before[i], status) != 0; i++)
+            ;
+        if (before[i] != NULL) {
+            k = hall_val_set_obj(req->pool, o, "keygen_later");
+            const char *bt = hall_dbres_str(res, 0, "business_type");
+
+            hall_val_set_bool(req->pool, k, "again", strcmp(bt, "new") != 0);
+            hall_val_set_bool(req->pool, k, "unlock", strcmp(bt, "unlock") == 0);
+        }
+        return;
+    }
     k = hall_val_set_obj(req->pool, o, "keygen");
     hall_val_set_str(req->pool, k, "alg", strcmp(how + 8, "sm2") == 0 ? "sm2" : "ecdsa");
     hall_val_set_str(req->pool, k, "alg_name", strcmp(how + 8, "sm2") == 0 ? "SM2" : "ECC P-256");

@@ -117,6 +117,8 @@ test('tools__证书助手s_commands_are_the_packaged_programs__renew_only_when_i
     if (/hall-assist renew/.test(assist.usage)) {
         assert.equal(assist.renew, true);
         assert.match(page, /id="assist-cmd-renew">在线更新/);
+        /* the exact command, as 用证书助手在线更新 shows its form */
+        assert.match(page, /id="assist-cmd-renew">[^]*?<code>hall-assist renew --module 驱动库 --token 介质序列号 --ticket 更新码 --hall http[^<]+<\/code>/);
     } else {
         assert.equal(assist.renew, false);
         assert.match(page, /id="assist-cmd-renew-soon">在线更新[^<]*即将推出/);
@@ -124,8 +126,10 @@ test('tools__证书助手s_commands_are_the_packaged_programs__renew_only_when_i
     }
     /* 在线变更 likewise */
     assert.equal(assist.change, /hall-assist change/.test(assist.usage));
-    if (assist.change)
+    if (assist.change) {
         assert.match(page, /id="assist-cmd-change">在线变更：[\s\S]*?新证书写入并经网上营业厅确认后，原证书才作废/);
+        assert.match(page, /id="assist-cmd-change">[^]*?<code>hall-assist change --module 驱动库 --token 介质序列号 --ticket 变更码 --hall http[^<]+<\/code>/);
+    }
     else
         assert.ok(!page.includes('id="assist-cmd-change"'), 'no change command the program lacks');
 });
