@@ -487,7 +487,6 @@ pdf_read_at(struct pdf_doc *d, long long off, int num, int gen, struct pdf_rinfo
         data++;
     {
         const struct pdf_obj *len = pdf_dict_get(o, "/Length");
-        long long l, e;
 
         if (len != NULL && len->type == PDF_REF) {
             if (len->i == num) /* its own length: a loop */
@@ -496,38 +495,56 @@ pdf_read_at(struct pdf_doc *d, long long off, int num, int gen, struct pdf_rinfo
                 ri->lnum = (int)len->i;
                 ri->lgen = len->gen;
             }
+            if (d->file != NULL && ri != NULL) { /* the view's file resolves it */
+                ri->open = o;
+                ri->data = data;
+                return o;
+            }
             len = pdf_resolve(d, len);
         }
-        if (len == NULL || len->type != PDF_INT || len->i < 0 || len->i > d->end - data)
-            return NULL;
-        l = len->i;
-        e = data + l;
-        if (pdf_lex_next(d->p, &e, d->end, &t) != PDF_TOK_KEYWORD || t.b - t.a != 9 ||
-            memcmp(d->p + t.a, "endstream", 9) != 0)
-            return NULL;
-        if (ri != NULL) {
-            ri->ext = t.b;
-            ri->lval = l;
-        }
-        o->type = PDF_STREAM;
-        o->data = data;
-        o->dlen = l;
+        return pdf_stream_end(d, o, data, len, ri);
     }
+}
+
+const struct pdf_obj *
+pdf_stream_end(struct pdf_doc *d, struct pdf_obj *o, long long data, const struct pdf_obj *len,
+               struct pdf_rinfo *ri)
+{
+    long long l, e;
+    struct pdf_token t;
+
+    if (ri != NULL)
+        ri->open = NULL;
+    if (len == NULL || len->type != PDF_INT || len->i < 0 || len->i > d->end - data)
+        return NULL;
+    l = len->i;
+    e = data + l;
+    if (pdf_lex_next(d->p, &e, d->end, &t) != PDF_TOK_KEYWORD || t.b - t.a != 9 ||
+        memcmp(d->p + t.a, "endstream", 9) != 0)
+        return NULL;
+    if (ri != NULL) {
+        ri->ext = t.b;
+        ri->lval = l;
+    }
+    o->type = PDF_STREAM;
+    o->data = data;
+    o->dlen = l;
     return o;
 }
 
-/* object stream num decoded (kept, at most PDF_OBJSTM_MAX) */
+/* object stream num (s; NULL: pdf_open's document reads it) decoded
+ * (kept, at most PDF_OBJSTM_MAX) */
 static struct ostm *
-objstm(struct pdf_doc *d, int num)
+objstm(struct pdf_doc *d, int num, const struct pdf_obj *s)
 {
-    const struct pdf_obj *s;
     struct ostm *os;
     long long first, count;
 
     for (int i = 0; i < d->nost; i++)
         if (d->ost[i].num == num)
             return &d->ost[i];
-    s = pdf_get(d, num, 0);
+    if (s == NULL && d->file == NULL) /* pdf_open's own: read here (a view's: given) */
+        s = pdf_get(d, num, 0);
     if (s == NULL || s->type != PDF_STREAM || !pdf_is_name(pdf_dict_get(s, "/Type"), "/ObjStm"))
         return NULL;
     first = dict_int(s, "/First", -1);
@@ -554,11 +571,10 @@ objstm(struct pdf_doc *d, int num)
     return os;
 }
 
-/* object num, index idx of object stream stm */
 const struct pdf_obj *
-pdf_read_in_stream(struct pdf_doc *d, int num, int stm, int idx)
+pdf_read_in_stream(struct pdf_doc *d, int num, int stm, const struct pdf_obj *s, int idx)
 {
-    struct ostm *os = objstm(d, stm);
+    struct ostm *os = objstm(d, stm, s);
     const unsigned char *q;
     long long at = 0, off = -1, n;
     struct pdf_token a, b;
@@ -608,7 +624,7 @@ pdf_get(struct pdf_doc *d, int num, int gen)
         return NULL;
     x->busy = 2;
     o = x->type == 1 ? pdf_read_at(d, x->off, num, gen, NULL)
-                     : pdf_read_in_stream(d, num, (int)x->off, x->idx);
+                     : pdf_read_in_stream(d, num, (int)x->off, NULL, x->idx);
     x = pdf_slot(d, num); /* the table may have moved: it does not (entries are read at open) */
     x->busy = 1;
     x->o = o;

@@ -296,6 +296,34 @@ direct(const struct pdf_obj *o, int depth)
     return 1;
 }
 
+static const struct pdf_obj *view_get(struct pdf_doc *d, int num, int gen);
+
+/* o resolved in the view, as pdf_resolve does, without leaving this file:
+ * an object read never calls back up from pdf_doc.c (issue 62 §2) */
+static const struct pdf_obj *
+resolved(struct pdf_doc *d, const struct pdf_obj *o)
+{
+    for (int hop = 0; o != NULL && o->type == PDF_REF; hop++) {
+        if (hop >= 8)
+            return NULL;
+        o = view_get(d, (int)o->i, o->gen);
+    }
+    return o;
+}
+
+/* pdf_read_at on a view, its indirect /Length resolved here */
+static const struct pdf_obj *
+read_at(struct pdf_doc *d, long long off, int num, int gen, struct pdf_rinfo *ri)
+{
+    const struct pdf_obj *o = pdf_read_at(d, off, num, gen, ri);
+    struct pdf_obj *open = ri->open;
+    long long data = ri->data;
+
+    if (o == NULL || open == NULL)
+        return o;
+    return pdf_stream_end(d, open, data, resolved(d, pdf_dict_get(open, "/Length")), ri);
+}
+
 /* object num at off, read once for the views it holds for */
 static const struct pdf_obj *
 in_file(struct pdf_doc *d, int num, int gen, long long off)
@@ -311,12 +339,12 @@ in_file(struct pdf_doc *d, int num, int gen, long long off)
             return NULL;
         if (s->lnum == 0)
             return s->o;
-        o = pdf_resolve(d, pdf_dict_get(s->o, "/Length"));
+        o = resolved(d, pdf_dict_get(s->o, "/Length"));
         if (o != NULL && o->type == PDF_INT && o->i == s->lval)
             return s->o;
         d->reads--; /* read again below, counted there */
     }
-    o = pdf_read_at(d, off, num, gen, &ri);
+    o = read_at(d, off, num, gen, &ri);
     if (o != NULL && (o->type == PDF_DICT || o->type == PDF_ARRAY || o->type == PDF_STREAM)) {
         memset(&v, 0, sizeof(v));
         v.kind = 1;
@@ -333,13 +361,66 @@ in_file(struct pdf_doc *d, int num, int gen, long long off)
     return o;
 }
 
+/* a /Filter or /DecodeParms resolved here as pdf_stream_data resolves it
+ * (copied into the view's pool): the value; an array's items, each
+ * parameters' dictionary's values one level */
+static const struct pdf_obj *
+items_resolved(struct pdf_doc *d, const struct pdf_obj *p, int in_array)
+{
+    struct pdf_obj *c;
+    int n;
+
+    p = resolved(d, p);
+    if (p == NULL || !(p->type == PDF_DICT || (p->type == PDF_ARRAY && !in_array)))
+        return p;
+    n = p->type == PDF_DICT ? 2 * p->n : p->n;
+    c = hall_palloc(d->pool, sizeof(*c));
+    *c = *p;
+    c->items = hall_palloc(d->pool, sizeof(*c->items) * (size_t)(n + 1));
+    for (int k = 0; k < n; k++) {
+        const struct pdf_obj *v = p->items[k];
+
+        if (p->type == PDF_ARRAY)
+            v = items_resolved(d, v, 1);
+        else if (k % 2 == 1)
+            v = resolved(d, v);
+        c->items[k] = (struct pdf_obj *)(v != NULL ? v : &pdf_null);
+    }
+    return c;
+}
+
+/* object stream s with its /Filter and /DecodeParms resolved (a copy);
+ * NULL when one does not resolve */
+static const struct pdf_obj *
+stream_resolved(struct pdf_doc *d, const struct pdf_obj *s)
+{
+    struct pdf_obj *c = hall_palloc(d->pool, sizeof(*c));
+
+    *c = *s;
+    c->items = hall_palloc(d->pool, sizeof(*c->items) * (size_t)(2 * s->n + 1));
+    for (int k = 0; k < s->n; k++) {
+        const struct pdf_obj *v = s->items[2 * k + 1];
+
+        if (pdf_is_name(s->items[2 * k], "/Filter") ||
+            pdf_is_name(s->items[2 * k], "/DecodeParms")) {
+            v = items_resolved(d, v, 0);
+            /* the value read does not resolve: no data (pdf_stream_data) */
+            if (v == NULL && s->items[2 * k + 1] == pdf_dict_get(s, s->items[2 * k]->s))
+                return NULL;
+        }
+        c->items[2 * k] = s->items[2 * k];
+        c->items[2 * k + 1] = (struct pdf_obj *)(v != NULL ? v : &pdf_null);
+    }
+    return c;
+}
+
 /* object num, item idx of object stream stm, read once for the views
  * whose object stream is the same object */
 static const struct pdf_obj *
 in_stream(struct pdf_doc *d, int num, int stm, int idx)
 {
     struct pdf_file *f = d->file;
-    const struct pdf_obj *s = pdf_get(d, stm, 0), *o;
+    const struct pdf_obj *s = view_get(d, stm, 0), *o;
     struct fshare *sh, v;
     int shareable = s != NULL && s->type == PDF_STREAM && direct(pdf_dict_get(s, "/Filter"), 0) &&
                     direct(pdf_dict_get(s, "/DecodeParms"), 0);
@@ -352,7 +433,9 @@ in_stream(struct pdf_doc *d, int num, int stm, int idx)
             return sh->o;
         }
     }
-    o = pdf_read_in_stream(d, num, stm, idx);
+    o = pdf_read_in_stream(
+        d, num, stm, shareable || s == NULL || s->type != PDF_STREAM ? s : stream_resolved(d, s),
+        idx);
     if (shareable && o != NULL) {
         memset(&v, 0, sizeof(v));
         v.kind = 2;
@@ -543,5 +626,7 @@ pdf_file_doc(struct pdf_file *f, long long end, char *err, size_t errlen)
 const struct pdf_obj *
 pdf_obj_at(struct pdf_doc *d, long long off, int num, int gen)
 {
-    return pdf_read_at(d, off, num, gen, NULL);
+    struct pdf_rinfo ri;
+
+    return read_at(d, off, num, gen, &ri);
 }

@@ -57,10 +57,16 @@ struct pdf_doc {
 };
 
 /* what pdf_read_at looked at: the byte after the last token it read
- * (ext), and the /Length it resolved (lnum 0: none; lval its value) */
+ * (ext), and the /Length it resolved (lnum 0: none; lval its value).  On
+ * a view (d->file) it resolves no indirect /Length: open is then the
+ * stream's dictionary, its data at data, for the caller (pdf_file.c) to
+ * resolve lnum itself and end with pdf_stream_end, so that reading an
+ * object never calls back up into pdf_file.c (issue 62 §2) */
 struct pdf_rinfo {
     long long ext, lval;
     int lnum, lgen;
+    struct pdf_obj *open;
+    long long data;
 };
 
 struct xe *pdf_slot(struct pdf_doc *d, int num);
@@ -73,6 +79,14 @@ int pdf_section_at(struct pdf_doc *d, long long off, struct pdf_section *s);
 int pdf_doc_readable(struct pdf_doc *d, char *err, size_t errlen);
 const struct pdf_obj *pdf_read_at(struct pdf_doc *d, long long off, int num, int gen,
                                   struct pdf_rinfo *ri);
-const struct pdf_obj *pdf_read_in_stream(struct pdf_doc *d, int num, int stm, int idx);
+/* o (open, from pdf_read_at) a stream of len bytes at data, checked by
+ * its endstream: NULL when len (resolved) does not fit */
+const struct pdf_obj *pdf_stream_end(struct pdf_doc *d, struct pdf_obj *o, long long data,
+                                     const struct pdf_obj *len, struct pdf_rinfo *ri);
+/* object num, item idx of object stream stm (s: that stream, a view's
+ * with its /Filter and /DecodeParms resolved by the caller, pdf_file.c;
+ * NULL on pdf_open's own document: read here) */
+const struct pdf_obj *pdf_read_in_stream(struct pdf_doc *d, int num, int stm,
+                                         const struct pdf_obj *s, int idx);
 
 #endif

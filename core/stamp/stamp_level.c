@@ -188,7 +188,7 @@ note_add(struct hall_stamp_verdict *v, const char *text)
 /* one signature's signer and TSA against the evidence, and its level */
 static void
 level_one(struct hall_pool *pool, struct stamp_memo *m, const struct hall_stamp_evidence *ev,
-          STACK_OF(X509) * certs, struct hall_stamp_sig *s)
+          STACK_OF(X509) * certs, struct hall_stamp_sig *s, time_t dts_last)
 {
     struct hall_stamp_status st;
     X509 *signer = stamp_memo_x509(m, s->signer_der, s->signer_der_len), *tsa, *issuer;
@@ -236,8 +236,9 @@ level_one(struct hall_pool *pool, struct stamp_memo *m, const struct hall_stamp_
         s->ltv_issuer && (!s->ltv_tsa_needed || s->ltv_tsa_state != HALL_STAMP_REV_UNCHECKED))
         s->level = "B-LT";
     /* B-LTA: a document timestamp made after the evidence (so the /DSS
-     * holding it came before; the timestamp covers the revisions before it) */
-    if (strcmp(s->level, "B-LT") == 0 && s->doc_ts_after > 0 && s->ltv_at <= s->doc_ts_time)
+     * holding it came before; the timestamp covers the revisions before it):
+     * any later one, the newest (dts_last) for evidence a later /DSS added */
+    if (strcmp(s->level, "B-LT") == 0 && s->doc_ts_after > 0 && s->ltv_at <= dts_last)
         s->level = "B-LTA";
     X509_free(signer);
     X509_free(tsa);
@@ -251,6 +252,7 @@ stamp_levels(struct hall_pool *pool, const struct hall_stamp_trust *trust,
     const struct hall_stamp_evidence *ev = rep->evidence != NULL ? rep->evidence : &none;
     STACK_OF(X509) *certs = sk_X509_new_null();
     int i, j;
+    time_t last;
 
     if (certs == NULL)
         abort();
@@ -282,13 +284,16 @@ stamp_levels(struct hall_pool *pool, const struct hall_stamp_trust *trust,
         }
         if (s->range != HALL_STAMP_PASS || s->signature != HALL_STAMP_PASS)
             continue;
+        last = 0;
         for (j = i + 1; j < rep->nsigs; j++)
             if (rep->sigs[j].doc_timestamp && rep->sigs[j].state == HALL_STAMP_VALID &&
                 rep->sigs[j].revision_end > s->revision_end) {
                 if (s->doc_ts_after++ == 0)
                     s->doc_ts_time = rep->sigs[j].signing_time;
+                if (rep->sigs[j].signing_time > last)
+                    last = rep->sigs[j].signing_time;
             }
-        level_one(pool, trust->memo, ev, certs, s);
+        level_one(pool, trust->memo, ev, certs, s, last);
     }
     stamp_kept_memo(ev->kept, NULL); /* the memo dies with hall_stamp_verify_file */
     sk_X509_pop_free(certs, X509_free);

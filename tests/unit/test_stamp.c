@@ -2948,6 +2948,91 @@ ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions(void **state)
     }
 }
 
+/* path's bytes with a /DSS of the signer's chain and CRLs made at crl_at
+ * appended, then a document timestamp over it all (hall-stamp lta) */
+static void
+lta_once(const char *path, time_t crl_at)
+{
+    struct hall_stamp_dss_in dss;
+    struct hall_stamp_sign_in in;
+    unsigned char *pdf, *upd, *der;
+    size_t len, ul = 0, dl = 0;
+    char err[512];
+
+    pdf = slurp(path, &len);
+    memset(&dss, 0, sizeof(dss));
+    der = der_of(signer, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, der, dl);
+    OPENSSL_free(der);
+    der = der_of(ca, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CERT, der, dl);
+    OPENSSL_free(der);
+    der = ca_crl(crl_at, NULL, 0, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CRL, der, dl);
+    OPENSSL_free(der);
+    der = root_crl(crl_at, NULL, 0, &dl);
+    hall_stamp_dss_add(pool, &dss, HALL_STAMP_DSS_CRL, der, dl);
+    OPENSSL_free(der);
+    upd = hall_stamp_dss_update(pool, pdf, len, &dss, &ul, err, sizeof(err));
+    assert_non_null(upd);
+    assert_true(ul > 0); /* the CRLs are new: a /DSS revision each time */
+    write_two(path, pdf, len, upd, ul);
+    free(pdf);
+    pdf = slurp(path, &len);
+    memset(&in, 0, sizeof(in));
+    in.pdf = pdf;
+    in.pdf_len = len;
+    in.tsa = tsa_answer;
+    upd = hall_stamp_doc_timestamp(pool, &in, &ul, err, sizeof(err));
+    assert_non_null(upd);
+    write_two(path, pdf, len, upd, ul);
+    free(pdf);
+}
+
+/*
+ * What `hall-stamp lta` run twice writes (integ/stamp_lt's lta_twice), on
+ * the corpus's object-stream file: a stamp, a /DSS and a document
+ * timestamp, then a /DSS with fresher CRLs (made after the first document
+ * timestamp) and a second document timestamp over them.  The freshest
+ * evidence is covered by the second timestamp: B-LTA, both timestamps
+ * counted, every revision read through cross-reference streams.
+ */
+static void
+ltv__lta_twice_on_object_streams__B_LTA_two_doc_timestamps(void **state)
+{
+    const char *data = getenv("HALL_TEST_DATA");
+    struct hall_stamp_report rep;
+    char in[512], out[512], err[512];
+    time_t first;
+
+    (void)state;
+    snprintf(in, sizeof(in), "%s/pdf/corpus/objstm.pdf", data != NULL ? data : "tests/data");
+    snprintf(out, sizeof(out), "%s/objstm-lta-twice.pdf", top);
+    assert_int_equal(stamp(in, out, signer, signer_key, 1, err), HALL_OK);
+    lta_once(out, time(NULL));
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    assert_string_equal(rep.sigs[0].level, "B-LTA");
+    first = rep.sigs[1].signing_time;
+    while (time(NULL) <= first) /* the second evidence after the first timestamp */
+        usleep(100 * 1000);
+    lta_once(out, time(NULL));
+    verify(out, &rep, NULL);
+    assert_int_equal(rep.nsigs, 3);
+    assert_int_equal(rep.doc_timestamps, 2);
+    assert_int_equal(rep.dss_crls, 4);
+    assert_valid(&rep.sigs[0]);
+    assert_true(rep.sigs[0].ltv_at > first);
+    assert_int_equal(rep.sigs[0].doc_ts_after, 2);
+    assert_string_equal(rep.sigs[0].level, "B-LTA");
+    for (int i = 1; i <= 2; i++) {
+        assert_int_equal(rep.sigs[i].doc_timestamp, 1);
+        assert_string_equal(rep.sigs[i].level, "DTS");
+        assert_int_equal(rep.sigs[i].state, HALL_STAMP_VALID);
+    }
+    assert_int_equal(rep.sigs[1].later_changes, 0);
+}
+
 /* a certificate of the signer's key from the test CA, valid until until */
 static X509 *
 signer_until(time_t until)
@@ -3882,6 +3967,7 @@ main(void)
         cmocka_unit_test(sign__object_stream_bomb__read_no_further_than_needed),
         cmocka_unit_test(verify__chain_to_the_demo_root__demo),
         cmocka_unit_test(ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions),
+        cmocka_unit_test(ltv__lta_twice_on_object_streams__B_LTA_two_doc_timestamps),
         cmocka_unit_test(ltv__signer_expired_after_the_stamp__valid_by_the_kept_evidence_said_so),
         cmocka_unit_test(ltv__tsa_revoked_in_the_embedded_arl_before_the_timestamp__not_valid),
         cmocka_unit_test(verify__second_stamp_same_signer_broken__fails_despite_the_first),
