@@ -22,7 +22,6 @@
 #include "base/base.h"
 #include "pki/pki.h"
 #include "stamp/stamp.h"
-#include "stamp/stamp_online.h"
 #include "stamp_askreport.h"
 
 #define T(cn, en)      (zh ? (cn) : (en))
