@@ -1,26 +1,19 @@
 /*
- * core/pdf/pdf.h: the PDF layer's whole public API (docs/internals/stamp.md
+ * core/pdf/pdf.h: the PDF layer's one public header (docs/internals/stamp.md
  * §8, "One reader"): a PDF's objects read from its bytes through the one
- * lexer (pdf/pdf_lex.h, included below), as one revision of the file shows
- * them.
- *
- *   pdf_lex.c    bytes' classes, white space, comments, one token
- *   pdf_obj.c    one object's text parsed into a small tree (pdf_parse)
- *   pdf_doc.c    a revision's cross-reference (tables, streams, hybrid
- *                files' /XRefStm, the /Prev chain), objects found by
- *                number, in the file or in an object stream
- *   pdf_page.c   the page tree, inherited attributes, a page's content
- *   pdf_filter.c stream data decoded: /FlateDecode (with PNG predictors),
- *                /ASCIIHexDecode, /ASCII85Decode
+ * lexer, as one revision of the file shows them, and written back.  Files
+ * outside core/pdf include this header and no other of the folder
+ * (tests/unit/layers.sh, 7); what only the layer's files share is in
+ * pdf_int.h, the bodies of the lexer's inline functions in pdf_lex.h
+ * (included at the end, by this header only).
  *
  * What an anonymous upload may make it do is bounded everywhere: nesting
- * (PDF_DEPTH_MAX), a container's items, the entries of the cross-reference
- * (PDF_XREF_MAX), its sections (PDF_SECTIONS_MAX), the objects read
- * (PDF_READS_MAX), the pages walked (PDF_PAGES_MAX) and every decoded
- * stream (the caller's max, PDF_DECODE_MAX at most).  Nothing is repaired:
- * an object whose stream does not end where its /Length says, a section
- * that does not parse, a loop in the page tree is an error (NULL or
- * HALL_ERR), never a guess.  An encrypted file is refused (pdf_open).
+ * (PDF_DEPTH_MAX), a container's items, the entries of the cross-reference,
+ * its sections, the objects read, the pages walked and every decoded
+ * stream (the caller's max, 256 MiB at most; pdf_int.h has the limits).
+ * Nothing is repaired: a stream not ending where its /Length says, a
+ * section that does not parse, a loop in the page tree is an error (NULL
+ * or HALL_ERR), never a guess.  An encrypted file is refused (pdf_open).
  *
  * Memory: the tree and the document live in the pool given to pdf_open;
  * decoded stream data is malloc'ed, the caller frees it.
@@ -31,17 +24,8 @@
 #include <stddef.h>
 
 #include "base/base.h"
-#include "pdf/pdf_lex.h"
 
-#define PDF_DEPTH_MAX    64        /* arrays and dictionaries inside each other */
-#define PDF_ITEMS_MAX    1000000   /* items of one array or dictionary */
-#define PDF_XREF_MAX     1000000   /* cross-reference entries of one revision */
-#define PDF_SECTIONS_MAX 4096      /* cross-reference sections in one /Prev chain */
-#define PDF_READS_MAX    200000    /* objects parsed for one document */
-#define PDF_PAGES_MAX    100000    /* page tree nodes walked */
-#define PDF_DECODE_MAX   268435456 /* bytes of one decoded stream */
-#define PDF_OBJSTM_MAX   64        /* object streams kept decoded at once */
-#define PDF_FILTERS_MAX  4         /* filters chained on one stream */
+#define PDF_DEPTH_MAX 64 /* arrays and dictionaries inside each other */
 
 enum pdf_type {
     PDF_NULL,
@@ -73,8 +57,62 @@ struct pdf_obj {
 /* the one null: what an absent key, a free or unlisted object reads as */
 extern const struct pdf_obj pdf_null;
 
-/* ---- pdf_obj.c: one object's text ------------------------------------------------------- */
+/* ---- pdf_lex.c: the one lexer (ISO 32000-1 §7.2, §7.3) ------------------------------------ */
 
+/* White space is NUL, TAB, LF, FF, CR, SP (VT not), the delimiters
+ * ( ) < > [ ] { } / %, every other byte regular; a comment runs from % to
+ * its line's end and is white space.  Offsets index p; end is one past the
+ * last byte that may be read.  Nothing allocates. */
+enum pdf_tok {
+    PDF_TOK_END,          /* nothing but white space and comments before end */
+    PDF_TOK_BAD,          /* a ')' or a '>' that begins nothing: that one byte */
+    PDF_TOK_UNTERMINATED, /* a string or hex string not closed before end */
+    PDF_TOK_INT,          /* [+-]digits */
+    PDF_TOK_REAL,         /* [+-]digits with one '.', a digit at least */
+    PDF_TOK_KEYWORD,      /* any other run of regular bytes: true, null, R, obj ... */
+    PDF_TOK_NAME,         /* '/' and the regular bytes after it (#xx not decoded) */
+    PDF_TOK_STRING,       /* ( ... ), the parentheses included */
+    PDF_TOK_HEX,          /* < ... >, the brackets included */
+    PDF_TOK_DICT_OPEN,    /* << */
+    PDF_TOK_DICT_CLOSE,   /* >> */
+    PDF_TOK_ARRAY_OPEN,   /* [ */
+    PDF_TOK_ARRAY_CLOSE,  /* ] */
+    PDF_TOK_BRACE_OPEN,   /* { (PostScript calculator functions) */
+    PDF_TOK_BRACE_CLOSE   /* } */
+};
+/* a token: its kind and its bytes [a, b); an integer's value (held at
+ * 2^40 and above when longer; 0 for other kinds) */
+struct pdf_token {
+    enum pdf_tok kind;
+    long long a, b;
+    long long ival;
+    int vt; /* a name or keyword holding VT (0x0b): white space to libqpdf */
+};
+static inline int pdf_lex_white(unsigned char c); /* NUL TAB LF FF CR SP */
+static inline int pdf_lex_delim(unsigned char c);
+static inline int pdf_lex_regular(unsigned char c); /* neither */
+/* past white space and comments from at */
+static inline long long pdf_lex_skip(const unsigned char *p, long long at, long long end);
+/* the run of regular bytes from at: its end (at when p[at] is not one) */
+static inline long long pdf_lex_regular_end(const unsigned char *p, long long at, long long end);
+/* the token after white space and comments from *at (*at moved past it):
+ * its kind, t filled (inline: the scan of every object's text calls it) */
+static inline enum pdf_tok pdf_lex_next(const unsigned char *p, long long *at, long long end,
+                                        struct pdf_token *t);
+/* the literal string at at ('(', nesting and backslashes read) or the hex
+ * string at at ('<'): just after its end; -1 when not closed before end */
+long long pdf_lex_string_end(const unsigned char *p, long long at, long long end);
+long long pdf_lex_hex_end(const unsigned char *p, long long at, long long end);
+/* an integer token [a, b): 0 with *v (held at 2^40 and above), else -1 */
+int pdf_lex_int(const unsigned char *p, long long a, long long b, long long *v);
+/* a name token [a, b) decoded (#xx) into out, '/' kept: as snprintf, the
+ * whole decoded length returned (an escape may decode to NUL) */
+long long pdf_lex_name(const unsigned char *p, long long a, long long b, char *out, size_t outlen);
+/* a literal string token [a, b) (its parentheses included) decoded into out
+ * (b - a bytes at least): its length (§7.3.4.2's escapes; EOL read as LF) */
+long long pdf_lex_string(const unsigned char *p, long long a, long long b, unsigned char *out);
+
+/* ---- pdf_obj.c: one object's text ------------------------------------------------------- */
 /* the value whose text starts at *at in p (before end), parsed into the
  * pool; *at moved just past it.  "N G R" is a reference, never resolved.
  * NULL when the text is not one value (a stray keyword, an unterminated
@@ -120,14 +158,11 @@ const struct pdf_obj *pdf_resolve(struct pdf_doc *d, const struct pdf_obj *o);
 const struct pdf_obj *pdf_key(struct pdf_doc *d, const struct pdf_obj *dict, const char *key);
 /* the number of object o when it is a reference, else 0 */
 int pdf_ref_num(const struct pdf_obj *o);
-/* how many cross-reference entries the revision lists (tests, the log) */
-int pdf_entries(const struct pdf_doc *d);
 /* the highest object number the revision's sections list in use, 0 none
  * (a writer's new numbers start above it and the trailer's /Size) */
 int pdf_top(const struct pdf_doc *d);
 
-/* ---- pdf_doc.c and pdf_filter.c: stream data
- * ---------------------------------------------------------- */
+/* ---- pdf_doc.c and pdf_filter.c: stream data ---------------------------------------------- */
 
 /* stream s's data decoded through its /Filter (none, /FlateDecode with
  * /Predictor 1 or 10-15, /ASCIIHexDecode, /ASCII85Decode, at most four
@@ -138,12 +173,6 @@ int pdf_stream_data(struct pdf_doc *d, const struct pdf_obj *s, size_t max, unsi
 /* stream s's raw data in the file (not decoded): its bytes, *n their
  * length; NULL when s is not a stream */
 const unsigned char *pdf_stream_raw(const struct pdf_doc *d, const struct pdf_obj *s, size_t *n);
-/* raw bytes decoded through nf filters (names) and their parameters (a
- * dictionary whose values are direct, or NULL), in order, as
- * pdf_stream_data: pdf_filter.c, below the document */
-int pdf_decode(const unsigned char *raw, size_t rawlen, const struct pdf_obj *const *filters,
-               const struct pdf_obj *const *parms, int nf, size_t max, unsigned char **out,
-               size_t *n);
 
 /* ---- pdf_page.c: pages --------------------------------------------------------------------- */
 
@@ -185,7 +214,6 @@ int pdf_same(struct pdf_doc *da, const struct pdf_obj *a, struct pdf_doc *db,
              const struct pdf_obj *b);
 
 /* ---- rverify: what the verifier and the stamper read through this layer ------------------- */
-
 /* a text string (ISO 32000-1 §7.9.2.2) as UTF-8, as libqpdf's
  * get_utf8_value reads it: UTF-16 after FE FF (or FF FE), UTF-8 after
  * EF BB BF, else PDFDocEncoding; in pool, NUL-terminated (what follows a
@@ -227,9 +255,6 @@ struct pdf_out {
     size_t len, cap;
 };
 void pdf_out_put(struct pdf_out *o, const void *p, size_t n);
-/* a name ("/A B", the '/' first) and a string, as libqpdf 11 unparsed them */
-void pdf_write_name(struct pdf_out *o, const char *s, size_t len);
-void pdf_write_string(struct pdf_out *o, const char *s, size_t len);
 /* v (a value of object from's text; from 0: unknown, a real then printed
  * from its value) as PDF syntax, the text libqpdf 11's unparse gave:
  * dictionaries "<< /K v >>" with their keys sorted by their bytes, each
@@ -267,5 +292,8 @@ struct pdf_doc *pdf_file_doc(struct pdf_file *f, long long end, char *err, size_
  * (a cross-reference stream's own object, which no entry lists, as
  * libqpdf knows it once it read the section); NULL when it is not there */
 const struct pdf_obj *pdf_obj_at(struct pdf_doc *d, long long off, int num, int gen);
+
+/* the lexer's inline functions declared above, their bodies */
+#include "pdf/pdf_lex.h"
 
 #endif

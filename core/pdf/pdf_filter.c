@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "pdf/pdf.h"
+#include "pdf_int.h"
 
 static unsigned char *
 grow(unsigned char *b, size_t *cap, size_t need)

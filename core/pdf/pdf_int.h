@@ -1,11 +1,39 @@
 /*
  * core/pdf/pdf_int.h: what the PDF layer's files share (pdf_doc.c fills the
- * document; pdf_page.c keeps its page walk in it).  For core/pdf's own files only.
+ * document; pdf_page.c keeps its page walk in it), its limits and the
+ * functions no file outside core/pdf calls.  For core/pdf's own files
+ * only (and the unit tests, which look inside: tests/unit/layers.sh, 7).
  */
 #ifndef HALL_PDF_INT_H
 #define HALL_PDF_INT_H
 
 #include "pdf/pdf.h"
+
+#define PDF_ITEMS_MAX    1000000   /* items of one array or dictionary */
+#define PDF_XREF_MAX     1000000   /* cross-reference entries of one revision */
+#define PDF_SECTIONS_MAX 4096      /* cross-reference sections in one /Prev chain */
+#define PDF_READS_MAX    200000    /* objects parsed for one document */
+#define PDF_PAGES_MAX    100000    /* page tree nodes walked */
+#define PDF_DECODE_MAX   268435456 /* bytes of one decoded stream */
+#define PDF_OBJSTM_MAX   64        /* object streams kept decoded at once */
+#define PDF_FILTERS_MAX  4         /* filters chained on one stream */
+
+/* how many cross-reference entries the revision lists (tests, the log) */
+int pdf_entries(const struct pdf_doc *d);
+/* raw bytes decoded through nf filters (names) and their parameters (a
+ * dictionary whose values are direct, or NULL), in order, as
+ * pdf_stream_data: pdf_filter.c, below the document */
+int pdf_decode(const unsigned char *raw, size_t rawlen, const struct pdf_obj *const *filters,
+               const struct pdf_obj *const *parms, int nf, size_t max, unsigned char **out,
+               size_t *n);
+/* a name ("/A B", the '/' first) and a string, as libqpdf 11 unparsed them */
+void pdf_write_name(struct pdf_out *o, const char *s, size_t len);
+void pdf_write_string(struct pdf_out *o, const char *s, size_t len);
+/* a hex string token [a, b) (its brackets included) decoded into out (at
+ * least (b - a) / 2 + 1 bytes), white space ignored, an odd last digit
+ * followed by 0: its length, -1 when a byte is neither a digit nor white
+ * space */
+long long pdf_lex_hex_decode(const unsigned char *p, long long a, long long b, unsigned char *out);
 
 /* an entry: type 0 free, 1 in the file at off, 2 in object stream stm at idx */
 struct xe {

@@ -11,7 +11,8 @@
  */
 #include <string.h>
 
-#include "pdf/pdf_lex.h"
+#include "pdf/pdf.h"
+#include "pdf_int.h"
 
 const unsigned char pdf_lex_class[256] = {
     [0x00] = PDF_CH_WHITE, ['\t'] = PDF_CH_WHITE, ['\n'] = PDF_CH_WHITE, ['\f'] = PDF_CH_WHITE,

@@ -1,11 +1,10 @@
 /*
- * The one lexical layer of the stamp library's own PDF readers
+ * core/pdf/pdf_lex.h: the bodies of the one lexer's inline functions
  * (core/pdf/pdf_lex.c; docs/internals/stamp.md, "One reader: the
- * choice"): which byte is white space, a delimiter or regular, white space
- * and comments skipped, and one token read.  stamp_xref.c, stamp_refs.c,
- * stamp_raw.c, stamp_plain.c and stamp_text.c read the file's bytes through
- * it and through nothing else, so that they cannot see different tokens in
- * the same bytes.
+ * choice"), declared and described in pdf/pdf.h, which includes this file
+ * at its end: no other file includes it (tests/unit/layers.sh, 7).  They
+ * are inline because the scan of every object's text calls pdf_lex_next
+ * once a token.
  *
  * Follows ISO 32000-1 §7.2 (lexical conventions): white space is NUL, TAB,
  * LF, FF, CR and SP (§7.2.2, Table 1: NUL included, VT not); the
@@ -15,14 +14,13 @@
  * (§7.3.5), numbers (§7.3.3), literal strings with balanced parentheses
  * and backslash escapes and hex strings (§7.3.4), keywords (true, null,
  * obj, R, endobj, stream ...), and the delimiters << >> [ ] { }.
- *
- * Offsets are long long indexes into p; end is one past the last byte
- * that may be read.  Nothing here allocates.
  */
 #ifndef HALL_PDF_LEX_H
 #define HALL_PDF_LEX_H
 
-#include <stddef.h>
+#ifndef HALL_PDF_H
+#error "include pdf/pdf.h, which includes pdf/pdf_lex.h"
+#endif
 
 /* a byte's class (pdf_lex_class) */
 enum { PDF_CH_REGULAR = 0, PDF_CH_DELIM = 1, PDF_CH_WHITE = 2 };
@@ -49,33 +47,6 @@ pdf_lex_regular(unsigned char c)
 {
     return pdf_lex_class[c] == PDF_CH_REGULAR;
 }
-
-enum pdf_tok {
-    PDF_TOK_END,          /* nothing but white space and comments before end */
-    PDF_TOK_BAD,          /* a ')' or a '>' that begins nothing: that one byte */
-    PDF_TOK_UNTERMINATED, /* a string or hex string not closed before end */
-    PDF_TOK_INT,          /* [+-]digits */
-    PDF_TOK_REAL,         /* [+-]digits with one '.', a digit at least */
-    PDF_TOK_KEYWORD,      /* any other run of regular bytes: true, null, R, obj ... */
-    PDF_TOK_NAME,         /* '/' and the regular bytes after it (#xx not decoded) */
-    PDF_TOK_STRING,       /* ( ... ), the parentheses included */
-    PDF_TOK_HEX,          /* < ... >, the brackets included */
-    PDF_TOK_DICT_OPEN,    /* << */
-    PDF_TOK_DICT_CLOSE,   /* >> */
-    PDF_TOK_ARRAY_OPEN,   /* [ */
-    PDF_TOK_ARRAY_CLOSE,  /* ] */
-    PDF_TOK_BRACE_OPEN,   /* { (PostScript calculator functions) */
-    PDF_TOK_BRACE_CLOSE   /* } */
-};
-
-/* a token: its kind and its bytes [a, b); an integer's value (held at
- * 2^40 and above when longer; 0 for other kinds) */
-struct pdf_token {
-    enum pdf_tok kind;
-    long long a, b;
-    long long ival;
-    int vt; /* a name or keyword holding VT (0x0b): white space to libqpdf */
-};
 
 /* past white space from at (comments not skipped): the first byte that is
  * not, or end */
@@ -116,17 +87,6 @@ pdf_lex_regular_end(const unsigned char *p, long long at, long long end)
         at++;
     return at;
 }
-/* the literal string at at ('('): just after the ')' that closes it
- * (nested parentheses balanced, a backslash escapes the byte after it);
- * -1 when it does not close before end */
-long long pdf_lex_string_end(const unsigned char *p, long long at, long long end);
-/* the hex string at at ('<', not "<<"): just after its '>'; -1 when none
- * before end.  The bytes between are not checked (pdf_lex_hex_decode) */
-long long pdf_lex_hex_end(const unsigned char *p, long long at, long long end);
-
-/* the token after white space and comments from *at (*at moved past it):
- * its kind, t filled (inline: the scan of every object's text calls it
- * once a token) */
 /* the run of regular bytes from a: its end into t->b, its kind (a number
  * or a keyword) and an integer's value into t, in one pass */
 static inline enum pdf_tok
@@ -225,23 +185,5 @@ pdf_lex_next(const unsigned char *p, long long *at, long long end, struct pdf_to
     t->b = *at = e;
     return t->kind;
 }
-
-/* an integer token's value [a, b) (a sign, digits): 0 with *v (held at
- * 2^40 and above when longer), -1 when [a, b) is not an integer */
-int pdf_lex_int(const unsigned char *p, long long a, long long b, long long *v);
-/* a name token [a, b) ('/' first) decoded (#xx escapes) into out, '/'
- * kept: as snprintf, at most outlen - 1 bytes written and a NUL after
- * them, the whole decoded length returned (an escape may decode to NUL) */
-long long pdf_lex_name(const unsigned char *p, long long a, long long b, char *out, size_t outlen);
-/* a literal string token [a, b) (its parentheses included) decoded into
- * out (at least b - a bytes): its length (§7.3.4.2: \n \r \t \b \f \( \)
- * \\, \ddd octal, a backslash before an end of line ignored, an end of
- * line CR, CR LF or LF read as LF) */
-long long pdf_lex_string(const unsigned char *p, long long a, long long b, unsigned char *out);
-/* a hex string token [a, b) (its brackets included) decoded into out (at
- * least (b - a) / 2 + 1 bytes), white space ignored, an odd last digit
- * followed by 0: its length, -1 when a byte is neither a digit nor white
- * space */
-long long pdf_lex_hex_decode(const unsigned char *p, long long a, long long b, unsigned char *out);
 
 #endif

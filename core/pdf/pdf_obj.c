@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pdf/pdf.h"
+#include "pdf_int.h"
 
 const struct pdf_obj pdf_null = {.type = PDF_NULL};
 

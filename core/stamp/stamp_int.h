@@ -1,6 +1,7 @@
 /*
  * Inside the stamp library (core/libhallstamp.a): what its files share and
- * nobody else includes.  The API is stamp/stamp.h.
+ * nobody else includes (the unit tests and fuzz targets look inside:
+ * tests/unit/layers.sh, 7).  The API is stamp/stamp.h, the one public header.
  *
  *   stamp_der.c     a bounded growable buffer, DER and PDF string writers
  *   stamp_png.c     the seal's PNG picture -> RGB and alpha rows
@@ -37,8 +38,6 @@
 #include "pdf/pdf.h"
 #include "pki/pki.h"
 #include "stamp/stamp.h"
-#include "stamp/stamp_online.h"
-#include "stamp/stamp_report.h"
 
 /* the largest PDF the library stamps or verifies, bytes */
 #define HALL_STAMP_PDF_MAX    (200L * 1024 * 1024)
@@ -54,6 +53,37 @@
 #define STAMP_UPDATE_SLOTS    1024 /* objects any update writes at most (a 骑缝章's) */
 #define STAMP_QIFENG_PAGES    300  /* pages a 骑缝章 spans at most: 3 objects each */
 #define STAMP_SES_SUBFILTER   "GBT38540.SES_Signature" /* the SM2 stamp's /SubFilter */
+
+/* ---- what stamp/stamp.h's callers need not see ------------------------------ */
+
+/* the reserved /Contents size in hex digits for a CMS of der_len bytes:
+ * 2 × der_len rounded up to 1 KiB */
+size_t hall_stamp_reserve(size_t der_len);
+
+/* a /DSS item's kind (struct hall_stamp_dss_in's kind) */
+enum hall_stamp_dss_kind {
+    HALL_STAMP_DSS_CERT = 1,
+    HALL_STAMP_DSS_OCSP = 2,
+    HALL_STAMP_DSS_CRL = 3
+};
+/* adds one item (copied into pool) unless it is there already or the list is full */
+void hall_stamp_dss_add(struct hall_pool *pool, struct hall_stamp_dss_in *in, int kind,
+                        const unsigned char *der, size_t len);
+
+/* one line of the 验签报告 (struct hall_stamp_report_doc's lines) */
+enum hall_stamp_line_kind {
+    HALL_STAMP_LINE_TITLE = 1, /* the report's title */
+    HALL_STAMP_LINE_HEAD = 2,  /* a section: the document, one stamp, the verdict */
+    HALL_STAMP_LINE_TEXT = 3,  /* "label：value" */
+    HALL_STAMP_LINE_SEAL = 4   /* the seal's picture (png) */
+};
+struct hall_stamp_line {
+    enum hall_stamp_line_kind kind;
+    const char *text;         /* UTF-8; SEAL: its caption */
+    const unsigned char *png; /* SEAL only */
+    size_t png_len;
+    int bad; /* 1: drawn as a warning (a state that is not 有效, a change) */
+};
 
 /* the file's /DSS evidence read (in pool; stamp_level.c); HALL_ERR when the
  * file cannot be read (ev empty) */

@@ -22,7 +22,7 @@
 
 #include <zlib.h>
 
-#include "pdf/pdf_lex.h"
+#include "pdf/pdf.h"
 #include "stamp_int.h"
 
 #define STAMP_MSG_UNREAD     "PDF文件中有无法完整读取的对象"

@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pdf/pdf_lex.h"
+#include "pdf/pdf.h"
 #include "stamp_int.h"
 
 #define REFS_ENTRIES_MAX 1000000      /* entries read from every section */

@@ -15,7 +15,7 @@
 
 #include "pki/pki.h"
 #include "pki/sealimg_cairo.h"
-#include "stamp/stamp_report.h"
+#include "stamp_int.h"
 
 #define REPORT_FONT "Noto Sans CJK SC"
 #define PAGE_W      HALL_A4_W_PT

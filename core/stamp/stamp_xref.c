@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pdf/pdf_lex.h"
+#include "pdf/pdf.h"
 #include "stamp_int.h"
 
 #define XREF_SECTIONS_MAX 4096 /* cross-reference sections followed */

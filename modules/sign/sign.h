@@ -6,8 +6,6 @@
 
 #include "hall.h"
 #include "stamp/stamp.h"
-#include "stamp/stamp_online.h"
-#include "stamp/stamp_report.h"
 
 /*
  * The 验签报告 of the upload in fd (sign_report.c): made from rep and the

@@ -23,7 +23,14 @@
 #      lives in a file below both (modules/admin/admin_page.c);
 #   6. the check of 5 finds a circle planted in tiny objects of its own
 #      (a.c calls b.c, which calls a.c) and none in a chain: a test of the
-#      test.
+#      test;
+#   7. the PDF and stamp layers have one public header each (issue 62 §2):
+#      a file of core/ outside the folder, of modules/, tools/ or bench/
+#      includes of core/pdf only pdf/pdf.h and of core/stamp only
+#      stamp/stamp.h; no other file includes pdf_lex.h (the bodies of
+#      pdf.h's inline lexer, included at pdf.h's end); each public header
+#      is at most 300 lines.  The unit tests and fuzz targets (tests/) may
+#      look inside (pdf_int.h, stamp_int.h).
 # A layer's internal header (core/flow/flow_int.h: what the files cut from
 # one file share) is for that layer's own files only.
 # An upward call cannot hide from this: a function is declared only in its
@@ -47,7 +54,7 @@ uses() {
     esac
 }
 
-echo "1..6"
+echo "1..7"
 
 stray=$(find "$root/core" -maxdepth 1 -name '*.c' | sed "s|^$root/||")
 for d in "$root"/core/*/; do
@@ -222,3 +229,35 @@ else
     echo "not ok 6 - could not compile the planted objects with ${CC:-cc}"
 fi
 rm -rf "$t"
+
+# 7: one public header for each of core/pdf and core/stamp
+pub_max=300
+bad_p=
+for f in "$root"/core/*/*.[ch] "$root"/modules/*/*.[ch] "$root"/tools/*/*.[ch] "$root"/bench/*.[ch]; do
+    [ -f "$f" ] || continue
+    rel=${f#"$root"/}
+    dir=${rel%/*}
+    for inc in $(sed -n 's/^#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f"); do
+        # a bare name is a header of the file's own folder
+        case $inc in
+        */*) ;;
+        *) inc="${dir#core/}/$inc" ;;
+        esac
+        case $rel:$inc in
+        core/pdf/pdf.h:pdf/pdf_lex.h) ;;
+        *:pdf/pdf_lex.h) bad_p="$bad_p $rel->$inc" ;;
+        core/pdf/*:pdf/* | core/stamp/*:stamp/*) ;; # the layer's own files
+        *:pdf/pdf.h | *:stamp/stamp.h) ;;
+        *:pdf/* | *:stamp/*) bad_p="$bad_p $rel->$inc" ;;
+        esac
+    done
+done
+for h in core/pdf/pdf.h core/stamp/stamp.h; do
+    n=$(wc -l <"$root/$h")
+    [ "$n" -le "$pub_max" ] || bad_p="$bad_p $h($n lines > $pub_max)"
+done
+if [ -z "$bad_p" ]; then
+    echo "ok 7 - core/pdf and core/stamp: one public header each (pdf.h, stamp.h), at most $pub_max lines"
+else
+    echo "not ok 7 - beside the one public header of core/pdf, core/stamp:$bad_p"
+fi

@@ -21,6 +21,7 @@
 #include <zlib.h>
 
 #include "pdf/pdf.h"
+#include "pdf/pdf_int.h"
 
 /* a PDF being built: its bytes and each object's offset */
 struct mk {

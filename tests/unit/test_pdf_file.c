@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "pdf/pdf.h"
+#include "pdf/pdf_int.h"
 
 #define ENDS_MAX 512
 

@@ -26,7 +26,7 @@
 #include "hall.h"
 
 #include "pdf/pdf.h"
-#include "pdf/pdf_lex.h"
+#include "pdf/pdf_int.h"
 #include "stamp/stamp_int.h"
 
 /* n bytes of text as a buffer of exactly that length */

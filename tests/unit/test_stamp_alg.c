@@ -22,7 +22,7 @@
 #include "hall.h"
 
 #include "stamp/stamp.h"
-#include "stamp/stamp_report.h"
+#include "stamp/stamp_int.h"
 
 static void
 verify(struct hall_pool *pool, const char *name, struct hall_stamp_report *rep)

@@ -15,8 +15,7 @@
 #include "hall.h"
 #include "pki/pki.h"
 #include "stamp/stamp.h"
-#include "stamp/stamp_online.h"
-#include "stamp/stamp_report.h"
+#include "stamp/stamp_int.h"
 
 static int
 has_line(const struct hall_stamp_report_doc *d, const char *text, int bad)

@@ -54,8 +54,6 @@
 #include "base/base.h"
 #include "pki/pki.h"
 #include "stamp/stamp.h"
-#include "stamp/stamp_online.h"
-#include "stamp/stamp_report.h"
 #include "stamp_find.h"
 #include "stamp_batch.h"
 #include "stamp_crosspage.h"

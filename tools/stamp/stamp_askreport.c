@@ -17,41 +17,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <openssl/x509.h>
 
 #include "base/base.h"
 #include "pki/pki.h"
 #include "stamp/stamp.h"
-#include "stamp/stamp_online.h"
 #include "stamp_askreport.h"
 
 #define T(cn, en)      (zh ? (cn) : (en))
 #define ASK_FILE_MAX   (20L * 1024 * 1024) /* the hall's /sign/verify limit */
 #define ASK_ANSWER_MAX (32L * 1024 * 1024)
 #define ASK_TIMEOUT_MS 120000L
-
-struct answer {
-    unsigned char *p;
-    size_t len;
-};
-
-static size_t
-sink(char *p, size_t sz, size_t n, void *arg)
-{
-    struct answer *a = arg;
-    unsigned char *q;
-
-    if (a->len + sz * n > (size_t)ASK_ANSWER_MAX)
-        return 0;
-    q = realloc(a->p, a->len + sz * n);
-    if (q == NULL)
-        return 0;
-    memcpy(q + a->len, p, sz * n);
-    a->p = q;
-    a->len += sz * n;
-    return sz * n;
-}
 
 /* the hall the file's first stamp by a hall names (its OCSP URL's hall) */
 static const char *
@@ -77,48 +53,42 @@ hall_of_file(struct hall_pool *pool, const char *path)
     return NULL;
 }
 
-/* POST pdf to hall's /sign/verify?report=pdf: the HTTP status, the body */
+/* POST pdf to hall's /sign/verify?report=pdf through core's HTTP client
+ * (hall_http_call: curl's TLS verification, http and https only): the
+ * HTTP status, 0 with *why when the hall could not be reached or the
+ * answer exceeds ASK_ANSWER_MAX; the body and its type into a */
 static long
-ask(const char *hall, const unsigned char *pdf, size_t len, struct answer *a, char *type,
-    size_t typelen, const char **why)
+ask(struct hall_pool *pool, const char *hall, const unsigned char *pdf, size_t len,
+    struct hall_http_resp *a, const char **type, const char **why)
 {
-    CURL *c = curl_easy_init();
-    struct curl_slist *hd = NULL;
-    char url[2048];
-    const char *ct = NULL;
-    long status = 0;
-    CURLcode cc;
+    static const char *const accept[] = {"Accept: application/pdf, application/json", NULL};
+    struct hall_http_call call;
 
-    if (c == NULL)
-        abort();
-    snprintf(url, sizeof(url), "%s/sign/verify?report=pdf", hall);
-    hd = curl_slist_append(hd, "Content-Type: application/pdf");
-    hd = curl_slist_append(hd, "Accept: application/pdf, application/json");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, pdf);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ASK_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    cc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
-    snprintf(type, typelen, "%s", ct != NULL ? ct : "");
-    if (cc != CURLE_OK)
-        *why = curl_easy_strerror(cc);
-    curl_slist_free_all(hd);
-    curl_easy_cleanup(c);
-    return cc == CURLE_OK ? status : 0;
+    memset(&call, 0, sizeof(call));
+    call.method = "POST";
+    call.url = hall_psprintf(pool, "%s/sign/verify?report=pdf", hall);
+    call.content_type = "application/pdf";
+    call.body = (const char *)pdf;
+    call.body_len = len;
+    call.headers = accept;
+    call.connect_ms = ASK_TIMEOUT_MS;
+    call.total_ms = ASK_TIMEOUT_MS;
+    call.max_body = (size_t)ASK_ANSWER_MAX;
+    if (hall_http_call(pool, &call, a) != HALL_OK) {
+        *why = a->error != NULL ? a->error : "";
+        return 0;
+    }
+    *type = hall_http_header(pool, a, "Content-Type");
+    if (*type == NULL)
+        *type = "";
+    return a->status;
 }
 
 /* the "message" of the hall's JSON refusal, or the answer's start */
 static const char *
-refusal(struct hall_pool *pool, const struct answer *a)
+refusal(struct hall_pool *pool, const struct hall_http_resp *a)
 {
-    char *text = hall_pstrndup(pool, (const char *)a->p, a->len < 2048 ? a->len : 2048);
+    char *text = hall_pstrndup(pool, a->body, a->len < 2048 ? a->len : 2048);
     char *m = strstr(text, "\"message\":\"");
     char *end;
 
@@ -165,11 +135,11 @@ stamp_askreport_main(int argc, char **argv, int zh)
                                          {"lang", required_argument, NULL, 'L'},
                                          {NULL, 0, NULL, 0}};
     struct hall_pool *pool = hall_pool_create(16384);
-    struct answer a = {NULL, 0};
-    const char *hall = NULL, *out = NULL, *path, *why = "";
+    struct hall_http_resp a;
+    const char *hall = NULL, *out = NULL, *path, *why = "", *type = "";
     unsigned char *pdf = NULL;
     size_t len = 0;
-    char type[256], *tmp;
+    char *tmp;
     long status;
     int c, rc = 3, nsigs = 0;
     FILE *f;
@@ -210,7 +180,7 @@ stamp_askreport_main(int argc, char **argv, int zh)
         rc = 2;
         goto out;
     }
-    status = ask(hall, pdf, len, &a, type, sizeof(type), &why);
+    status = ask(pool, hall, pdf, len, &a, &type, &why);
     if (status == 0) {
         fprintf(
             stderr,
@@ -222,12 +192,12 @@ stamp_askreport_main(int argc, char **argv, int zh)
         fprintf(stderr,
                 T("hall-stamp report：营业厅未出具验签报告（HTTP %ld）：%s\n",
                   "hall-stamp report: the hall made no report (HTTP %ld): %s\n"),
-                status, a.p != NULL ? refusal(pool, &a) : "");
+                status, a.body != NULL ? refusal(pool, &a) : "");
         goto out;
     }
     tmp = hall_psprintf(pool, "%s.part-%ld", out, (long)getpid());
     f = fopen(tmp, "wb");
-    if (f == NULL || fwrite(a.p, 1, a.len, f) != a.len || fclose(f) != 0) {
+    if (f == NULL || fwrite(a.body, 1, a.len, f) != a.len || fclose(f) != 0) {
         fprintf(stderr, T("hall-stamp：无法写入%s：%s\n", "hall-stamp: cannot write %s: %s\n"), tmp,
                 strerror(errno));
         unlink(tmp);
@@ -259,7 +229,6 @@ usage:
               "usage: hall-stamp report [--hall URL] [--out REPORT.pdf] FILE.pdf"));
 out:
     free(pdf);
-    free(a.p);
     hall_pool_destroy(pool);
     return rc;
 }

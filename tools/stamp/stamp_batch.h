@@ -8,7 +8,6 @@
 #include "base/base.h"
 #include "pki/pki.h"
 #include "stamp/stamp.h"
-#include "stamp/stamp_online.h"
 
 struct stamp_batch {
     char **inputs; /* the files, in the order given */
