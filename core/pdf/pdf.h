@@ -122,6 +122,9 @@ const struct pdf_obj *pdf_key(struct pdf_doc *d, const struct pdf_obj *dict, con
 int pdf_ref_num(const struct pdf_obj *o);
 /* how many cross-reference entries the revision lists (tests, the log) */
 int pdf_entries(const struct pdf_doc *d);
+/* the highest object number the revision's sections list in use, 0 none
+ * (a writer's new numbers start above it and the trailer's /Size) */
+int pdf_top(const struct pdf_doc *d);
 
 /* ---- pdf_doc.c and pdf_filter.c: stream data
  * ---------------------------------------------------------- */

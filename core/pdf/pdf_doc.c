@@ -432,6 +432,19 @@ pdf_entries(const struct pdf_doc *d)
     return d->ne;
 }
 
+int
+pdf_top(const struct pdf_doc *d)
+{
+    int top = 0;
+
+    if (d->file != NULL)
+        return d->vtop(d);
+    for (int i = 0; i < d->cap; i++)
+        if (d->e[i].busy && d->e[i].type != 0 && d->e[i].num > top)
+            top = d->e[i].num;
+    return top;
+}
+
 const struct pdf_obj *
 pdf_root(struct pdf_doc *d)
 {

@@ -445,6 +445,22 @@ view_entries(const struct pdf_doc *d)
     return ch->entries;
 }
 
+static int
+view_top(const struct pdf_doc *d)
+{
+    const struct pdf_file *f = d->file;
+
+    if (!f->sorted)
+        ents_sort(d->file);
+    for (int i = f->nents - 1; i >= 0; i--) {
+        const struct fent *e = lookup(d, f->ents[i].num);
+
+        if (e != NULL && e->type != 0)
+            return e->num;
+    }
+    return 0;
+}
+
 /* the view's chain from the startxref before its end: HALL_OK, its
  * sections' ranks kept; err filled as pdf_open fills it */
 static int
@@ -514,6 +530,7 @@ pdf_file_doc(struct pdf_file *f, long long end, char *err, size_t errlen)
     d->vget = view_get;
     d->vwhere = view_where;
     d->ventries = view_entries;
+    d->vtop = view_top;
     hall_pool_cleanup(f->pool, pdf_doc_free, d);
     if (chain_read(d, &nentries, err, errlen) != HALL_OK)
         return NULL;

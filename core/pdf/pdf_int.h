@@ -34,6 +34,7 @@ struct pdf_doc {
     const struct pdf_obj *(*vget)(struct pdf_doc *d, int num, int gen);
     int (*vwhere)(const struct pdf_doc *d, int num, long long *off);
     int (*ventries)(const struct pdf_doc *d);
+    int (*vtop)(const struct pdf_doc *d);
     int chain;     /* the view's chain of sections (pdf_file.c's index) */
     long long ext; /* the last byte a section's reading looked at */
     const unsigned char *p;

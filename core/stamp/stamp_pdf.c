@@ -420,6 +420,16 @@ stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int pa
         snprintf(err, errlen, "PDF文件已损坏：文件尾（trailer）缺少/Size或/Root");
         return HALL_ERR;
     }
+    if (pdf_top(d->pd) >= d->size) {
+        /* the update's new objects are numbered from /Size: they would
+         * take the numbers of objects the file already has */
+        snprintf(err, errlen,
+                 "PDF文件已损坏：文件尾（trailer）的/Size为%lld，不大于文件中已使用的对象编号%d，"
+                 "盖章写入的新对象会与原有对象重号，因此不能盖章。请先用PDF阅读器“另存为”或qpdf修复"
+                 "后再盖章",
+                 d->size, pdf_top(d->pd));
+        return HALL_ERR;
+    }
     d->info_num = ref_of(pdf_dict_get(trailer, "/Info"), &d->info_gen);
     d->acro = key_of(d->pd, d->root, "/AcroForm", &d->acro_num, &d->acro_gen);
     d->fields = &pdf_null;

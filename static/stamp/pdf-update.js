@@ -27,6 +27,8 @@ export const PDF_MSG = {
         '盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”或qpdf修复后再盖章',
     unread: (what, num, gen, key) => `PDF文件中有无法完整读取的对象：${what}（对象${num} ${gen}）的${key}无法读取。` +
         '为免盖章后页面内容缺失，不能盖章，请先用PDF阅读器“另存为”后再盖章',
+    size: (size, top) => `PDF文件已损坏：文件尾（trailer）的/Size为${size}，不大于文件中已使用的对象编号${top}，` +
+        '盖章写入的新对象会与原有对象重号，因此不能盖章。请先用PDF阅读器“另存为”或qpdf修复后再盖章',
 };
 
 const { PDFName, PDFDict, PDFArray, PDFRef, PDFNumber, PDFHexString, PDFString, PDFRawStream, PDFNull } = PL;
@@ -411,6 +413,13 @@ export async function readPdf(input) {
     const rootRef = t.get(PDFName.of('Root'));
     if (!Number.isInteger(size) || size <= 0 || !(rootRef instanceof PDFRef))
         throw damaged();
+    /* the update's new objects are numbered from /Size: none may take a
+     * number the file already uses (stamp_doc_read's rule) */
+    let top = 0;
+    for (const n of xref.keys())
+        top = n > top ? n : top;
+    if (top >= size)
+        throw new StampError('pdf', PDF_MSG.size(size, top));
     const root = context.lookup(rootRef);
     if (!(root instanceof PDFDict))
         throw damaged();

@@ -51,6 +51,7 @@ const FILES = {
     'unreadable-object.pdf': /已损坏/,
     'broken-xref.pdf': /交叉引用表已损坏/,
     'broken-xref-contents.pdf': /交叉引用表已损坏/,
+    'size-too-small.pdf': /\/Size为6，不大于文件中已使用的对象编号7/,
     'encrypted.pdf': /已加密/,
     'encrypted-password.pdf': /已加密/,
 };

@@ -48,6 +48,7 @@ const FILES = {
     'unreadable-object.pdf': /无法完整读取的对象：页面对象（对象4 0）的\/Contents无法读取。为免盖章后页面内容缺失，不能盖章/,
     'broken-xref.pdf': /交叉引用表已损坏/,
     'broken-xref-contents.pdf': /交叉引用表已损坏/,
+    'size-too-small.pdf': /\/Size为6，不大于文件中已使用的对象编号7/,
     'encrypted.pdf': /PDF文件已加密/,
     'encrypted-password.pdf': /PDF文件已加密/,
 };

@@ -2403,6 +2403,39 @@ sign__file_the_verifier_cannot_read__refused_nothing_written(void **state)
     assert_int_equal(access(out, F_OK), -1);
 }
 
+/* A trailer whose /Size is not above the numbers the file uses (a /Size 8
+ * made /Size 6, as the fuzzer's sign target found it): the update's new
+ * objects, numbered from /Size, would take the numbers of the file's page
+ * and contents, and the stamp written would not be found by the verifier.
+ * Refused, saying so, nothing written */
+static void
+sign__size_below_objects_in_use__refused_nothing_written(void **state)
+{
+    const char *data = getenv("HALL_TEST_DATA");
+    char in[512], bad[512], out[512], err[512];
+    size_t len;
+    unsigned char *p, *sz;
+    FILE *f;
+
+    (void)state;
+    snprintf(in, sizeof(in), "%s/pdf/corpus/plain.pdf", data != NULL ? data : "tests/data");
+    snprintf(bad, sizeof(bad), "%s/size-too-small.pdf", top);
+    snprintf(out, sizeof(out), "%s/size-too-small-stamped.pdf", top);
+    p = slurp(in, &len);
+    sz = memmem(p, len, "/Size 8 ", 8);
+    assert_non_null(sz);
+    sz[6] = '6';
+    f = fopen(bad, "wb");
+    fwrite(p, 1, len, f);
+    fclose(f);
+    free(p);
+    unlink(out);
+    err[0] = '\0';
+    assert_int_equal(stamp(bad, out, signer, signer_key, 1, err), HALL_ERR);
+    assert_non_null(strstr(err, "/Size为6，不大于文件中已使用的对象编号7"));
+    assert_int_equal(access(out, F_OK), -1);
+}
+
 static void
 sign__corpus__page_keeps_every_key_or_refused_with_reason(void **state)
 {
@@ -2427,6 +2460,7 @@ sign__corpus__page_keeps_every_key_or_refused_with_reason(void **state)
         {"unreadable-object.pdf", "无法完整读取的对象"},
         {"broken-xref.pdf", "交叉引用表已损坏"},
         {"broken-xref-contents.pdf", "交叉引用表已损坏"},
+        {"size-too-small.pdf", "/Size为6，不大于文件中已使用的对象编号7"},
         {"encrypted.pdf", "PDF文件已加密"},
         {"encrypted-password.pdf", "PDF文件已加密"},
     };
@@ -3829,6 +3863,7 @@ main(void)
         cmocka_unit_test(verify__signature_dictionary_written_again__newest_read),
         cmocka_unit_test(verify__hostile_contents__judged_as_before),
         cmocka_unit_test(sign__file_the_verifier_cannot_read__refused_nothing_written),
+        cmocka_unit_test(sign__size_below_objects_in_use__refused_nothing_written),
         cmocka_unit_test(sign__trailer_id__first_kept_second_new),
         cmocka_unit_test(verify__six_stamps__one_pass_one_open_every_change_seen),
         cmocka_unit_test(verify__64_stamps__each_reported_change_before_the_40th_caught),

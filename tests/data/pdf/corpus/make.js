@@ -36,7 +36,7 @@ function content(i) {
 
 /* objects (index = number) -> a PDF with a cross-reference table; the
  * table's offsets counted unless broken says otherwise */
-function assemble(objs, { version = '1.7', trailer = '', shift = {} } = {}) {
+function assemble(objs, { version = '1.7', trailer = '', shift = {}, size = objs.length } = {}) {
     let s = `%PDF-${version}\n%\xe2\xe3\xcf\xd3\n`;
     const off = [];
     for (let n = 1; n < objs.length; n++) {
@@ -53,7 +53,7 @@ function assemble(objs, { version = '1.7', trailer = '', shift = {} } = {}) {
         else
             s += `${String(off[n] + (shift[n] || 0)).padStart(10, '0')} 00000 n\r\n`;
     }
-    s += `trailer\n<< /Size ${objs.length} /Root 1 0 R${trailer} >>\nstartxref\n${x}\n%%EOF\n`;
+    s += `trailer\n<< /Size ${size} /Root 1 0 R${trailer} >>\nstartxref\n${x}\n%%EOF\n`;
     return Buffer.from(s, 'latin1');
 }
 
@@ -225,6 +225,10 @@ files['hybrid-wrong-length.pdf'] = hybrid({ delta: 40 });
 files['broken-xref.pdf'] = assemble(plainObjs(), { shift: { 1: 7, 2: 7, 3: 7, 4: 7, 5: 7, 6: 7, 7: 7 } });
 /* only the first page's contents entry off: found when that page is read */
 files['broken-xref-contents.pdf'] = assemble(plainObjs(), { shift: { 5: 3 } });
+/* the trailer's /Size 6 below the numbers the table uses (up to 7): an
+ * update numbered from /Size would take the numbers of page 2 and its
+ * contents */
+files['size-too-small.pdf'] = assemble(plainObjs(), { size: 6 });
 /* an incremental update that adds a third page; the update's contents of
  * wrong /Length */
 {
