@@ -332,8 +332,9 @@ extern const struct hall_stmt hall_invoice_stmts[];
 
 /* outside a transaction: write-intent, sign (core/pki), store, accepted -> issued, the PIN by
  * SMS, the seals; HALL_CONFLICT (*msg) when it cannot be issued now, HALL_ERR on failure.  medium
- * "p12", "pkcs11" (a blank USB key, core/pki/medium.c), "" production_medium; hall_produce "p12" */
-int hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char **msg);
+ * "pkcs11" (a blank USB key, core/pki/medium.c), "" production_medium (pkcs11 by default), "p12"
+ * a file: refused for an ECC certificate unless production_medium = p12 (hall-pkitool issue-file,
+ * the certificates of before issue 64) */
 int hall_produce_onto(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *medium,
                       const char **msg);
 extern const struct hall_stmt hall_produce_stmts[];
@@ -489,6 +490,7 @@ int hall_revoke_cert(struct hall_ctx *cx, const char *serial, int reason, const 
                      const char **ca);
 int hall_approval_pending_of(struct hall_ctx *cx, const char *kind, const char *subject,
                              struct hall_approval *out);
+#include "biz/medium_reconcile.h"
 #include "biz/medium_unlock.h"
 #include "biz/partner.h"
 #include "biz/produce_csr.h"

@@ -15,6 +15,18 @@
  * after a write that failed, from the revoked certificate they were
  * re-made on then).
  *
+ * 在线变更 (hall-assist change, a 证书变更 order of a medium's certificate)
+ * is the same exchange on the same tickets, its proof prefixed "hall-assist
+ * change": the certificate carries the order's subject (the data the
+ * holder proved changed, as core/biz/produce.c's 变更 does) and ends when
+ * the old one would have (the old one must still be valid); the old one is
+ * revoked as superseded only when the tool says the new one is on the
+ * medium (hall_renew_written), in that transaction.  The seals the old
+ * certificate signs are made again on the new one with the unit's new name
+ * (core/biz/sealprod.c); a 业务章 with a certificate of its own is not
+ * given a new one here (its key would be the hall's): it stays on its own
+ * certificate, and the issue's audit says how many.
+ *
  * renew_tickets is this file's (docs/architecture.md, "Who owns each
  * table").
  */
@@ -30,6 +42,13 @@
 #define WRONG_MAX 5
 #define CESSATION 5 /* RFC 5280 CRLReason cessationOfOperation */
 
+/* a 证书变更 order's (else a 证书更新 order's) */
+static int
+is_change(const char *verb)
+{
+    return strcmp(verb, "change") == 0;
+}
+
 const struct hall_stmt hall_renew_assist_stmts[] = {
     {"renew_code",
      "INSERT INTO renew_tickets (order_id, cert_serial, medium_serial, code_hash, code_at)"
@@ -37,9 +56,10 @@ const struct hall_stmt hall_renew_assist_stmts[] = {
      " EXCLUDED.code_hash, code_at = now() WHERE renew_tickets.state = 'open'"
      " RETURNING state",
      4},
-    /* the medium's live ticket with a code, locked with its order; the old
-     * certificate; the new one's end: the old end + the years while the
-     * old is valid, else none (now + the years) */
+    /* the medium's live ticket with a code of an order of business $2,
+     * locked with its order; the old certificate; the new one's end (更新):
+     * the old end + the years while the old is valid, else none (now + the
+     * years); the old end (变更) */
     {"renew_lock",
      "SELECT t.order_id, t.cert_serial, t.code_hash, t.state, t.wrong_tries,"
      " coalesce(t.new_serial, '') AS new_serial, coalesce(t.failed_serial, '') AS failed_serial, "
@@ -48,13 +68,15 @@ const struct hall_stmt hall_renew_assist_stmts[] = {
      " c.subject_org, coalesce(cert_org_code(c.der), '') AS old_uscc,"
      " c.state = 'issued' AS usable,"
      " CASE WHEN c.state = 'issued' AND c.not_after > now() THEN extract(epoch FROM"
-     " c.not_after + make_interval(years => o.years))::bigint ELSE 0 END AS until_epoch"
+     " c.not_after + make_interval(years => coalesce(o.years, 0)))::bigint ELSE 0 END AS"
+     " until_epoch, c.not_after > now() AS unexpired,"
+     " extract(epoch FROM c.not_after)::bigint AS old_end_epoch"
      " FROM renew_tickets t JOIN orders o ON o.id = t.order_id"
      " JOIN certificates c ON c.serial = t.cert_serial"
-     " WHERE t.medium_serial = $1 AND t.code_hash IS NOT NULL"
+     " WHERE t.medium_serial = $1 AND t.code_hash IS NOT NULL AND o.business_type = $2"
      " ORDER BY t.state IN ('open', 'issued') DESC, t.created_at DESC LIMIT 1"
      " FOR UPDATE OF t, o",
-     1},
+     2},
     {"renew_wrong",
      "UPDATE renew_tickets SET wrong_tries = wrong_tries + 1, state = CASE WHEN"
      " wrong_tries + 1 >= $2 THEN 'void' ELSE state END WHERE order_id = $1"
@@ -92,11 +114,11 @@ hall_renew_ticket_code(struct hall_ctx *cx, int64_t order_id, const char *cert_s
 /* in the caller's transaction: the medium's ticket for code, locked; a
  * wrong code counted (the caller commits it) */
 static enum hall_renew_result
-ticket_check(struct hall_ctx *cx, const char *medium, const char *code, struct hall_dbres **out,
-             struct hall_renew_out *o)
+ticket_check(struct hall_ctx *cx, const char *verb, const char *medium, const char *code,
+             struct hall_dbres **out, struct hall_renew_out *o)
 {
     char hex[65];
-    struct hall_dbres *t = hall_db_exec(cx, "renew_lock", HALL_STR(medium)), *w;
+    struct hall_dbres *t = hall_db_exec(cx, "renew_lock", HALL_STR(medium), HALL_STR(verb)), *w;
     const char *state;
 
     if (t == NULL)
@@ -126,7 +148,7 @@ ticket_check(struct hall_ctx *cx, const char *medium, const char *code, struct h
 /* the old key's signature over the medium serial and the request, checked
  * with the old certificate's public key */
 static int
-old_key_signed(struct hall_ctx *cx, struct hall_dbres *t, const char *medium,
+old_key_signed(struct hall_ctx *cx, struct hall_dbres *t, const char *prefix, const char *medium,
                const unsigned char *csr, size_t csr_len, const unsigned char *proof,
                size_t proof_len, EVP_PKEY **old_pub)
 {
@@ -138,10 +160,10 @@ old_key_signed(struct hall_ctx *cx, struct hall_dbres *t, const char *medium,
     int ok = 0;
 
     *old_pub = x != NULL ? X509_get_pubkey(x) : NULL;
-    n = strlen(HALL_RENEW_PROOF_PREFIX) + strlen(medium) + 1;
+    n = strlen(prefix) + strlen(medium) + 1;
     msg = hall_palloc(cx->pool, n + csr_len);
-    memcpy(msg, HALL_RENEW_PROOF_PREFIX, strlen(HALL_RENEW_PROOF_PREFIX));
-    memcpy(msg + strlen(HALL_RENEW_PROOF_PREFIX), medium, strlen(medium));
+    memcpy(msg, prefix, strlen(prefix));
+    memcpy(msg + strlen(prefix), medium, strlen(medium));
     msg[n - 1] = '\n';
     memcpy(msg + n, csr, csr_len);
     if (*old_pub != NULL && md != NULL &&
@@ -155,7 +177,7 @@ old_key_signed(struct hall_ctx *cx, struct hall_dbres *t, const char *medium,
 /* one renewal: what its steps share */
 struct renewal {
     struct hall_ctx *cx;
-    const char *medium, *actor, *ca, *cert_type, *csr_sha256;
+    const char *verb, *medium, *actor, *ca, *cert_type, *csr_sha256;
     const char *cn, *org, *uscc, *ric;
     struct hall_renew_out *out;
     int years;
@@ -175,6 +197,7 @@ renew_intent(struct renewal *rn, const char *code, const unsigned char *csr, siz
     struct hall_ctx *cx = rn->cx;
     struct hall_dbres *t = NULL, *res;
     struct hall_val *form;
+    struct hall_sealrename rename;
     enum hall_renew_result r;
     EVP_PKEY *old = NULL;
     char err[300];
@@ -183,16 +206,21 @@ renew_intent(struct renewal *rn, const char *code, const unsigned char *csr, siz
 
     if (hall_db_begin(cx) != HALL_OK)
         return HALL_RENEW_DB_ERROR;
-    r = ticket_check(cx, rn->medium, code, &t, rn->out);
+    r = ticket_check(cx, rn->verb, rn->medium, code, &t, rn->out);
     if (r == HALL_RENEW_WRONG_CODE || r == HALL_RENEW_VOID)
         return hall_db_commit(cx) == HALL_OK ? r : HALL_RENEW_DB_ERROR;
     if (r != HALL_RENEW_OK)
         return r;
     if (strcmp(hall_dbres_str(t, 0, "state"), "open") != 0)
         return HALL_RENEW_USED;
-    if (!hall_dbres_bool(t, 0, "usable") || strcmp(hall_dbres_str(t, 0, "status"), "accepted") != 0)
+    /* 变更 carries the old one's remaining validity: none left, none made */
+    if (!hall_dbres_bool(t, 0, "usable") ||
+        strcmp(hall_dbres_str(t, 0, "status"), "accepted") != 0 ||
+        (is_change(rn->verb) && !hall_dbres_bool(t, 0, "unexpired")))
         return HALL_RENEW_CERT_GONE;
-    if (!old_key_signed(cx, t, rn->medium, csr, csr_len, proof, proof_len, &old)) {
+    if (!old_key_signed(cx, t,
+                        is_change(rn->verb) ? HALL_CHANGE_PROOF_PREFIX : HALL_RENEW_PROOF_PREFIX,
+                        rn->medium, csr, csr_len, proof, proof_len, &old)) {
         EVP_PKEY_free(old);
         return HALL_RENEW_BAD_PROOF;
     }
@@ -228,6 +256,13 @@ renew_intent(struct renewal *rn, const char *code, const unsigned char *csr, siz
     hall_produce_subject(rn->cert_type, form, hall_dbres_str(t, 0, "subject"), &f_cn, &f_org,
                          &f_uscc, &ric);
     rn->ric = hall_pstrdup(cx->pool, ric);
+    if (is_change(rn->verb)) {
+        /* 变更: the order's data (produce.c's subject_of), until the old end */
+        rn->cn = hall_pstrdup(cx->pool, f_cn);
+        rn->org = hall_pstrdup(cx->pool, f_org);
+        rn->uscc = hall_pstrdup(cx->pool, f_uscc);
+        rn->until = hall_dbres_int(t, 0, "old_end_epoch");
+    }
     for (i = 0; i < 5; i++) {
         hall_pki_serial_draw(rn->out->new_serial);
         res = hall_cert_intent(cx, rn->out->new_serial, rn->out->order_id, 0, rn->ca, rn->cn,
@@ -245,12 +280,18 @@ renew_intent(struct renewal *rn, const char *code, const unsigned char *csr, siz
                    NULL) != HALL_OK)
         return HALL_RENEW_DB_ERROR;
     /* the seals the old certificate signs, made again on the new one (as
-     * production does for every 更新: core/biz/sealprod.c) */
+     * production does for every 更新 and 变更: core/biz/sealprod.c); 变更:
+     * with the unit's new name, no 业务章 certificate made in the hall */
+    rename.org = rn->org;
+    rename.uscc = rn->uscc;
+    rename.actor = rn->actor;
+    rename.order_id = rn->out->order_id;
+    rename.no_own = 1;
     if (hall_sealprod_remake_intent(cx,
                                     *hall_dbres_str(t, 0, "failed_serial") != '\0'
                                         ? hall_dbres_str(t, 0, "failed_serial")
                                         : rn->out->cert_serial,
-                                    NULL, &rn->rm) != HALL_OK)
+                                    is_change(rn->verb) ? &rename : NULL, &rn->rm) != HALL_OK)
         return HALL_RENEW_DB_ERROR;
     return hall_db_commit(cx) == HALL_OK ? HALL_RENEW_OK : HALL_RENEW_DB_ERROR;
 }
@@ -280,7 +321,7 @@ renew_store(struct renewal *rn, const unsigned char *der, size_t der_len)
         return HALL_ERR;
     hall_val_set_str(pool, born, "born", "medium");
     hall_val_set_str(pool, born, "medium", rn->medium);
-    hall_val_set_str(pool, born, "via", "assist_renew");
+    hall_val_set_str(pool, born, "via", is_change(rn->verb) ? "assist_change" : "assist_renew");
     hall_val_set_str(pool, born, "replaces", rn->out->cert_serial);
     hall_val_set_str(pool, born, "old_key_proof", "checked");
     hall_val_set_str(pool, born, "csr_sha256", rn->csr_sha256);
@@ -299,13 +340,16 @@ renew_store(struct renewal *rn, const unsigned char *der, size_t der_len)
     hall_val_set_str(pool, waiting, "reason",
                      hall_psprintf(pool, "新证书 %s 已签发，待证书助手确认已写入USB Key %s",
                                    rn->out->new_serial, rn->medium));
+    if (is_change(rn->verb))
+        hall_val_set_str(pool, waiting, "replaces", rn->out->cert_serial);
     if (hall_audit(cx, rn->actor, "certificate", rn->out->new_serial, "key_born", NULL, NULL,
                    born) != HALL_OK ||
         hall_audit(cx, rn->actor, "certificate", rn->out->new_serial, "issue", "intent", "issued",
                    issue) != HALL_OK ||
         hall_audit(cx, rn->actor, "order",
-                   hall_psprintf(pool, "%lld", (long long)rn->out->order_id), "renew_assist_issued",
-                   NULL, NULL, waiting) != HALL_OK ||
+                   hall_psprintf(pool, "%lld", (long long)rn->out->order_id),
+                   is_change(rn->verb) ? "change_assist_issued" : "renew_assist_issued", NULL, NULL,
+                   waiting) != HALL_OK ||
         hall_sealprod_remake_store(cx, rn->rm, NULL, rn->actor, &rn->remade, &rn->renamed) !=
             HALL_OK)
         return HALL_ERR;
@@ -313,7 +357,7 @@ renew_store(struct renewal *rn, const unsigned char *der, size_t der_len)
 }
 
 enum hall_renew_result
-hall_renew_issue(struct hall_ctx *cx, const char *medium, const char *code,
+hall_renew_issue(struct hall_ctx *cx, const char *verb, const char *medium, const char *code,
                  const unsigned char *csr, size_t csr_len, const unsigned char *proof,
                  size_t proof_len, const char *actor, struct hall_renew_out *out)
 {
@@ -327,6 +371,7 @@ hall_renew_issue(struct hall_ctx *cx, const char *medium, const char *code,
     memset(out, 0, sizeof(*out));
     memset(&rn, 0, sizeof(rn));
     rn.cx = cx;
+    rn.verb = verb;
     rn.medium = medium;
     rn.actor = actor;
     rn.out = out;
@@ -396,8 +441,8 @@ same_serial(const char *a, const char *b)
 /* written and failed: the ticket, checked, in state issued (or, said
  * twice, already moved: *again) */
 static enum hall_renew_result
-issued_ticket(struct hall_ctx *cx, const char *medium, const char *code, const char *done,
-              struct hall_renew_out *out, int *again)
+issued_ticket(struct hall_ctx *cx, const char *verb, const char *medium, const char *code,
+              const char *done, struct hall_renew_out *out, int *again)
 {
     struct hall_dbres *t = NULL;
     enum hall_renew_result r;
@@ -407,7 +452,7 @@ issued_ticket(struct hall_ctx *cx, const char *medium, const char *code, const c
     *again = 0;
     if (hall_db_begin(cx) != HALL_OK)
         return HALL_RENEW_DB_ERROR;
-    r = ticket_check(cx, medium, code, &t, out);
+    r = ticket_check(cx, verb, medium, code, &t, out);
     if (r == HALL_RENEW_WRONG_CODE || r == HALL_RENEW_VOID)
         return hall_db_commit(cx) == HALL_OK ? r : HALL_RENEW_DB_ERROR;
     if (r != HALL_RENEW_OK)
@@ -421,13 +466,14 @@ issued_ticket(struct hall_ctx *cx, const char *medium, const char *code, const c
 }
 
 enum hall_renew_result
-hall_renew_written(struct hall_ctx *cx, const char *medium, const char *code, const char *serial,
-                   const char *actor, struct hall_renew_out *out)
+hall_renew_written(struct hall_ctx *cx, const char *verb, const char *medium, const char *code,
+                   const char *serial, const char *actor, struct hall_renew_out *out)
 {
     struct hall_val *d;
     struct hall_dbres *u;
+    const char *ca = NULL, *why = NULL;
     int again;
-    enum hall_renew_result r = issued_ticket(cx, medium, code, "written", out, &again);
+    enum hall_renew_result r = issued_ticket(cx, verb, medium, code, "written", out, &again);
 
     if (r == HALL_RENEW_OK && serial != NULL && *serial != '\0' &&
         !same_serial(serial, out->new_serial))
@@ -440,32 +486,41 @@ hall_renew_written(struct hall_ctx *cx, const char *medium, const char *code, co
     d = hall_val_obj(cx->pool);
     hall_val_set_str(cx->pool, d, "serial", out->new_serial);
     hall_val_set_str(cx->pool, d, "medium", medium);
-    hall_val_set_str(cx->pool, d, "via", "assist_renew");
+    hall_val_set_str(cx->pool, d, "via", is_change(verb) ? "assist_change" : "assist_renew");
     u = hall_db_exec(cx, "renew_written", HALL_I64(out->order_id));
+    /* 变更: the old certificate ends now that the new one is on the medium */
     if (u == NULL || hall_dbres_rows(u) != 1 ||
+        (is_change(verb) && hall_produce_supersede(cx, out->order_id, out->cert_serial,
+                                                   out->new_serial, actor, &ca, &why) != HALL_OK) ||
         hall_order_move(cx, out->order_id, "accepted", "issued", actor, d) != HALL_OK ||
         hall_order_move(cx, out->order_id, "issued", "delivered", actor, d) != HALL_OK ||
         hall_order_delivered(cx, out->order_id, (int64_t)time(NULL)) != HALL_OK ||
         hall_finauth_pin_destroy(cx, out->order_id) != HALL_OK ||
-        hall_audit(cx, actor, "medium", medium, "renew_written", "issued", "written", d) !=
-            HALL_OK ||
+        hall_audit(cx, actor, "medium", medium,
+                   is_change(verb) ? "change_written" : "renew_written", "issued", "written",
+                   d) != HALL_OK ||
         hall_db_commit(cx) != HALL_OK) {
         if (cx->in_tx)
             hall_db_rollback(cx);
+        if (why != NULL)
+            hall_err(cx, "msg=\"change: old certificate not superseded\" serial=%s why=\"%s\"",
+                     out->cert_serial, why);
         return HALL_RENEW_DB_ERROR;
     }
+    if (ca != NULL && hall_pki_crl_refresh(cx, ca, 1) != HALL_OK)
+        hall_warn(cx, "msg=\"crl refresh after change written failed\" ca=%s", ca);
     return HALL_RENEW_OK;
 }
 
 enum hall_renew_result
-hall_renew_failed(struct hall_ctx *cx, const char *medium, const char *code, const char *actor,
-                  struct hall_renew_out *out)
+hall_renew_failed(struct hall_ctx *cx, const char *verb, const char *medium, const char *code,
+                  const char *actor, struct hall_renew_out *out)
 {
     struct hall_val *d;
     struct hall_dbres *u;
     const char *ca = NULL;
     int again;
-    enum hall_renew_result r = issued_ticket(cx, medium, code, NULL, out, &again);
+    enum hall_renew_result r = issued_ticket(cx, verb, medium, code, NULL, out, &again);
 
     if (r != HALL_RENEW_OK) {
         if (cx->in_tx)
@@ -478,7 +533,8 @@ hall_renew_failed(struct hall_ctx *cx, const char *medium, const char *code, con
     u = hall_db_exec(cx, "renew_reopen", HALL_I64(out->order_id));
     if (u == NULL || hall_dbres_rows(u) != 1 ||
         hall_revoke_cert(cx, out->new_serial, CESSATION, actor, &ca) != HALL_OK ||
-        hall_audit(cx, actor, "medium", medium, "renew_failed", "issued", "open", d) != HALL_OK ||
+        hall_audit(cx, actor, "medium", medium, is_change(verb) ? "change_failed" : "renew_failed",
+                   "issued", "open", d) != HALL_OK ||
         hall_db_commit(cx) != HALL_OK) {
         if (cx->in_tx)
             hall_db_rollback(cx);

@@ -142,6 +142,8 @@ static const struct {
     {"holder_revoke", "证书已撤销（持有人申请）"},
     {"replaced_cert_revoked", "原证书已由持有人撤销"},
     {"renew_assist_issued", "证书助手在线更新：新证书已签发，待确认写入USB Key"},
+    {"change_assist_issued",
+     "证书助手在线变更：新证书已签发，待确认写入USB Key（原证书确认后作废）"},
     {NULL, NULL},
 };
 

@@ -80,6 +80,28 @@ const struct hall_stmt hall_produce_stmts[] = {
      "UPDATE media SET state = $2, why = $3, token_serial = $4, model = $5, updated_at = now()"
      " WHERE serial = $1 AND state = 'initialising'",
      5},
+    /* media left half-made (medium_reconcile.c) */
+    {"media_stale",
+     "SELECT serial, order_id, so_pin_enc FROM media WHERE state = 'initialising'"
+     " AND updated_at < now() - make_interval(secs => $1) ORDER BY created_at, serial"
+     " LIMIT 1 FOR UPDATE SKIP LOCKED",
+     1},
+    /* the order's certificates (its own, its seals') signed or not: void */
+    {"media_stale_intents",
+     "SELECT serial, ca FROM certificates WHERE order_id = $1 AND state = 'intent'"
+     " ORDER BY serial FOR UPDATE",
+     1},
+    {"media_stale_end",
+     "UPDATE media SET state = $2, why = $3, updated_at = now()"
+     " WHERE serial = $1 AND state = 'initialising'",
+     3},
+    /* 制作证书's page: the ones reconciled in the last 30 days */
+    {"media_halfmade",
+     "SELECT m.serial, o.order_no, m.state,"
+     " to_char(m.updated_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') AS at"
+     " FROM media m JOIN orders o ON o.id = m.order_id WHERE m.why LIKE 'reconciled:%'"
+     " AND m.updated_at > now() - interval '30 days' ORDER BY m.updated_at DESC LIMIT 50",
+     0},
     {NULL, NULL, 0},
 };
 
@@ -250,7 +272,7 @@ static int
 medium_fits(struct production *pd)
 {
     if (!hall_medium_station(pd->cx->conf)) {
-        *pd->msg = "制作台未配置USB Key介质（medium_module），请选择文件介质（PKCS#12）";
+        *pd->msg = "制作台未配置USB Key介质（medium_module），暂不能制作证书";
         return HALL_CONFLICT;
     }
     if (strcmp(ca_alg(pd->ca), "ecdsa") != 0) {
@@ -335,6 +357,11 @@ production_read(struct production *pd)
             "ECC证书只能写入USB Key，请插入一枚空白USB Key并选择“USB Key（密钥在介质内生成）”";
         return HALL_CONFLICT;
     }
+    /* an SM2 seal order, whatever the medium chosen: no medium signs with
+     * SM2 (medium_fits), so its 机构证书 is a file as before and its
+     * seals' keys are born in a browser (sealbiz.c, sealhold.c) */
+    if (pd->medium && strcmp(pd->business, "seal") == 0 && strcmp(ca_alg(pd->ca), "sm2") == 0)
+        pd->medium = 0;
     return pd->medium ? medium_fits(pd) : HALL_OK;
 }
 
@@ -414,7 +441,7 @@ production_intent(struct production *pd)
     if (strcmp(pd->business, "change") == 0) {
         /* 变更: the seals carry the unit's name of the new certificate, and
          * the unit's 业务章 get certificates of their own with it */
-        struct hall_sealrename rn = {pd->s.org, pd->s.uscc, pd->actor, pd->order_id};
+        struct hall_sealrename rn = {pd->s.org, pd->s.uscc, pd->actor, pd->order_id, 0};
 
         if (hall_sealprod_remake_intent(cx, pd->replaces, &rn, &pd->rm) != HALL_OK)
             return HALL_ERR;
@@ -774,15 +801,7 @@ medium_failed(struct production *pd, const char *why)
 }
 
 static int produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *medium,
-                   int file_ok, const char **msg);
-
-/* hall-outbox's automatic production: files still (the browser takes them
- * over, issue 64 §2) */
-int
-hall_produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char **msg)
-{
-    return produce(cx, order_id, actor, "p12", 1, msg);
-}
+                   const char **msg);
 
 /* staff's 制作证书 and hall-pkitool's: medium "" is production_medium's; a
  * file ("p12") is refused for an ECC certificate on a station of USB keys */
@@ -790,11 +809,11 @@ int
 hall_produce_onto(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *medium,
                   const char **msg)
 {
-    return produce(cx, order_id, actor, medium, 0, msg);
+    return produce(cx, order_id, actor, medium, msg);
 }
 
 static int
-produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *medium, int file_ok,
+produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *medium,
         const char **msg)
 {
     struct production pd;
@@ -819,7 +838,11 @@ produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *me
     if (medium == NULL || *medium == '\0')
         medium = cx->conf->production_medium;
     pd.medium = strcmp(medium, "pkcs11") == 0;
-    pd.no_file = !pd.medium && !file_ok && strcmp(cx->conf->production_medium, "pkcs11") == 0;
+    pd.no_file = !pd.medium && strcmp(cx->conf->production_medium, "pkcs11") == 0;
+    /* the station's media a production left half-made: wiped before a new
+     * one is made (medium_reconcile.c) */
+    if (pd.medium && hall_media_reconcile(cx, HALL_MEDIUM_STALE_S, "pki:reconcile") < 0)
+        hall_warn(cx, "msg=\"media reconcile failed\" order=%lld", (long long)order_id);
     rc = production_intent(&pd);
     if (rc == HALL_OK && pd.medium)
         rc = medium_born(&pd);

@@ -114,7 +114,8 @@ held_intent(struct held *h, const char *code, const unsigned char *csr, size_t c
 
     if (hall_db_begin(cx) != HALL_OK)
         return HALL_ERR;
-    res = hall_db_exec(cx, "sh_lock", HALL_I64(h->order_id), HALL_I64(h->position));
+    res = hall_db_exec(cx, "sh_lock", HALL_I64(h->order_id), HALL_I64(h->position),
+                       HALL_STR("org_person"));
     if (res == NULL)
         return HALL_ERR;
     *h->field = "code";

@@ -151,18 +151,20 @@ const struct hall_stmt hall_sealprod_stmts[] = {
      "UPDATE seal_items SET key_code_mac = $2, key_code_tries = 0, key_code_sent_at = now()"
      " WHERE id = $1 AND kind = 'org_person' AND key_made_at IS NULL RETURNING id",
      2},
-    /* the seal by its code's order and position, locked: one request at a
+    /* the seal by its code's order, position and kind, locked: one request at a
      * time; then read in a statement of its own, whose snapshot sees what
      * the request before it committed (an intent, a seal) */
     {"sh_lock",
      "SELECT i.id FROM seal_items i WHERE i.order_id = $1 AND i.position = $2"
-     " AND i.kind = 'org_person' FOR UPDATE",
-     2},
+     " AND i.kind = $3 FOR UPDATE",
+     3},
     {"sh_read",
      "SELECT i.id, i.years, i.image_png, i.holder_enc, i.key_code_mac, i.key_code_tries,"
      " i.key_made_at IS NOT NULL OR EXISTS (SELECT 1 FROM seseals s WHERE s.item_id = i.id)"
      " AS made, EXISTS (SELECT 1 FROM certificates x WHERE x.seal_item_id = i.id"
-     " AND x.state = 'intent') AS pending, o.form_enc, o.subject, pr.ca"
+     " AND x.state = 'intent') AS pending, o.form_enc, o.subject, pr.ca, o.user_id,"
+     " coalesce(i.seal_name, '') AS seal_name, EXISTS (SELECT 1 FROM certificates x"
+     " WHERE x.order_id = o.id AND x.seal_item_id IS NULL AND x.state = 'issued') AS produced"
      " FROM seal_items i JOIN orders o ON o.id = i.order_id JOIN products pr ON pr.id = "
      "o.product_id"
      " WHERE i.id = $1",
@@ -180,7 +182,8 @@ struct sp_item {
     const char *kind;
     int position, years;
     int own;       /* a certificate of its own made now (业务章) */
-    int holder;    /* a 个人章: its key born later in its holder's browser (sealhold.c) */
+    int holder;    /* its key born later in a browser: 1 a 个人章's holder's (sealhold.c),
+                    * 2 an SM2 业务章's applicant's (sealbiz.c) */
     EVP_PKEY *pub; /* an own certificate's key born on the order's medium */
     const char *csr_sha256; /* and the request the medium signed with it */
     const char *name, *cn, *org, *uscc, *ric;
@@ -428,7 +431,10 @@ hall_sealprod_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, cons
             it->name = hall_psprintf(cx->pool, "%s%s", org, seal_name);
             /* CN at most 64 characters (certificates.subject_cn) */
             it->cn = sp_chars(it->name) <= 64 ? it->name : hall_pstrdup(cx->pool, seal_name);
-            it->own = 1;
+            /* SM2 (the CA sm2, as sql/161): its key born in the applicant's
+             * browser later (sealbiz.c) */
+            it->own = strcmp(ca, "sm2") != 0;
+            it->holder = it->own ? 0 : 2;
         } else if (strcmp(it->kind, "person") == 0) {
             /* a 个人证书's own seal (sql/125): the person's name */
             it->name = hall_pstrdup(cx->pool, hall_dbres_str(res, i, "subject"));
@@ -694,8 +700,8 @@ hall_sealprod_store(struct hall_ctx *cx, struct hall_sealprod *sp, const char *p
 
         if (it->holder) {
             /* no certificate, no seal yet: the holder's code (sealhold.c) */
-            if (hall_sealhold_send(cx, it->id, it->es_id, it->mobile, it->name, it->org, actor) !=
-                HALL_OK)
+            if (it->holder == 1 && hall_sealhold_send(cx, it->id, it->es_id, it->mobile, it->name,
+                                                      it->org, actor) != HALL_OK)
                 return HALL_ERR;
             continue;
         }
@@ -880,7 +886,7 @@ hall_sealprod_remake_intent(struct hall_ctx *cx, const char *old_serial,
     if (res == NULL)
         return HALL_ERR;
     n = hall_dbres_rows(res);
-    if (rn != NULL && rn->org != NULL && *rn->org != '\0') {
+    if (rn != NULL && !rn->no_own && rn->org != NULL && *rn->org != '\0') {
         biz = hall_db_exec(cx, "sp_rename_biz", HALL_STR(old_serial), HALL_STR(rn->org));
         if (biz == NULL)
             return HALL_ERR;

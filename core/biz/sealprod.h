@@ -80,6 +80,20 @@ struct hall_sealhold_out {
 int hall_sealhold_csr(struct hall_ctx *cx, const char *es_id, const char *code,
                       const unsigned char *csr, size_t csr_len, const char *actor,
                       struct hall_sealhold_out *out, const char **msg, const char **field);
+/* ---- sealbiz.c: an SM2 seal order's 机构业务章, its key born in the
+ * browser of the order's applicant ---------------------------------------- */
+
+#define HALL_SEALBIZ_FORBIDDEN (-45) /* another applicant's seal (403) */
+#define HALL_SEALBIZ_NOTFOUND  (-46) /* no such 机构业务章 (404) */
+/* outside a transaction: the 机构业务章 es_id of an SM2 seal order of
+ * user_id, produced, its certificate not made, issued for the key of csr
+ * (DER PKCS#10, its signature checked) with production's subject,
+ * key_origin 'browser', and its SESeal made listing it.  HALL_SEALHOLD_BAD
+ * (*field, *msg) for a bad request, HALL_CONFLICT (*msg) when it cannot be
+ * made now (made, being made, not produced, not SM2), HALL_ERR on failure */
+int hall_sealbiz_csr(struct hall_ctx *cx, const char *es_id, int64_t user_id,
+                     const unsigned char *csr, size_t csr_len, const char *actor,
+                     struct hall_sealhold_out *out, const char **msg, const char **field);
 /*
  * A 证书新办 whose price includes the 电子签章 (建筑工务署's 是否办理电子签章
  * 是: orders.seal; a product with 签章费 in its breakdown, 湖南's): its
@@ -138,10 +152,13 @@ struct hall_sealremake;
  * new 业务章's is under its order's), the old seal replaced and the old
  * certificate revoked as superseded.  *made counts the seals re-made on the
  * new certificate, *renamed the 业务章 made on new certificates of their own.
+ * no_own: the seals the old certificate signs only (the 证书助手's 变更,
+ * core/biz/medium_renew.c: no 业务章 key made in the hall).
  */
 struct hall_sealrename {
     const char *org, *uscc, *actor;
     int64_t order_id;
+    int no_own;
 };
 /*
  * The seal register's writes of the applicant's pages and the consoles

@@ -56,7 +56,7 @@ struct hall_stamp_sign_in {
     int page;               /* 1 = the first page */
     double x_mm;            /* the seal's centre: mm from the left edge of the page as shown */
     double y_mm;            /* ... and from its top edge (as a person measures on paper) */
-    const char *tsa_url;    /* the hall's POST /tsa (application/timestamp-query), via libcurl */
+    const char *tsa_url;    /* the hall's POST /tsa (a timestamp query), core's HTTP client */
     hall_stamp_tsa_fn tsa;  /* when not NULL, used instead of tsa_url */
     void *tsa_arg;
     long tsa_timeout_ms; /* 0: 15000 */

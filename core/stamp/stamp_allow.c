@@ -188,205 +188,177 @@ stamp_allow_dss(struct pdf_doc *q, const struct pdf_obj *dss)
 
 /* ---- the documents the catalog rules read (core/pdf) --------------------------------- */
 
-/* the revision d->p holds as core/pdf reads it: a view of the file read
- * once for every signature (pdf_file_doc), made once a revision; NULL when
- * it cannot be */
-static struct pdf_doc *
-signed_pdf(struct stamp_diff *d)
-{
-    char err[128];
-
-    if (d->pp != NULL && d->pp_end == d->p_end)
-        return d->pp;
-    if (d->pp_file == NULL) {
-        d->pp_pool = hall_pool_create(65536);
-        d->pp_file = pdf_file_open(d->pp_pool, d->map, d->size);
-    }
-    d->pp = pdf_file_doc(d->pp_file, d->p_end, err, sizeof(err));
-    d->pp_end = d->p_end;
-    return d->pp;
-}
-
-void
-stamp_signed_pdf_drop(struct stamp_diff *d)
-{
-    if (d->pp_pool != NULL) /* its own file, else the verifier's */
-        hall_pool_destroy(d->pp_pool);
-    d->pp_pool = NULL;
-    d->pp_file = NULL;
-    d->pp = NULL;
-}
-
 const struct pdf_obj *
-stamp_froot_key(const struct stamp_diff *d, const char *key)
+stamp_froot_key(const struct stamp_in *in, const char *key)
 {
-    const struct pdf_obj *r = d->pf != NULL ? pdf_root(d->pf) : NULL;
+    const struct pdf_obj *r = in->pf != NULL ? pdf_root(in->pf) : NULL;
 
-    return r != NULL ? pdf_key(d->pf, r, key) : NULL;
+    return r != NULL ? pdf_key(in->pf, r, key) : NULL;
 }
 
-/* object num of the revision d->p holds, a dictionary parsed from its
+/* object num written by the later sections (or unknown) */
+static int
+later(const struct stamp_signed *sg, int num)
+{
+    return sg->w == NULL || stamp_xlist_has(sg->w, num);
+}
+
+/* object num of the revision as signed, a dictionary parsed from its
  * text "num 0 obj << ... >> endobj" where the scan of every object's text
  * (stamp_refs.c) puts it; NULL when it cannot be told so */
 static const struct pdf_obj *
-signed_text_dict(struct hall_pool *pool, struct stamp_diff *d, int num)
+signed_text_dict(struct hall_pool *pool, const struct stamp_signed *sg, int num)
 {
-    long long at = stamp_refs_offset(d, num, d->p_end);
+    const unsigned char *map = sg->in->map;
+    long long at = stamp_refs_offset(sg->refs, num, sg->end), end = sg->end;
     struct pdf_token t[3];
     const struct pdf_obj *o;
 
-    if (at < 0 || at >= d->p_end)
+    if (at < 0 || at >= end)
         return NULL;
     for (int i = 0; i < 3; i++)
-        pdf_lex_next(d->map, &at, d->p_end, &t[i]);
+        pdf_lex_next(map, &at, end, &t[i]);
     if (t[0].kind != PDF_TOK_INT || t[0].ival != num || t[1].kind != PDF_TOK_INT ||
         t[1].ival != 0 || t[2].kind != PDF_TOK_KEYWORD || t[2].b - t[2].a != 3 ||
-        memcmp(d->map + t[2].a, "obj", 3) != 0)
+        memcmp(map + t[2].a, "obj", 3) != 0)
         return NULL;
-    o = pdf_parse(pool, d->map, &at, d->p_end);
-    if (o == NULL || o->type != PDF_DICT ||
-        pdf_lex_next(d->map, &at, d->p_end, &t[0]) != PDF_TOK_KEYWORD || t[0].b - t[0].a != 6 ||
-        memcmp(d->map + t[0].a, "endobj", 6) != 0)
+    o = pdf_parse(pool, map, &at, end);
+    if (o == NULL || o->type != PDF_DICT || pdf_lex_next(map, &at, end, &t[0]) != PDF_TOK_KEYWORD ||
+        t[0].b - t[0].a != 6 || memcmp(map + t[0].a, "endobj", 6) != 0)
         return NULL;
     return o;
 }
 
-/* the signed catalog (object p_root of the revision d->p holds; written:
- * a later section writes it) and *doc, the document to resolve it in: the
- * whole file's catalog when not written, else its text (references then
- * resolved in the whole file: the caller opens the revision as signed for
+/* the signed catalog and *doc, the document to resolve it in: the whole
+ * file's catalog when not written, else its text (references then
+ * resolved in the whole file: the caller takes the revision as signed for
  * one a later section writes), else the revision as signed; NULL when it
  * cannot be read */
 static const struct pdf_obj *
-signed_catalog(struct hall_pool *pool, struct stamp_diff *d, int p_root, int written,
-               struct pdf_doc **doc)
+signed_catalog(struct hall_pool *pool, const struct stamp_signed *sg, struct pdf_doc **doc)
 {
-    const struct pdf_obj *a = pdf_root(d->pf);
+    const struct pdf_obj *a = pdf_root(sg->in->pf);
 
-    *doc = d->pf;
-    if (written)
-        a = signed_text_dict(pool, d, p_root);
+    *doc = sg->in->pf;
+    if (sg->written)
+        a = signed_text_dict(pool, sg, sg->p_root);
     if (a == NULL) {
-        *doc = signed_pdf(d);
+        *doc = sg->p;
         a = *doc != NULL ? pdf_root(*doc) : NULL;
     }
     return a;
 }
 
 int
-stamp_allow_catalog_version(struct hall_pool *pool, struct stamp_diff *d, int p_root, int written)
+stamp_allow_catalog_version(struct hall_pool *pool, const struct stamp_signed *sg)
 {
-    const struct pdf_obj *b = d->pf != NULL ? pdf_root(d->pf) : NULL, *a, *v;
-    struct pdf_doc *p;
+    struct pdf_doc *f = sg->in->pf, *p;
+    const struct pdf_obj *b = f != NULL ? pdf_root(f) : NULL, *a, *v;
 
     if (b == NULL)
         return 0;
-    if (d->head == NULL)
-        d->head = pdf_header_version(pool, d->map, d->size);
-    a = signed_catalog(pool, d, p_root, written, &p);
+    a = signed_catalog(pool, sg, &p);
     v = pdf_dict_get(a, "/Version");
-    if (a != NULL && p == d->pf && v != NULL && v->type == PDF_REF) {
-        p = signed_pdf(d);
+    if (a != NULL && p == f && v != NULL && v->type == PDF_REF) {
+        p = sg->p;
         a = p != NULL ? pdf_root(p) : NULL;
     }
     if (a == NULL)
         return 0;
-    return allow_version(d->head, p, a, d->pf, b);
+    return allow_version(sg->head, p, a, f, b);
 }
 
 int
-stamp_allow_catalog_touched(struct hall_pool *pool, struct stamp_diff *d, int p_root, int written,
-                            const char *key, int (*later)(void *arg, int num), void *arg)
+stamp_allow_catalog_touched(struct hall_pool *pool, const struct stamp_signed *sg, const char *key)
 {
-    const struct pdf_obj *b = d->pf != NULL ? pdf_root(d->pf) : NULL, *a, *x, *y;
-    struct pdf_doc *p;
+    struct pdf_doc *f = sg->in->pf, *p;
+    const struct pdf_obj *b = f != NULL ? pdf_root(f) : NULL, *a, *x, *y;
 
-    if (b == NULL || (a = signed_catalog(pool, d, p_root, written, &p)) == NULL)
+    if (b == NULL || (a = signed_catalog(pool, sg, &p)) == NULL)
         return 1;
     x = pdf_dict_get(a, key);
     y = pdf_dict_get(b, key);
-    if (pdf_value_null(d->pf, y)) {
+    if (pdf_value_null(f, y)) {
         /* taken away: touched when the signed one was there */
-        if (p == d->pf && x != NULL && x->type == PDF_REF && later(arg, (int)x->i)) {
-            p = signed_pdf(d);
+        if (p == f && x != NULL && x->type == PDF_REF && later(sg, (int)x->i)) {
+            p = sg->p;
             if (p == NULL || pdf_root(p) == NULL)
                 return 1;
             x = pdf_dict_get(pdf_root(p), key);
         }
         return !pdf_value_null(p, x);
     }
-    return (y->type == PDF_REF && later(arg, (int)y->i)) ||
-           !pdf_same(p, x != NULL ? x : &pdf_null, d->pf, y);
+    return (y->type == PDF_REF && later(sg, (int)y->i)) ||
+           !pdf_same(p, x != NULL ? x : &pdf_null, f, y);
 }
 
 /* a reference of the signed catalog to object num, which a later section
  * writes: the object there, not null, both in the whole file and as the
  * signed revision's text "num 0 obj" has it */
 static int
-there_both(struct stamp_diff *d, const struct pdf_obj *r)
+there_both(const struct stamp_signed *sg, const struct pdf_obj *r)
 {
-    long long at;
+    const unsigned char *map = sg->in->map;
+    long long at, end = sg->end;
     struct pdf_token t[4];
 
-    if (r->gen != 0 || pdf_value_null(d->pf, r))
+    if (r->gen != 0 || pdf_value_null(sg->in->pf, r))
         return 0;
-    at = stamp_refs_offset(d, (int)r->i, d->p_end);
-    if (at < 0 || at >= d->p_end)
+    at = stamp_refs_offset(sg->refs, (int)r->i, end);
+    if (at < 0 || at >= end)
         return 0;
     for (int i = 0; i < 4; i++)
-        pdf_lex_next(d->map, &at, d->p_end, &t[i]);
+        pdf_lex_next(map, &at, end, &t[i]);
     return t[0].kind == PDF_TOK_INT && t[0].ival == r->i && t[1].kind == PDF_TOK_INT &&
            t[1].ival == 0 && t[2].kind == PDF_TOK_KEYWORD && t[2].b - t[2].a == 3 &&
-           memcmp(d->map + t[2].a, "obj", 3) == 0 && t[3].kind != PDF_TOK_END &&
+           memcmp(map + t[2].a, "obj", 3) == 0 && t[3].kind != PDF_TOK_END &&
            t[3].kind != PDF_TOK_BAD &&
            !(t[3].kind == PDF_TOK_KEYWORD && t[3].b - t[3].a == 4 &&
-             memcmp(d->map + t[3].a, "null", 4) == 0);
+             memcmp(map + t[3].a, "null", 4) == 0);
 }
 
 /* every reference in o (the signed catalog read from its text) to an
  * object a later section writes reads alike in the whole file: one of
  * the catalog's own values there in both (there_both), none deeper */
 static int
-refs_alike(struct stamp_diff *d, const struct pdf_obj *o, int depth,
-           int (*later)(void *arg, int num), void *arg)
+refs_alike(const struct stamp_signed *sg, const struct pdf_obj *o, int depth)
 {
     if (o->type == PDF_REF)
-        return !later(arg, (int)o->i) || (depth == 1 && there_both(d, o));
+        return !later(sg, (int)o->i) || (depth == 1 && there_both(sg, o));
     if (depth > PDF_DEPTH_MAX)
         return 0;
     if (o->type == PDF_ARRAY || o->type == PDF_DICT)
         for (int i = o->type == PDF_DICT; i < (o->type == PDF_DICT ? 2 * o->n : o->n);
              i += 1 + (o->type == PDF_DICT))
-            if (!refs_alike(d, o->items[i], depth + 1, later, arg))
+            if (!refs_alike(sg, o->items[i], depth + 1))
                 return 0;
     return 1;
 }
 
 const char *
-stamp_allow_catalog_differs(struct hall_pool *pool, struct stamp_diff *d, int p_root, int written,
-                            int (*later)(void *arg, int num),
-                            int (*raw_same)(void *arg, const char *key), void *arg)
+stamp_allow_catalog_differs(struct hall_pool *pool, const struct stamp_signed *sg)
 {
     const char *const *skip = stamp_allow[STAMP_ALLOW_CATALOG].keys;
-    const struct pdf_obj *b = d->pf != NULL ? pdf_root(d->pf) : NULL, *a;
+    struct pdf_doc *f = sg->in->pf, *p;
+    const struct pdf_obj *b = f != NULL ? pdf_root(f) : NULL, *a;
     const char **ka, **kb;
-    struct pdf_doc *p;
     int na, nb;
 
-    if (b == NULL || (a = signed_catalog(pool, d, p_root, written, &p)) == NULL)
+    if (b == NULL || (a = signed_catalog(pool, sg, &p)) == NULL)
         return "/Root";
-    if (p == d->pf && a != b && !refs_alike(d, a, 0, later, arg)) {
-        p = signed_pdf(d);
+    if (p == f && a != b && !refs_alike(sg, a, 0)) {
+        p = sg->p;
         if (p == NULL || (a = pdf_root(p)) == NULL)
             return "/Root";
     }
     na = pdf_dict_keys(p, a, &ka);
-    nb = pdf_dict_keys(d->pf, b, &kb);
+    nb = pdf_dict_keys(f, b, &kb);
     for (int i = 0; i < na; i++) {
         const struct pdf_obj *y = pdf_dict_get(b, ka[i]);
 
-        if (!listed(ka[i], skip) && !raw_same(arg, ka[i]) &&
-            !pdf_same(p, pdf_dict_get(a, ka[i]), d->pf, y != NULL ? y : &pdf_null))
+        if (!listed(ka[i], skip) &&
+            !stamp_raw_value_same(sg->in, sg->raw_a, sg->raw_b, ka[i], sg->w) &&
+            !pdf_same(p, pdf_dict_get(a, ka[i]), f, y != NULL ? y : &pdf_null))
             return ka[i];
     }
     for (int i = 0; i < nb; i++)

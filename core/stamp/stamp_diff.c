@@ -37,8 +37,14 @@
 
 /* ---- object number sets ------------------------------------------------------ */
 
-void
-stamp_ids_add(struct idset *s, int v)
+/* an object number set (a sorted array, malloc'ed) */
+struct idset {
+    int *v;
+    int n, cap;
+};
+
+static void
+ids_add(struct idset *s, int v)
 {
     if (s->n == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 64;
@@ -57,41 +63,80 @@ int_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-void
-stamp_ids_sort(struct idset *s)
+static void
+ids_sort(struct idset *s)
 {
     if (s->n > 1)
         qsort(s->v, (size_t)s->n, sizeof(int), int_cmp);
 }
 
-int
-stamp_ids_has(const struct idset *s, int v)
+static int
+ids_has(const struct idset *s, int v)
 {
     return v > 0 && s->n > 0 && bsearch(&v, s->v, (size_t)s->n, sizeof(int), int_cmp) != NULL;
 }
 
-void
-stamp_ids_free(struct idset *s)
+static void
+ids_free(struct idset *s)
 {
     free(s->v);
     memset(s, 0, sizeof(*s));
 }
 
+/* a reference from object (from, from_gen) to object to */
+struct stamp_edge {
+    int from, from_gen, to;
+};
+
+/*
+ * What one verification's comparisons learn once, for all its signatures:
+ * stamp_diff.c's alone (issue 62 §2), opaque to the other files.  The
+ * file (in) is stamp_verify.c's, read here and never written.
+ */
+struct stamp_diff {
+    const struct stamp_in *in;
+    /* the file read once for every signature's view: in->file, else one
+     * opened here (in own_pool) when first asked; opens: 1 once it is */
+    struct hall_pool *own_pool;
+    struct pdf_file *file;
+    int opens;
+    /* the whole file: in->fv, else its view made here when first asked */
+    struct pdf_doc *fv;
+    const char *head; /* the header's version (W2), read once */
+    /* the scan of every object's text, once, when a new object is judged
+     * (stamp_refs_scan: its result stamp_refs.c's) */
+    struct stamp_refs *refs;
+    /* the objects the viewer may use (from the catalog, but through
+     * /DSS and /Metadata): found once, when needed */
+    int reach_done, reach_ok;
+    struct idset reach;
+    struct stamp_edge *edges; /* the references met on that walk, by target */
+    int nedges;
+    struct stamp_nsf { /* a field or widget added, judged once */
+        int num, page;
+        const char *bad; /* in the pool stamp_diff_after was given */
+    } * nsf;
+    int nnsf, capnsf;
+    /* the revision being compared (the view at its end), its trailer's /Size */
+    long long p_end, p_size;
+    /* the whole file's roles, the same for every signature: read once */
+    int f_roles_done;
+    int f_root, f_info, f_meta;
+    struct idset f_dss; /* objects under the whole file's /DSS, sorted */
+};
+
 /* what a signature's comparison holds */
 struct dctx {
     struct hall_pool *pool;
-    const struct stamp_diff *d;
+    struct stamp_diff *d;
     struct pdf_doc *p, *f; /* the signed revision, the whole file */
     long long stream_bytes;
     /* the signed revision's roles */
     int p_root, p_info, p_meta, p_acro, p_fields, p_ext, f_ext;
-    struct idset p_pages;  /* page objects, in page order (unsorted) */
-    struct idset p_annots; /* pages' indirect /Annots arrays, in page order */
-    struct idset p_dss;    /* objects under /DSS, sorted (the whole file's: d->f_dss) */
-    /* what the later sections write (by number), and the text of the two
-     * catalogs compared (offsets in the file, -1 none) */
-    const struct stamp_xlist *w;
-    long long raw_a, raw_b;
+    struct idset p_pages;        /* page objects, in page order (unsorted) */
+    struct idset p_annots;       /* pages' indirect /Annots arrays, in page order */
+    struct idset p_dss;          /* objects under /DSS, sorted (the whole file's: d->f_dss) */
+    const struct stamp_xlist *w; /* what the later sections write (by number) */
     /* the changes found: the first few told (a page's first), and a count */
     const char *first;
     const char *told[3];
@@ -239,15 +284,6 @@ written_later(void *arg, int num)
     return c->w == NULL || stamp_xlist_has(c->w, num);
 }
 
-/* key's value the same in the bytes of the two catalogs compared */
-static int
-raw_same(void *arg, const char *k)
-{
-    struct dctx *c = arg;
-
-    return stamp_raw_value_same(c->d, c->raw_a, c->raw_b, k, written_later, c);
-}
-
 /* the first key (of either) whose value differs, but for those in skip;
  * NULL when none */
 static const char *
@@ -393,8 +429,8 @@ sig_of(struct dctx *c, const struct pdf_obj *field, int fid)
 {
     int vid = key_num(field, "/V");
 
-    for (int i = 0; i < c->d->rep->nsigs; i++) {
-        const struct hall_stamp_sig *s = &c->d->rep->sigs[i];
+    for (int i = 0; i < c->d->in->rep->nsigs; i++) {
+        const struct hall_stamp_sig *s = &c->d->in->rep->sigs[i];
 
         if ((fid > 0 && s->obj_field == fid) || (vid > 0 && s->obj_v == vid))
             return i + 1;
@@ -407,8 +443,8 @@ sig_of(struct dctx *c, const struct pdf_obj *field, int fid)
 static int
 sig_v(struct dctx *c, int num)
 {
-    for (int i = 0; num > 0 && i < c->d->rep->nsigs; i++)
-        if (c->d->rep->sigs[i].obj_v == num)
+    for (int i = 0; num > 0 && i < c->d->in->rep->nsigs; i++)
+        if (c->d->in->rep->sigs[i].obj_v == num)
             return 1;
     return 0;
 }
@@ -464,7 +500,7 @@ new_sig_field(struct dctx *c, const struct pdf_obj *w, int num, int page)
     if (k == 0)
         return "新增了无法核验的签名";
     {
-        const struct hall_stamp_sig *s = &c->d->rep->sigs[k - 1];
+        const struct hall_stamp_sig *s = &c->d->in->rep->sigs[k - 1];
 
         if (s->range != HALL_STAMP_PASS || s->digest != HALL_STAMP_PASS ||
             (s->signature != HALL_STAMP_PASS && s->signature != HALL_STAMP_CANNOT))
@@ -481,7 +517,7 @@ new_sig_field(struct dctx *c, const struct pdf_obj *w, int num, int page)
 static const char *
 new_sig_field_once(struct dctx *c, int num, const struct pdf_obj *item, int page)
 {
-    struct stamp_diff *d = (struct stamp_diff *)c->d;
+    struct stamp_diff *d = c->d;
     const char *bad;
     int i;
 
@@ -596,29 +632,29 @@ acroform_judged(struct dctx *c, const struct pdf_obj *a, const struct pdf_obj *b
 static void
 catalog_judged(struct dctx *c)
 {
-    struct stamp_diff *d = (struct stamp_diff *)c->d;
+    struct stamp_diff *d = c->d;
+    const struct stamp_in *in = d->in;
     const struct pdf_obj *a = rv(c->p, pdf_dict_get(trailer_of(c, c->p), "/Root")),
                          *b = rv(c->f, pdf_dict_get(trailer_of(c, c->f), "/Root")), *x, *y;
     const char *k;
-    int written;
+    struct stamp_signed sg = {in, c->p, d->p_end, NULL, d->refs, c->p_root, 0, c->w, -1, -1};
 
-    written = c->p_root != d->f_root || written_later(c, d->f_root);
-    c->raw_a = stamp_refs_offset(d, c->p_root, d->p_end);
-    c->raw_b = stamp_refs_offset(d, d->f_root, -1);
-    k = stamp_allow_catalog_differs(c->pool, d, c->p_root, written, written_later, raw_same, c);
-    c->raw_a = c->raw_b = -1;
+    sg.written = c->p_root != d->f_root || written_later(c, d->f_root);
+    sg.raw_a = stamp_refs_offset(d->refs, c->p_root, d->p_end);
+    sg.raw_b = stamp_refs_offset(d->refs, d->f_root, -1);
+    k = stamp_allow_catalog_differs(c->pool, &sg);
     /* what the catalog may hold new is checked for its shape: a version
      * raised, developer extensions, a /DSS of evidence (W2, W3, W12) */
-    if (k == NULL && !stamp_allow_catalog_version(c->pool, d, c->p_root, written))
+    if (k == NULL && in->pf != NULL && pdf_root(in->pf) != NULL && d->head == NULL)
+        d->head = pdf_header_version(c->pool, in->map, in->size);
+    sg.head = d->head;
+    if (k == NULL && !stamp_allow_catalog_version(c->pool, &sg))
         k = "/Version";
-    if (k == NULL &&
-        stamp_allow_catalog_touched(c->pool, d, c->p_root, written, "/Extensions", written_later,
-                                    c) &&
-        !stamp_allow_extensions(d->pf, stamp_froot_key(d, "/Extensions")))
+    if (k == NULL && stamp_allow_catalog_touched(c->pool, &sg, "/Extensions") &&
+        !stamp_allow_extensions(in->pf, stamp_froot_key(in, "/Extensions")))
         k = "/Extensions";
-    if (k == NULL &&
-        stamp_allow_catalog_touched(c->pool, d, c->p_root, written, "/DSS", written_later, c) &&
-        !stamp_allow_dss(d->pf, stamp_froot_key(d, "/DSS")))
+    if (k == NULL && stamp_allow_catalog_touched(c->pool, &sg, "/DSS") &&
+        !stamp_allow_dss(in->pf, stamp_froot_key(in, "/DSS")))
         k = "/DSS";
     if (k != NULL) {
         change(c, hall_psprintf(c->pool, "文档目录（Catalog）被修改（%s）", k));
@@ -693,7 +729,7 @@ reach(struct dctx *c, struct stamp_diff *d)
             if (id > size || mark[id])
                 continue;
             mark[id] = 1;
-            stamp_ids_add(&d->reach, id);
+            ids_add(&d->reach, id);
             by = id;
             by_gen = o->gen;
             o = rv(f, o);
@@ -754,7 +790,7 @@ reach(struct dctx *c, struct stamp_diff *d)
 out:
     free(stack);
     free(mark);
-    stamp_ids_sort(&d->reach);
+    ids_sort(&d->reach);
     if (d->nedges > 1)
         qsort(d->edges, (size_t)d->nedges, sizeof(*d->edges), edge_cmp);
     return rc;
@@ -764,7 +800,7 @@ out:
 static int
 walked(struct dctx *c)
 {
-    struct stamp_diff *d = (struct stamp_diff *)c->d;
+    struct stamp_diff *d = c->d;
 
     if (!d->reach_done) {
         d->reach_done = 1;
@@ -802,7 +838,7 @@ filled(struct dctx *c, int num, int gen)
     const struct stamp_edge *e;
 
     /* no object of the signed revision names num: nothing to look for */
-    if (stamp_refs_none((struct stamp_diff *)d, num, d->p_end, d->p_size))
+    if (stamp_refs_none(d->refs, num, d->p_end, d->p_size))
         return;
     if (!walked(c)) {
         change(c, "文档结构过大，未能核验签章后加入的对象");
@@ -839,7 +875,7 @@ collect(struct pdf_doc *q, const struct pdf_obj *o, int depth, struct idset *out
         for (int i = 0; i < out->n; i++)
             if (out->v[i] == id)
                 return;
-        stamp_ids_add(out, id);
+        ids_add(out, id);
     }
     if (depth > 4 || out->n > 20000)
         return;
@@ -859,7 +895,7 @@ collect(struct pdf_doc *q, const struct pdf_obj *o, int depth, struct idset *out
 static void
 roles_read(struct dctx *c)
 {
-    struct stamp_diff *d = (struct stamp_diff *)c->d;
+    struct stamp_diff *d = c->d;
     struct pdf_doc *p = c->p, *f = c->f;
     const struct pdf_obj *ptr = trailer_of(c, p), *ftr = trailer_of(c, f);
     const struct pdf_obj *rootref = pdf_dict_get(ptr, "/Root");
@@ -877,11 +913,11 @@ roles_read(struct dctx *c)
         int num = 0;
         const struct pdf_obj *pg = pdf_page(p, i + 1, &num);
 
-        stamp_ids_add(&c->p_pages, num);
-        stamp_ids_add(&c->p_annots, pg != NULL ? key_num(pg, "/Annots") : 0);
+        ids_add(&c->p_pages, num);
+        ids_add(&c->p_annots, pg != NULL ? key_num(pg, "/Annots") : 0);
     }
     collect(p, is_dict(root) ? pdf_dict_get(root, "/DSS") : NULL, 0, &c->p_dss);
-    stamp_ids_sort(&c->p_dss);
+    ids_sort(&c->p_dss);
     if (!d->f_roles_done++) { /* the whole file's: the same for every signature */
         rootref = pdf_dict_get(ftr, "/Root");
         root = rv(f, rootref);
@@ -889,7 +925,7 @@ roles_read(struct dctx *c)
         d->f_info = key_num(ftr, "/Info");
         d->f_meta = key_num(root, "/Metadata");
         collect(f, is_dict(root) ? pdf_dict_get(root, "/DSS") : NULL, 0, &d->f_dss);
-        stamp_ids_sort(&d->f_dss);
+        ids_sort(&d->f_dss);
     }
 }
 
@@ -898,7 +934,7 @@ roles_read(struct dctx *c)
 static int
 unseen(struct dctx *c, int num)
 {
-    return walked(c) && !stamp_ids_has(&c->d->reach, num);
+    return walked(c) && !ids_has(&c->d->reach, num);
 }
 
 /* the index in the signed revision's pages of num, or its /Annots; 0 none */
@@ -965,13 +1001,13 @@ changed(struct dctx *c, int num, const struct pdf_obj *old, const struct pdf_obj
         return;
     }
     if ((num == c->p_info || num == c->d->f_info || num == c->p_meta || num == c->d->f_meta ||
-         stamp_ids_has(&c->p_dss, num) || stamp_ids_has(&c->d->f_dss, num)) &&
+         ids_has(&c->p_dss, num) || ids_has(&c->d->f_dss, num)) &&
         unseen(c, num))
         return;
     /* an indirect /Extensions written again: only its shape is judged
      * (W3), when nothing but the catalog's /Extensions reaches it */
     if ((num == c->p_ext || num == c->f_ext) && unseen(c, num) &&
-        stamp_allow_extensions(c->d->pf, stamp_froot_key(c->d, "/Extensions")))
+        stamp_allow_extensions(c->d->in->pf, stamp_froot_key(c->d->in, "/Extensions")))
         return;
     if (empty_sig_field(p, old) && is_dict(new)) {
         const char *k = dict_differs(c, old, new, stamp_allow[STAMP_ALLOW_FILLED].keys), *bad;
@@ -993,8 +1029,8 @@ static void
 judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
 {
     c->w = l;
-    c->raw_a = c->raw_b = -1;
-    stamp_refs_scan((struct stamp_diff *)c->d, psize);
+    if (c->d->refs == NULL)
+        c->d->refs = stamp_refs_scan(c->d->in, psize);
     roles_read(c);
     catalog_judged(c);
     for (int i = 0; i < l->n; i++) {
@@ -1048,17 +1084,38 @@ judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
     }
 }
 
-/* the file read once for every signature's view (stamp_allow.c's too) */
+/* the file read once for every signature's view: the verifier's, else
+ * opened here */
 static struct pdf_file *
 file_of(struct stamp_diff *d)
 {
-    if (d->pp_file == NULL) {
-        d->pp_pool = hall_pool_create(65536);
-        d->pp_file = pdf_file_open(d->pp_pool, d->map, d->size);
+    if (d->file == NULL)
+        d->file = d->in->file;
+    if (d->file == NULL) {
+        d->own_pool = hall_pool_create(65536);
+        d->file = pdf_file_open(d->own_pool, d->in->map, d->in->size);
     }
     if (d->opens == 0)
         d->opens = 1;
-    return d->pp_file;
+    return d->file;
+}
+
+struct stamp_diff *
+stamp_diff_new(const struct stamp_in *in)
+{
+    struct stamp_diff *d = calloc(1, sizeof(*d));
+
+    if (d == NULL)
+        abort();
+    d->in = in;
+    d->fv = in->fv;
+    return d;
+}
+
+int
+stamp_diff_opens(const struct stamp_diff *d)
+{
+    return d != NULL ? d->opens : 0;
 }
 
 const char *
@@ -1073,7 +1130,7 @@ stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, in
     c.pool = pool;
     c.d = d;
     *nchanges = 0;
-    if (stamp_written_after(d, end, &l) != HALL_OK) {
+    if (stamp_written_after(d->in, end, &l) != HALL_OK) {
         c.first = "其后的内容无法作为对签章时文档的增量更新读取";
         c.nchanges = 1;
         goto out;
@@ -1087,16 +1144,15 @@ stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, in
         goto out;
     qsort(l.e, (size_t)l.n, sizeof(*l.e), stamp_xent_cmp);
     if (d->fv == NULL)
-        d->fv = pdf_file_doc(file_of(d), d->size, err, sizeof(err));
-    c.f = d->fv != NULL ? d->fv : d->pf;
+        d->fv = pdf_file_doc(file_of(d), d->in->size, err, sizeof(err));
+    c.f = d->fv != NULL ? d->fv : d->in->pf;
     c.p = pdf_file_doc(file_of(d), end, err, sizeof(err));
     if (c.p == NULL || c.f == NULL) {
         c.first = "签章时的文档版本无法单独读取";
         c.nchanges = 1;
         goto out;
     }
-    d->pp = c.p; /* the catalog rules' signed revision (stamp_allow.c) */
-    d->pp_end = d->p_end = end;
+    d->p_end = end;
     d->p_size = dict_int(c.p, trailer_of(&c, c.p), "/Size", 0);
     judge_all(&c, &l, d->p_size);
 out:
@@ -1105,9 +1161,9 @@ out:
                   : c.ntold == 2
                       ? hall_psprintf(pool, "%s；%s", c.told[0], c.told[1])
                       : hall_psprintf(pool, "%s；%s；%s", c.told[0], c.told[1], c.told[2]);
-    stamp_ids_free(&c.p_pages);
-    stamp_ids_free(&c.p_annots);
-    stamp_ids_free(&c.p_dss);
+    ids_free(&c.p_pages);
+    ids_free(&c.p_annots);
+    ids_free(&c.p_dss);
     free(l.e);
     *nchanges = c.nchanges;
     return c.first;
@@ -1116,14 +1172,14 @@ out:
 void
 stamp_diff_free(struct stamp_diff *d)
 {
-    stamp_signed_pdf_drop(d);
-    d->fv = NULL;
-    stamp_ids_free(&d->reach);
+    if (d == NULL)
+        return;
+    if (d->own_pool != NULL)
+        hall_pool_destroy(d->own_pool);
+    ids_free(&d->reach);
     free(d->edges);
-    d->edges = NULL;
-    stamp_refs_free(d);
+    stamp_refs_free(d->refs);
     free(d->nsf);
-    d->nsf = NULL;
-    stamp_ids_free(&d->f_dss);
-    d->f_roles_done = 0;
+    ids_free(&d->f_dss);
+    free(d);
 }

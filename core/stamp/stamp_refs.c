@@ -35,12 +35,18 @@
 #define REFS_TEXT_MAX    (64LL << 20) /* all objects' text tokenized, at most */
 #define REFS_KEPT_MAX    100000       /* references kept */
 
-/* the scan's result, stamp_refs.c's alone (stamp_diff.refs): the
+/* a reference N G R (num) in the text of the object at pos */
+struct stamp_dref {
+    int num;
+    long long pos;
+};
+
+/* the scan's result, stamp_refs.c's alone (stamp_refs_scan): the
  * references to numbers at or above refs_min in every object's text, by
  * number; refs_ok 0 when the scan could not be made (then the walk
  * decides); every section's entries, by number, newest first */
 struct stamp_refs {
-    int refs_done, refs_ok;
+    int refs_ok;
     long long refs_min;
     struct stamp_dref *drefs;
     int ndrefs, caprefs;
@@ -90,20 +96,19 @@ int_token(const unsigned char *p, long long a, long long b, long long *v)
 
 /* a reference N G R to keep: N at or above min */
 static int
-keep(struct stamp_diff *d, long long num, long long off)
+keep(struct stamp_refs *r, long long num, long long off)
 {
-    if (d->refs->ndrefs >= REFS_KEPT_MAX)
+    if (r->ndrefs >= REFS_KEPT_MAX)
         return HALL_ERR;
-    if (d->refs->ndrefs == d->refs->caprefs) {
-        d->refs->caprefs = d->refs->caprefs ? d->refs->caprefs * 2 : 256;
-        d->refs->drefs =
-            realloc(d->refs->drefs, sizeof(*d->refs->drefs) * (size_t)d->refs->caprefs);
-        if (d->refs->drefs == NULL)
+    if (r->ndrefs == r->caprefs) {
+        r->caprefs = r->caprefs ? r->caprefs * 2 : 256;
+        r->drefs = realloc(r->drefs, sizeof(*r->drefs) * (size_t)r->caprefs);
+        if (r->drefs == NULL)
             abort();
     }
-    d->refs->drefs[d->refs->ndrefs].num = (int)num;
-    d->refs->drefs[d->refs->ndrefs].pos = off;
-    d->refs->ndrefs++;
+    r->drefs[r->ndrefs].num = (int)num;
+    r->drefs[r->ndrefs].pos = off;
+    r->ndrefs++;
     return HALL_OK;
 }
 
@@ -114,7 +119,8 @@ keep(struct stamp_diff *d, long long num, long long off)
  * bounds (*budget: the bytes still allowed) or too many are kept.
  */
 static int
-scan_obj(struct stamp_diff *d, long long off, long long min, long long *budget)
+scan_obj(const struct stamp_in *d, struct stamp_refs *r, long long off, long long min,
+         long long *budget)
 {
     const unsigned char *p = d->map;
     long long lim = off + REFS_OBJ_MAX < d->size ? off + REFS_OBJ_MAX : d->size, at = off;
@@ -152,7 +158,7 @@ scan_obj(struct stamp_diff *d, long long off, long long min, long long *budget)
                 return HALL_OK;
             }
             if (t.b - t.a == 1 && p[t.a] == 'R' && ints == 2 && n1 >= min &&
-                keep(d, n1, off) != HALL_OK)
+                keep(r, n1, off) != HALL_OK)
                 return HALL_ERR;
             break;
         case PDF_TOK_INT: /* an object number, or -1 when it cannot be one */
@@ -229,7 +235,7 @@ xent_sort(struct stamp_xent *e, int n)
 
 /* the scan, once: every entry of every section, each object's text */
 static int
-refs_scan(struct stamp_diff *d, long long min)
+refs_scan(const struct stamp_in *d, struct stamp_refs *r, long long min)
 {
     struct stamp_xlist l;
     long long *offs, budget = REFS_TEXT_MAX;
@@ -258,14 +264,14 @@ refs_scan(struct stamp_diff *d, long long min)
     if (i < n) /* a file's objects are mostly in the order of their numbers */
         n = offs_order(offs, n, d->size);
     for (i = 0; i < n; i++)
-        if ((i == 0 || offs[i] != offs[i - 1]) && scan_obj(d, offs[i], min, &budget) != HALL_OK)
+        if ((i == 0 || offs[i] != offs[i - 1]) && scan_obj(d, r, offs[i], min, &budget) != HALL_OK)
             goto out;
-    if (d->refs->ndrefs > 1)
-        qsort(d->refs->drefs, (size_t)d->refs->ndrefs, sizeof(*d->refs->drefs), dref_cmp);
+    if (r->ndrefs > 1)
+        qsort(r->drefs, (size_t)r->ndrefs, sizeof(*r->drefs), dref_cmp);
     /* kept, by number, newest first: what a revision's object is */
     xent_sort(l.e, l.n);
-    d->refs->xall = l.e;
-    d->refs->nxall = l.n;
+    r->xall = l.e;
+    r->nxall = l.n;
     l.e = NULL;
     rc = HALL_OK;
 out:
@@ -274,43 +280,39 @@ out:
     return rc;
 }
 
-void
-stamp_refs_scan(struct stamp_diff *d, long long psize)
+struct stamp_refs *
+stamp_refs_scan(const struct stamp_in *in, long long psize)
 {
-    if (d->refs == NULL) {
-        d->refs = calloc(1, sizeof(*d->refs));
-        if (d->refs == NULL)
-            abort();
-    }
-    if (!d->refs->refs_done) {
-        d->refs->refs_done = 1;
-        d->refs->refs_min = psize;
-        d->refs->refs_ok = refs_scan(d, psize) == HALL_OK;
-    }
+    struct stamp_refs *r = calloc(1, sizeof(*r));
+
+    if (r == NULL)
+        abort();
+    r->refs_min = psize;
+    r->refs_ok = refs_scan(in, r, psize) == HALL_OK;
+    return r;
 }
 
 int
-stamp_refs_none(struct stamp_diff *d, int num, long long end, long long psize)
+stamp_refs_none(const struct stamp_refs *r, int num, long long end, long long psize)
 {
     struct stamp_dref key = {num, -1};
-    const struct stamp_dref *r;
+    const struct stamp_dref *k;
     size_t lo = 0, hi;
 
-    stamp_refs_scan(d, psize);
-    if (!d->refs->refs_ok || psize < d->refs->refs_min || num < d->refs->refs_min)
+    if (r == NULL || !r->refs_ok || psize < r->refs_min || num < r->refs_min)
         return 0;
     /* the first kept reference to num: none before end */
-    hi = (size_t)d->refs->ndrefs;
+    hi = (size_t)r->ndrefs;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
 
-        if (dref_cmp(&d->refs->drefs[mid], &key) < 0)
+        if (dref_cmp(&r->drefs[mid], &key) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    r = lo < (size_t)d->refs->ndrefs ? &d->refs->drefs[lo] : NULL;
-    return r == NULL || r->num != num || r->pos >= end;
+    k = lo < (size_t)r->ndrefs ? &r->drefs[lo] : NULL;
+    return k == NULL || k->num != num || k->pos >= end;
 }
 
 /* ---- a dictionary's value compared in the bytes ----------------------------------- */
@@ -350,10 +352,9 @@ next_tok(const unsigned char *p, long long *at, long long lim, long long *a, lon
 }
 
 struct val_out {
-    struct stamp_buf *text; /* the value's tokens, one space after each */
-    int (*written)(void *arg, int num);
-    void *arg;
-    int touched; /* it refers to a number written (or cannot be told) */
+    struct stamp_buf *text;      /* the value's tokens, one space after each */
+    const struct stamp_xlist *w; /* the numbers written later (NULL: unknown, all) */
+    int touched;                 /* it refers to a number written (or cannot be told) */
 };
 
 /* one object (a dictionary's value) from *at into o: HALL_ERR when not
@@ -374,7 +375,7 @@ value_read(const unsigned char *p, long long *at, long long lim, struct val_out 
         stamp_buf_put(o->text, p + a, (size_t)(b - a));
         stamp_buf_put(o->text, " ", 1);
         if (k == TK_REG && b - a == 1 && p[a] == 'R' && ints == 2) {
-            if (n1 < 0 || o->written(o->arg, (int)n1))
+            if (n1 < 0 || o->w == NULL || stamp_xlist_has(o->w, (int)n1))
                 o->touched = 1;
             ints = 0;
         } else if (k == TK_REG && int_token(p, a, b, &v) == HALL_OK) {
@@ -389,7 +390,7 @@ value_read(const unsigned char *p, long long *at, long long lim, struct val_out 
                     next_tok(p, &s, lim, &a3, &b3) == TK_REG && b3 - a3 == 1 && p[a3] == 'R') {
                     stamp_buf_put(o->text, p + a2, (size_t)(b2 - a2));
                     stamp_buf_put(o->text, " R ", 3);
-                    if (n2 < 0 || o->written(o->arg, (int)n2))
+                    if (n2 < 0 || o->w == NULL || stamp_xlist_has(o->w, (int)n2))
                         o->touched = 1;
                     *at = s;
                 }
@@ -405,7 +406,7 @@ value_read(const unsigned char *p, long long *at, long long lim, struct val_out 
  * o: HALL_ERR when the object is not "N G obj << ... >>", the key is not
  * there once, or a name holds a #xx */
 static int
-dict_value(const struct stamp_diff *d, long long off, const char *key, struct val_out *o)
+dict_value(const struct stamp_in *d, long long off, const char *key, struct val_out *o)
 {
     const unsigned char *p = d->map;
     long long lim = off + REFS_OBJ_MAX < d->size ? off + REFS_OBJ_MAX : d->size, at = off, a, b;
@@ -422,7 +423,7 @@ dict_value(const struct stamp_diff *d, long long off, const char *key, struct va
     memset(&junk, 0, sizeof(junk));
     for (;;) {
         int k = next_tok(p, &at, lim, &a, &b), mine;
-        struct val_out other = {&junk, o->written, o->arg, 0};
+        struct val_out other = {&junk, o->w, 0};
 
         if (k == TK_CLOSE && b - a == 2)
             break;
@@ -443,11 +444,11 @@ bad:
 }
 
 int
-stamp_raw_value_same(const struct stamp_diff *d, long long a, long long b, const char *key,
-                     int (*written)(void *arg, int num), void *arg)
+stamp_raw_value_same(const struct stamp_in *d, long long a, long long b, const char *key,
+                     const struct stamp_xlist *w)
 {
     struct stamp_buf x, y;
-    struct val_out ox = {&x, written, arg, 0}, oy = {&y, written, arg, 0};
+    struct val_out ox = {&x, w, 0}, oy = {&y, w, 0};
     int same;
 
     if (a < 0 || b < 0 || d->map == NULL)
@@ -462,60 +463,33 @@ stamp_raw_value_same(const struct stamp_diff *d, long long a, long long b, const
 }
 
 long long
-stamp_refs_offset(struct stamp_diff *d, int num, long long end)
+stamp_refs_offset(const struct stamp_refs *r, int num, long long end)
 {
-    int lo = 0, hi = d->refs->nxall;
+    int lo = 0, hi;
 
-    if (d->refs == NULL || !d->refs->refs_done || !d->refs->refs_ok)
+    if (r == NULL || !r->refs_ok)
         return -1;
+    hi = r->nxall;
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;
 
-        if (d->refs->xall[mid].num < num)
+        if (r->xall[mid].num < num)
             lo = mid + 1;
         else
             hi = mid;
     }
-    for (; lo < d->refs->nxall && d->refs->xall[lo].num == num; lo++)
-        if (end < 0 || d->refs->xall[lo].sec < end)
-            return d->refs->xall[lo].used && d->refs->xall[lo].gen == 0 ? d->refs->xall[lo].off
-                                                                        : -1;
+    for (; lo < r->nxall && r->xall[lo].num == num; lo++)
+        if (end < 0 || r->xall[lo].sec < end)
+            return r->xall[lo].used && r->xall[lo].gen == 0 ? r->xall[lo].off : -1;
     return -1;
 }
 
-int
-stamp_xlist_has(const struct stamp_xlist *l, int num)
-{
-    int lo = 0, hi = l->n;
-
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-
-        if (l->e[mid].num < num)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < l->n && l->e[lo].num == num;
-}
-
-int
-stamp_xent_cmp(const void *a, const void *b)
-{
-    const struct stamp_xent *x = a, *y = b;
-
-    if (x->num != y->num)
-        return (x->num > y->num) - (x->num < y->num);
-    return (x->order > y->order) - (x->order < y->order);
-}
-
 void
-stamp_refs_free(struct stamp_diff *d)
+stamp_refs_free(struct stamp_refs *r)
 {
-    if (d->refs != NULL) {
-        free(d->refs->drefs);
-        free(d->refs->xall);
-        free(d->refs);
-        d->refs = NULL;
+    if (r != NULL) {
+        free(r->drefs);
+        free(r->xall);
+        free(r);
     }
 }

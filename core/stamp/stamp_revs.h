@@ -1,7 +1,7 @@
 /*
  * core/stamp/stamp_revs.h: inside the stamp library, what follows a
  * signature read revision by revision (stamp_diff.c, stamp_xref.c,
- * stamp_refs.c, stamp_text.c).  Included by stamp_int.h, at its end.
+ * stamp_refs.c, stamp_allow.c, stamp_text.c).  Included by stamp_int.h, at its end.
  */
 #ifndef HALL_PKI_STAMP_REVS_H
 #define HALL_PKI_STAMP_REVS_H
@@ -10,88 +10,38 @@
 
 /* ---- stamp_diff.c: what follows a signature ------------------------------------- */
 
-/* an object number set (a sorted array, malloc'ed) */
-struct idset {
-    int *v;
-    int n, cap;
-};
-
-/* a reference from object (from, from_gen) to object to */
-struct stamp_edge {
-    int from, from_gen, to;
-};
-
-/* a reference N G R (num) in the text of the object at pos (stamp_refs.c) */
-struct stamp_dref {
-    int num;
-    long long pos;
-};
-
 /*
- * the document the signatures' later revisions are judged in.  Each group
- * of members has one owner, the only file that writes them; the others
- * read them (issue 62 §2):
- * - the input: stamp_verify.c sets it once (test_pdf_lex.c: by hand);
- *   opens, fv: stamp_diff.c too (stamp_verify.c reads opens back);
- * - the signed revision's view (pp*, head): stamp_allow.c and stamp_diff.c;
- * - the references scan: stamp_refs.c's struct stamp_refs, opaque (refs);
- * - the sections read: stamp_xref.c's struct stamp_xsecs, through xs;
- * - the rest: stamp_diff.c's own.
+ * The file whose later revisions are judged: stamp_verify.c fills it once
+ * (a unit test or a fuzz target by hand); stamp_diff.c, stamp_xref.c,
+ * stamp_refs.c and stamp_allow.c read it, none writes it (issue 62 §2:
+ * each struct one writer).  What each of them keeps is its own struct:
+ * stamp_diff.c's struct stamp_diff and stamp_refs.c's struct stamp_refs
+ * (opaque here), stamp_xref.c's struct stamp_xsecs (xs points to it).
  */
-struct stamp_diff {
-    /* ---- the input: stamp_verify.c's, read only by the others ---- */
+struct stamp_in {
     const unsigned char *map; /* its bytes */
     long long size;
     const long long *ends; /* the revisions' ends (just after each %%EOF) */
     int nrev;
-    /* the whole file as core/pdf reads it (NULL when it cannot); fv: the
-     * whole file, a view of pp_file (the verifier's, else stamp_diff.c
-     * makes it when first asked) */
-    struct pdf_doc *pf;
-    struct pdf_doc *fv;
+    /* the whole file as core/pdf reads it (NULL when it cannot); fv the
+     * same when it is file's view at the end (else NULL: stamp_diff.c
+     * makes its own) */
+    struct pdf_doc *pf, *fv;
+    /* the file read once for every revision's view (pdf_file.c), NULL:
+     * stamp_diff.c opens its own */
+    struct pdf_file *file;
     const struct hall_stamp_report *rep; /* the signatures, each checked (2-5) */
-    /* ---- the signed revision's view: stamp_allow.c, stamp_diff.c ---- */
-    /* the header's version (stamp_allow.c), and the revision pp holds as
-     * core/pdf reads it: a view of pp_file, the file read once for all
-     * signatures (the verifier's, else made when first asked, in pp_pool) */
-    const char *head;
-    struct hall_pool *pp_pool;
-    struct pdf_file *pp_file;
-    struct pdf_doc *pp;
-    long long pp_end;
-    /* the references scan of every object's text, once, when a new
-     * object is judged: stamp_refs.c's alone (made there, freed by
-     * stamp_refs_free) */
-    struct stamp_refs *refs;
     /* the sections read after a signature, each once: stamp_xref.c fills
-     * what xs points to (the verifier's; NULL: none kept) */
+     * what xs points to (NULL: none kept) */
     struct stamp_xsecs *xs;
-    /* ---- stamp_diff.c's own ---- */
-    /* the objects the viewer may use (from the catalog, but through
-     * /DSS and /Metadata): found once, when needed */
-    int reach_done, reach_ok;
-    struct idset reach;
-    struct stamp_edge *edges; /* the references met on that walk, by target */
-    int nedges;
-    struct stamp_nsf { /* a field or widget added, judged once */
-        int num, page;
-        const char *bad; /* in the pool stamp_diff_after was given */
-    } * nsf;
-    int nnsf, capnsf;
-    /* the revision being compared (the view at its end), its trailer's
-     * /Size; the file's opens (1: read once, pdf_file) */
-    long long p_end, p_size;
-    int opens; /* read back by stamp_verify.c (rep->revision_opens) */
-    /* the whole file's roles, the same for every signature: read once */
-    int f_roles_done;
-    int f_root, f_info, f_meta;
-    struct idset f_dss; /* objects under the whole file's /DSS, sorted */
 };
 
-void stamp_ids_add(struct idset *s, int v);
-void stamp_ids_sort(struct idset *s);
-int stamp_ids_has(const struct idset *s, int v);
-void stamp_ids_free(struct idset *s);
+/* stamp_diff.c's own: what one verification's comparisons learn once
+ * (the walk from the catalog, the added fields judged, the whole file's
+ * roles, the signed revisions' views); made by stamp_diff_new */
+struct stamp_diff;
+/* stamp_refs.c's own: the scan of every object's text */
+struct stamp_refs;
 
 /* ---- stamp_xref.c: the cross-reference sections after a revision ------------------ */
 
@@ -128,15 +78,19 @@ struct stamp_xsecs {
 };
 
 void stamp_xsecs_free(struct stamp_xsecs *x);
+/* entries by number, each object's newest section first (qsort) */
+int stamp_xent_cmp(const void *a, const void *b);
+/* num among l's entries (sorted by number) */
+int stamp_xlist_has(const struct stamp_xlist *l, int num);
 /* the offset the last "startxref" in the KiB before end names; -1 none */
 long long stamp_startxref(const unsigned char *p, long long end);
 /* the entries of every section after the revision ending at end, into l:
  * HALL_ERR when what follows is not a chain of sections after it leading
  * back to its own (docs/internals/stamp.md §3) */
-int stamp_written_after(const struct stamp_diff *d, long long end, struct stamp_xlist *l);
+int stamp_written_after(const struct stamp_in *in, long long end, struct stamp_xlist *l);
 /* the entries of every section of the file, from its startxref back
  * through /Prev to the first: HALL_ERR when the chain cannot be read */
-int stamp_xref_all(const struct stamp_diff *d, struct stamp_xlist *l);
+int stamp_xref_all(const struct stamp_in *in, struct stamp_xlist *l);
 /* ---- stamp_allow.c: the whitelist, one rule a row (docs/internals/stamp.md §3) --------- */
 
 enum stamp_allow_rule {
@@ -169,29 +123,37 @@ struct stamp_allow {
 
 extern const struct stamp_allow stamp_allow[STAMP_ALLOW_N];
 
+/* one signature's catalog as the rules read it: stamp_diff.c fills it,
+ * stamp_allow.c reads it */
+struct stamp_signed {
+    const struct stamp_in *in;     /* the file, its catalog (in->pf) */
+    struct pdf_doc *p;             /* the revision as signed: a view */
+    long long end;                 /* its end */
+    const char *head;              /* the file header's version (W2) */
+    const struct stamp_refs *refs; /* every object's text, where it is */
+    int p_root;                    /* the signed catalog's number */
+    int written;                   /* 1: a later section writes it, or it is another object */
+    /* the numbers the later sections write, by number (NULL: unknown, all) */
+    const struct stamp_xlist *w;
+    long long raw_a, raw_b; /* the two catalogs' text (offsets in the file, -1 none) */
+};
+
 /* W2 through core/pdf: the whole file's catalog's /Version raised from,
- * or as, the signed one's (object p_root of the revision d->p holds;
- * written: 1 when a later section writes it, or it is another object) */
-int stamp_allow_catalog_version(struct hall_pool *pool, struct stamp_diff *d, int p_root,
-                                int written);
+ * or as, the signed one's */
+int stamp_allow_catalog_version(struct hall_pool *pool, const struct stamp_signed *sg);
 /* key's value of the whole file's catalog (W3, W12: /Extensions, /DSS)
- * that a later revision may have written: other than the signed catalog's
- * (p_root, written: as above), or an object a later section writes
- * (later(arg, num)); 1 also when a catalog cannot be read */
-int stamp_allow_catalog_touched(struct hall_pool *pool, struct stamp_diff *d, int p_root,
-                                int written, const char *key, int (*later)(void *arg, int num),
-                                void *arg);
+ * that a later revision may have written: other than the signed catalog's,
+ * or an object a later section writes (sg->w); 1 also when a catalog
+ * cannot be read */
+int stamp_allow_catalog_touched(struct hall_pool *pool, const struct stamp_signed *sg,
+                                const char *key);
 /* W1 through core/pdf: the first key, in byte order, whose value differs
  * between the signed catalog and the whole file's but for the rule's keys
- * (raw_same(arg, key): the same in the bytes, not compared again); NULL
- * when none; "/Root" when a catalog cannot be read */
-const char *stamp_allow_catalog_differs(struct hall_pool *pool, struct stamp_diff *d, int p_root,
-                                        int written, int (*later)(void *arg, int num),
-                                        int (*raw_same)(void *arg, const char *key), void *arg);
-/* key of the whole file's catalog (d->pf), resolved; NULL unreadable */
-const struct pdf_obj *stamp_froot_key(const struct stamp_diff *d, const char *key);
-/* the revision as signed (d->pp) let go */
-void stamp_signed_pdf_drop(struct stamp_diff *d);
+ * (a value the same in the two catalogs' text, stamp_raw_value_same, not
+ * compared again); NULL when none; "/Root" when a catalog cannot be read */
+const char *stamp_allow_catalog_differs(struct hall_pool *pool, const struct stamp_signed *sg);
+/* key of the whole file's catalog (in->pf), resolved; NULL unreadable */
+const struct pdf_obj *stamp_froot_key(const struct stamp_in *in, const char *key);
 /* /Extensions (resolved; NULL unreadable): absent, or developer extensions
  * dictionaries, direct, of the standard's keys (W3) */
 int stamp_allow_extensions(struct pdf_doc *q, const struct pdf_obj *ext);
@@ -203,33 +165,36 @@ int stamp_allow_dss(struct pdf_doc *q, const struct pdf_obj *dss);
  * later signature may (docs/internals/stamp.md §3): NULL when nothing,
  * else the first change in Chinese ("第1页的内容被修改"), *n their count */
 const char *stamp_diff_after(struct hall_pool *pool, struct stamp_diff *d, long long end, int *n);
+/* the comparisons of in's signatures (in read, never written; it outlives
+ * the result), to be let go with stamp_diff_free */
+struct stamp_diff *stamp_diff_new(const struct stamp_in *in);
+/* how many times the file was read for the signed revisions' views (0
+ * none, 1 read once: rep->revision_opens) */
+int stamp_diff_opens(const struct stamp_diff *d);
 void stamp_diff_free(struct stamp_diff *d);
-/* entries by number, each object's newest section first (qsort) */
-int stamp_xent_cmp(const void *a, const void *b);
 
 /* ---- stamp_refs.c: references to numbers not yet used ------------------------------ */
 
-/* the scan's result let go (stamp_diff_free) */
-void stamp_refs_free(struct stamp_diff *d);
-/* num among l's entries (sorted by number) */
-int stamp_xlist_has(const struct stamp_xlist *l, int num);
-/* the scan of every object's text, once per file: the references to
- * numbers at or above psize (the oldest signed revision's /Size) kept */
-void stamp_refs_scan(struct stamp_diff *d, long long psize);
+/* the scan of every object's text of in (malloc'ed, never NULL; let go
+ * with stamp_refs_free): the references to numbers at or above psize (the
+ * oldest signed revision's /Size) kept */
+struct stamp_refs *stamp_refs_scan(const struct stamp_in *in, long long psize);
+void stamp_refs_free(struct stamp_refs *r);
 /* 1 when no object of the revision ending at end (its trailer's /Size
  * psize) can hold a reference to num (>= psize), proven from the objects'
  * text; 0 when one may, or it cannot be told (then the walk decides) */
-int stamp_refs_none(struct stamp_diff *d, int num, long long end, long long psize);
+int stamp_refs_none(const struct stamp_refs *r, int num, long long end, long long psize);
 /* the offset of object num's text (generation 0, not in an object stream)
  * in the revision ending at end (-1: the whole file), from the scan; -1
- * when it cannot be told */
-long long stamp_refs_offset(struct stamp_diff *d, int num, long long end);
+ * when it cannot be told (r NULL too) */
+long long stamp_refs_offset(const struct stamp_refs *r, int num, long long end);
 /* 1 when key's value in the top dictionaries of the objects whose text is
- * at a and at b is the same, token for token, and names no number written
- * (written(arg, num)): libqpdf then reads both as the same, without
- * resolving what they name; 0 when not or when it cannot be told */
-int stamp_raw_value_same(const struct stamp_diff *d, long long a, long long b, const char *key,
-                         int (*written)(void *arg, int num), void *arg);
+ * at a and at b is the same, token for token, and names no number w lists
+ * (the later sections'; NULL: unknown, none may be named): both then read
+ * as the same, without resolving what they name; 0 when not or when it
+ * cannot be told */
+int stamp_raw_value_same(const struct stamp_in *in, long long a, long long b, const char *key,
+                         const struct stamp_xlist *w);
 /* 1 when text the page's content streams show (1-based page of the
  * document d, core/pdf) lies under rect (a later widget over an earlier
  * signer's text); 0 when not, or when the page cannot be read */

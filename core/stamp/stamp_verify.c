@@ -847,8 +847,9 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
                        char *err, size_t errlen)
 {
     struct vdoc v;
-    struct stamp_diff diff;
-    struct stamp_xsecs xs; /* the sections read, stamp_xref.c's */
+    struct stamp_in in;             /* the file the later revisions are judged in: this file's */
+    struct stamp_diff *diff = NULL; /* the comparisons, stamp_diff.c's */
+    struct stamp_xsecs xs;          /* the sections read, stamp_xref.c's */
     struct found *found = NULL;
     struct stamp_rdig *rd = NULL;
     const char **cvals = NULL, **whats = NULL;
@@ -866,7 +867,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     trust = &tr;
     memset(rep, 0, sizeof(*rep));
     memset(&v, 0, sizeof(v));
-    memset(&diff, 0, sizeof(diff));
+    memset(&in, 0, sizeof(in));
     memset(&xs, 0, sizeof(xs));
     v.fd = -1;
     if (verify_open(pool, &v, path, rep, err, errlen) != HALL_OK)
@@ -875,14 +876,15 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     found = malloc(sizeof(*found) * HALL_STAMP_SIGS_MAX);
     if (found == NULL)
         abort();
-    diff.pf = v.pd;
-    diff.xs = &xs;
-    diff.pp_file = v.file;
-    diff.fv = v.pd_view ? v.pd : NULL;
-    diff.map = v.map;
-    diff.size = v.size;
-    diff.ends = v.ends;
-    diff.nrev = v.nrev;
+    in.pf = v.pd;
+    in.xs = &xs;
+    in.file = v.file;
+    in.fv = v.pd_view ? v.pd : NULL;
+    in.map = v.map;
+    in.size = v.size;
+    in.ends = v.ends;
+    in.nrev = v.nrev;
+    in.rep = rep;
     acro = pdf_key(v.pd, pdf_root(v.pd), "/AcroForm");
     if (acro != NULL && acro->type == PDF_DICT) {
         struct found_list l = {pool, found, 0, HALL_STAMP_SIGS_MAX, 0, v.map};
@@ -942,7 +944,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     rep->nsigs = nfound;
     for (i = 0; i < nfound; i++)
         rep->sigs[i].index = i + 1;
-    diff.rep = rep;
+    diff = stamp_diff_new(&in);
     /* what follows each, oldest first (the signed revision is rolled
      * forward from one to the next), then told newest first: a later
      * signature's verdict holds for the earlier ones */
@@ -953,9 +955,9 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
         if (rep->sigs[i].range == HALL_STAMP_PASS) {
             int n = 0;
 
-            whats[i] = stamp_diff_after(pool, &diff, rep->sigs[i].revision_end, &n);
+            whats[i] = stamp_diff_after(pool, diff, rep->sigs[i].revision_end, &n);
         }
-    rep->revision_opens = diff.opens;
+    rep->revision_opens = stamp_diff_opens(diff);
     for (i = nfound - 1; i >= 0; i--)
         if (rep->sigs[i].range == HALL_STAMP_PASS)
             sig_after(pool, &v, whats[i], rep, i);
@@ -965,7 +967,7 @@ hall_stamp_verify_file(struct hall_pool *pool, const char *path,
     stamp_levels(pool, trust, rep);
     rc = HALL_OK;
 out:
-    stamp_diff_free(&diff);
+    stamp_diff_free(diff);
     stamp_xsecs_free(&xs);
     if (v.map != NULL)
         munmap(v.map, (size_t)v.size);

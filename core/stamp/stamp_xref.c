@@ -74,7 +74,7 @@ stamp_startxref(const unsigned char *p, long long end)
  * section): its entries in the file's order, each stream's own object
  * after its entries; its /Prev */
 static int
-section_read(const struct stamp_diff *d, long long off, long long lo, struct stamp_xlist *l,
+section_read(const struct stamp_in *d, long long off, long long lo, struct stamp_xlist *l,
              long long *prev)
 {
     struct hall_pool *pool = hall_pool_create(16384);
@@ -114,7 +114,7 @@ out:
  * bounds); one that cannot be read, or is too large, is read as before.
  */
 static int
-section_cached(const struct stamp_diff *d, long long off, long long lo, struct stamp_xlist *l,
+section_cached(const struct stamp_in *d, long long off, long long lo, struct stamp_xlist *l,
                long long *prev)
 {
     struct stamp_xsecs *x = d->xs;
@@ -166,7 +166,7 @@ section_cached(const struct stamp_diff *d, long long off, long long lo, struct s
  * HALL_ERR (what follows cannot be read as updates of the signed revision).
  */
 static int
-written(const struct stamp_diff *d, long long end, long long hi, struct stamp_xlist *l)
+written(const struct stamp_in *d, long long end, long long hi, struct stamp_xlist *l)
 {
     long long target = stamp_startxref(d->map, end), sx = stamp_startxref(d->map, hi);
     long long offs[XREF_SECTIONS_MAX];
@@ -202,7 +202,7 @@ written(const struct stamp_diff *d, long long end, long long hi, struct stamp_xl
 }
 
 int
-stamp_xref_all(const struct stamp_diff *d, struct stamp_xlist *l)
+stamp_xref_all(const struct stamp_in *d, struct stamp_xlist *l)
 {
     long long sx = stamp_startxref(d->map, d->size);
     int n = 0;
@@ -223,9 +223,35 @@ stamp_xref_all(const struct stamp_diff *d, struct stamp_xlist *l)
 }
 
 int
-stamp_written_after(const struct stamp_diff *d, long long end, struct stamp_xlist *l)
+stamp_written_after(const struct stamp_in *d, long long end, struct stamp_xlist *l)
 {
     return written(d, end, d->size, l);
+}
+
+int
+stamp_xlist_has(const struct stamp_xlist *l, int num)
+{
+    int lo = 0, hi = l->n;
+
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+
+        if (l->e[mid].num < num)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < l->n && l->e[lo].num == num;
+}
+
+int
+stamp_xent_cmp(const void *a, const void *b)
+{
+    const struct stamp_xent *x = a, *y = b;
+
+    if (x->num != y->num)
+        return (x->num > y->num) - (x->num < y->num);
+    return (x->order > y->order) - (x->order < y->order);
 }
 
 void

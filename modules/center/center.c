@@ -128,10 +128,11 @@ static const struct hall_stmt center_stmts[] = {
      " AND c.state = 'issued' AND c.seal_item_id IS NULL), '') AS medium_serial,"
      " coalesce((SELECT c.serial FROM certificates c WHERE c.order_id = o.id"
      " AND c.state IN ('issued', 'revoked') ORDER BY c.issued_at DESC LIMIT 1), '') AS cert_serial,"
-     /* a 更新 or 解锁 of a USB key's certificate: the 证书助手's (modules/renew,
-      * modules/unlock: /renew/assist, /unlock/assist) */
+     /* a 更新, 变更 or 解锁 of a USB key's certificate: the 证书助手's
+      * (modules/renew, modules/change, modules/unlock: /renew/assist,
+      * /change/assist, /unlock/assist) */
      " coalesce((SELECT m.medium_serial FROM certificates m WHERE m.serial = o.reissue_of"
-     " AND o.business_type IN ('renew', 'unlock')), '') AS assist_medium,"
+     " AND o.business_type IN ('renew', 'change', 'unlock')), '') AS assist_medium,"
      /* the order's certificate revoked (a 证书变更 supersedes it): when,
       * why, and the certificate that replaced it (hall_medium_revoked) */
      " coalesce((SELECT to_char(c.revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') "

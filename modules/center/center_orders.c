@@ -546,35 +546,50 @@ keygen_ctx(struct hall_req *req, struct hall_val *o, struct hall_dbres *res, con
     hall_val_set_bool(req->pool, k, hall_dbres_str(res, 0, "business_type"), 1);
 }
 
-/* a 更新 or 解锁 of a certificate on a USB key: done on the medium by the
- * 证书助手 (docs/modules/assist.md); the step's page and the command */
+/* a 更新, 变更 or 解锁 of a certificate on a USB key: done on the medium
+ * by the 证书助手 (docs/modules/assist.md); the step's page and the command */
+static const struct {
+    const char *verb, *what, *link, *code;
+} assist_words[] = {
+    {"renew", "在线更新：在同一个USB Key中生成新密钥并写入新证书，不寄送新介质",
+     "用证书助手在线更新", "更新码"},
+    {"change",
+     "在线变更：在同一个USB Key中生成新密钥并写入载有变更后信息的新证书，"
+     "新证书写入并确认后原证书才作废，不寄送新介质",
+     "用证书助手在线变更", "变更码"},
+    {"unlock", "在线解锁：设置新的PIN码，密钥和证书保持不变，不寄送新介质", "用证书助手解锁",
+     "解锁码"},
+};
+
 static void
 assist_ctx(struct hall_req *req, struct hall_val *o, struct hall_dbres *res, const char *id)
 {
     const char *medium = hall_dbres_str(res, 0, "assist_medium"), *mod;
     const char *made = hall_dbres_str(res, 0, "medium_serial");
-    int renew = strcmp(hall_dbres_str(res, 0, "business_type"), "renew") == 0;
+    const char *bt = hall_dbres_str(res, 0, "business_type");
+    size_t w = 0;
     struct hall_val *a;
 
     /* none, or staff made a new medium for it instead (the 数字证书 line) */
     if (*medium == '\0' || (*made != '\0' && strcmp(made, medium) != 0))
         return;
+    while (w + 1 < sizeof(assist_words) / sizeof(assist_words[0]) &&
+           strcmp(assist_words[w].verb, bt) != 0)
+        w++;
     mod = req->app->conf.medium_module;
     a = hall_val_set_obj(req->pool, o, "assist");
     /* made on the holder's medium: no courier (the 数字证书 line says one) */
     hall_val_set_bool(req->pool, a, "done", *made != '\0');
     hall_val_set_str(req->pool, o, "medium_serial", "");
     hall_val_set_str(req->pool, a, "medium", medium);
-    hall_val_set_str(req->pool, a, "what",
-                     renew ? "在线更新：在同一个USB Key中生成新密钥并写入新证书，不寄送新介质"
-                           : "在线解锁：设置新的PIN码，密钥和证书保持不变，不寄送新介质");
-    hall_val_set_str(req->pool, a, "link", renew ? "用证书助手在线更新" : "用证书助手解锁");
+    hall_val_set_str(req->pool, a, "what", assist_words[w].what);
+    hall_val_set_str(req->pool, a, "link", assist_words[w].link);
     hall_val_set_str(req->pool, a, "url",
-                     hall_psprintf(req->pool, "/%s/assist?id=%s", renew ? "renew" : "unlock", id));
-    hall_val_set_fmt(
-        req->pool, a, "command", "hall-assist %s --module %s --token %s --ticket %s --hall %s",
-        renew ? "renew" : "unlock", mod != NULL && *mod != '\0' ? mod : "libszca-pkcs11.so", medium,
-        renew ? "更新码" : "解锁码", req->app->conf.public_url);
+                     hall_psprintf(req->pool, "/%s/assist?id=%s", assist_words[w].verb, id));
+    hall_val_set_fmt(req->pool, a, "command",
+                     "hall-assist %s --module %s --token %s --ticket %s --hall %s",
+                     assist_words[w].verb, mod != NULL && *mod != '\0' ? mod : "libszca-pkcs11.so",
+                     medium, assist_words[w].code, req->app->conf.public_url);
 }
 
 /* 办理记录 entries without a state change: the applicant reads Chinese,

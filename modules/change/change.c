@@ -20,6 +20,9 @@
  *                           once); the order and its claim on the
  *                           certificate, one transaction
  *   GET  /change/print      数字证书变更申请表 with 变更事项 (old -> new)
+ *   GET  /change/assist, POST /change/assist/ticket: a certificate on a USB
+ *                           key is changed on that key by the 证书助手
+ *                           (change_assist.c), no new medium
  *
  * notice and serial are the steps the replacing flows share
  * (core/flow/replace.c), in this flow's words (change_replace); so are the
@@ -28,6 +31,7 @@
 #include <string.h>
 
 #include "hall.h"
+#include "change.h"
 
 static const struct hall_stmt change_stmts[] = {
     /* 变更事项: the data the replaced certificate was issued on */
@@ -47,6 +51,7 @@ static const struct hall_stmt change_stmts[] = {
      " AND (s.cert_serial = $1 OR (i.kind = 'org_business'"
      " AND i.order_id IN (SELECT cert_seal_orders($1))))",
      1},
+    CHANGE_ASSIST_STMTS,
     {NULL, NULL, 0},
 };
 
@@ -223,6 +228,7 @@ print_more(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
 
 static const struct hall_route change_routes[] = {
     HALL_REPLACE_ROUTES("/change", hall_replace_choose_page, apply_page, do_apply),
+    CHANGE_ASSIST_ROUTES,
     {NULL, NULL, NULL, 0, NULL},
 };
 

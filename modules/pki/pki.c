@@ -83,9 +83,10 @@ static const struct hall_stmt pki_stmts[] = {
      " 'YYYY-MM-DD HH24:MI'), '') AS destroyed_at, coalesce(c.medium_destroyed_why, '')"
      " AS destroyed_why FROM certificates c JOIN orders o ON o.id = c.order_id"
      " WHERE o.id = $1 AND o.user_id = $2 AND c.state = 'issued' AND c.seal_item_id IS NULL"
-     " FOR UPDATE OF c",
+     " AND c.key_origin = 'hall' FOR UPDATE OF c",
      2},
-    /* no issued certificate: a revoked one, as center's order_view says it */
+    /* nothing to hand over: a revoked certificate, as center's order_view
+     * says it; or an issued one whose key the hall never held (born) */
     {"medium_revoked",
      "SELECT coalesce((SELECT to_char(c.revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD "
      "HH24:MI') || '|' || c.revoke_reason || '|' || coalesce((SELECT n.serial FROM orders r JOIN "
@@ -93,8 +94,10 @@ static const struct hall_stmt pki_stmts[] = {
      "r.reissue_of = c.serial ORDER BY n.issued_at DESC LIMIT 1), '') FROM certificates c WHERE "
      "c.order_id = o.id AND c.seal_item_id IS NULL AND c.state = 'revoked' AND NOT EXISTS (SELECT "
      "1 FROM certificates k WHERE k.order_id = o.id AND k.seal_item_id IS NULL AND k.state = "
-     "'issued') ORDER BY c.revoked_at DESC LIMIT 1), '') AS cert_revoked FROM orders o WHERE o.id "
-     "= $1 AND o.user_id = $2",
+     "'issued') ORDER BY c.revoked_at DESC LIMIT 1), '') AS cert_revoked, coalesce((SELECT "
+     "c.key_origin || '|' || coalesce(c.medium_serial, '') FROM certificates c WHERE c.order_id = "
+     "o.id AND c.seal_item_id IS NULL AND c.state = 'issued' ORDER BY c.issued_at DESC LIMIT 1), "
+     "'') AS born FROM orders o WHERE o.id = $1 AND o.user_id = $2",
      2},
     {"queue",
      "SELECT o.id, o.order_no, o.subject, o.cert_type, o.years,"
@@ -487,18 +490,8 @@ medium(struct hall_req *req)
 
     if (hall_req_param_i64(req, "id", &id) != HALL_OK || id <= 0)
         return hall_msg(req, HALL_M_ORDER_NOT_FOUND, NULL);
-    if (hall_medium_take(req, "medium", id) == HALL_CONFLICT) {
-        /* none to hand over: revoked (superseded by a 证书变更...), or not made */
-        struct hall_dbres *r =
-            hall_db_exec(req->cx, "medium_revoked", HALL_I64(id), HALL_I64(req->user_id));
-
-        if (r == NULL)
-            return HALL_ERR;
-        if (hall_dbres_rows(r) == 1 && *hall_dbres_str(r, 0, "cert_revoked") != '\0')
-            return hall_msg(req, HALL_M_MEDIUM_REVOKED, NULL,
-                            hall_medium_revoked(req, hall_dbres_str(r, 0, "cert_revoked")));
-        return hall_msg(req, HALL_M_MEDIUM_NOT_YET, NULL);
-    }
+    if (hall_medium_take(req, "medium", id) == HALL_CONFLICT)
+        return pki_medium_none(req, id); /* pki_media.c says why */
     return HALL_OK;
 }
 
@@ -508,8 +501,6 @@ static const struct hall_pspec csr_params[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
-/* a 机构个人章's holder's request (pki_holder.c) */
-int pki_seal_holder(struct hall_req *req);
 static const struct hall_pspec holder_params[] = {
     {"es_id", HALL_P_TEXT, 0, 1, 40, "印章编码", NULL},
     {"code", HALL_P_TEXT, 0, 1, 64, "验证码", NULL},
@@ -731,7 +722,8 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
     }
     hall_val_set_int(req->pool, ctx, "total", n > 0 ? hall_dbres_int(res, 0, "total") : 0);
     hall_val_set_bool(req->pool, ctx, "more", n > 0 && hall_dbres_int(res, 0, "total") > n);
-    if (strcmp(status, "accepted") == 0 && made_ctx(req, ctx) != HALL_OK)
+    if (strcmp(status, "accepted") == 0 &&
+        (made_ctx(req, ctx) != HALL_OK || pki_media_halfmade(req, ctx) != HALL_OK))
         return hall_req_failed(req);
     /* a medium station (medium_module): 制作证书 offers the USB key */
     hall_val_set_bool(req->pool, ctx, "station", hall_medium_station(req->cx->conf));
@@ -1178,6 +1170,7 @@ static const struct hall_route pki_routes[] = {
     {"POST", "/pki/csr", do_csr, HALL_R_AUTH, csr_params},
     PKI_RENEW_ROUTES,
     {"POST", "/pki/seal-holder", pki_seal_holder, 0, holder_params},
+    {"POST", "/pki/seal-key", pki_seal_key, HALL_R_AUTH, pki_seal_key_params},
     {"POST", "/pki/courier/sf/push", push_sf, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},
     {"POST", "/pki/courier/jd/push", push_jd, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},
     {"POST", "/pki/courier/ems/push", push_ems, HALL_R_NOCSRF | HALL_R_NOSESSION, NULL},

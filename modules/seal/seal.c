@@ -72,7 +72,8 @@ static const struct hall_stmt seal_stmts[] = {
      * follows its replaced one); its state follows its signer's certificate */
     {"seal_item_order",
      "SELECT i.order_id, i.kind, coalesce(s.state, '') AS seseal_state,"
-     " coalesce(c.state, '') AS cert_state,"
+     " coalesce(c.state, '') AS cert_state, coalesce(c.key_origin, '') AS key_origin,"
+     " coalesce(c.medium_serial, '') AS usb_serial,"
      /* revoked by an approved 介质遗失补办: the seal is re-made on the new one */
      " EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
      "  AND r.status IN ('accepted', 'issued', 'shipped', 'delivered')) AS reissued"
@@ -175,7 +176,16 @@ static const struct hall_stmt seal_stmts[] = {
      " 'YYYY-MM-DD HH24:MI'), '') AS medium_gone_at, coalesce(c.medium_destroyed_why, '')"
      " AS medium_gone_why, (SELECT partner_code FROM orders WHERE id = i.order_id) AS partner,"
      /* a 机构个人章 whose key its holder's browser is to make (sql/159) */
-     " i.key_code_mac IS NOT NULL AS key_waiting, coalesce(c.key_origin, '') AS key_origin"
+     " i.key_code_mac IS NOT NULL AS key_waiting, coalesce(c.key_origin, '') AS key_origin,"
+     /* an SM2 order's 业务章 produced without a certificate: its key is the
+      * applicant's browser's to make (POST /pki/seal-key, core/biz/sealbiz.c) */
+     " (i.kind = 'org_business' AND s.es_id IS NULL AND (SELECT p.ca FROM orders o JOIN products"
+     " p ON p.id = o.product_id WHERE o.id = i.order_id) = 'sm2' AND EXISTS (SELECT 1 FROM"
+     " certificates x WHERE x.order_id = i.order_id AND x.seal_item_id IS NULL"
+     " AND x.state = 'issued')) AS biz_waiting, 'SZCA' || lpad(i.order_id::text, 12, '0')"
+     " || 'B' || lpad(i.position::text, 2, '0') AS biz_es,"
+     /* its key born on the order's USB key (core/pki/medium.c) */
+     " coalesce(c.medium_serial, '') AS usb_serial"
      " FROM seal_items i"
      " LEFT JOIN LATERAL (SELECT * FROM seseals WHERE item_id = i.id"
      "  ORDER BY created_at DESC, es_id DESC LIMIT 1) s ON true"
@@ -185,7 +195,8 @@ static const struct hall_stmt seal_stmts[] = {
      1},
     /* the certificate a seal signs with, the one its valid SESeal lists:
      * its own (机构业务章, 机构个人章) or, for the 机构章, the order's 机构证书
-     * (sql/027) or the certificate that replaced it (sql/041) */
+     * (sql/027) or the certificate that replaced it (sql/041); only one
+     * whose key the hall made (before issue 64) has a file */
     {"seal_medium_own",
      "SELECT c.p12_enc, c.serial, o.order_no, o.partner_code,"
      " coalesce(to_char(c.medium_destroyed_at AT TIME ZONE 'Asia/Shanghai',"
@@ -193,7 +204,8 @@ static const struct hall_stmt seal_stmts[] = {
      " AS destroyed_why FROM seal_items i JOIN orders o ON o.id ="
      " i.order_id JOIN seseals s ON s.item_id = i.id AND s.state = 'valid'"
      " JOIN certificates c ON c.serial = s.cert_serial WHERE i.id = $1 AND o.user_id = $2"
-     " AND c.state = 'issued' AND i.kind <> 'org_person' FOR UPDATE OF c",
+     " AND c.state = 'issued' AND i.kind <> 'org_person' AND c.key_origin = 'hall'"
+     " FOR UPDATE OF c",
      2},
     /* a 机构个人章's holder (sql/053): the phone check, locked with its order */
     {"seal_holder_lock",

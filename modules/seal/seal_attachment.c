@@ -64,6 +64,9 @@ made_ctx(struct hall_req *req, struct hall_val *it, struct hall_dbres *res, int 
     /* its key born in its holder's browser (sql/159): nothing held, ever */
     hall_val_set_bool(req->pool, it, "holder_browser",
                       strcmp(hall_dbres_str(res, i, "key_origin"), "browser") == 0);
+    /* its key born on the order's USB key: the medium goes in the envelope */
+    if (*hall_dbres_str(res, i, "usb_serial") != '\0')
+        hall_dbres_set(req->pool, it, res, i, "usb=usb_serial");
     hall_dbres_set(req->pool, it, res, i, "medium_held:b");
     if (*hall_dbres_str(res, i, "medium_gone_at") != '\0') {
         struct hall_val *g = hall_val_set_obj(req->pool, it, "medium_gone");
@@ -82,7 +85,12 @@ made_ctx(struct hall_req *req, struct hall_val *it, struct hall_dbres *res, int 
     else if (strcmp(st, "revoked") == 0)
         hall_val_set_fmt(req->pool, it, "state_label", "已注销（%s）",
                          hall_dbres_str(res, i, "revoked_at"));
-    else if (hall_dbres_bool(res, i, "key_waiting"))
+    else if (hall_dbres_bool(res, i, "biz_waiting")) {
+        hall_val_set_str(req->pool, it, "state_label",
+                         "待生成印章密钥（SM2印章的密钥由申请人在本浏览器中生成）");
+        hall_dbres_set(req->pool, it, res, i, "biz_es");
+        hall_val_set_bool(req->pool, it, "biz_waiting", 1);
+    } else if (hall_dbres_bool(res, i, "key_waiting"))
         hall_val_set_str(
             req->pool, it, "state_label",
             "待持有人生成密钥（验证码已发送至持有人本人手机，由持有人在其浏览器中生成）");

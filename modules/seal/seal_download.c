@@ -86,6 +86,11 @@ not_made(struct hall_req *req, int64_t id, int holder_only)
     if (holder_only && strcmp(hall_dbres_str(o, 0, "seseal_state"), "valid") == 0 &&
         strcmp(hall_dbres_str(o, 0, "kind"), "org_person") == 0)
         return hall_msg(req, HALL_M_SEAL_MEDIUM_HOLDER_ONLY, NULL);
+    /* its key born on the order's USB key or in the holder's browser: no file, ever */
+    if (holder_only && strcmp(hall_dbres_str(o, 0, "key_origin"), "medium") == 0)
+        return hall_msg(req, HALL_M_SEAL_MEDIUM_ON_USB, NULL, hall_dbres_str(o, 0, "usb_serial"));
+    if (holder_only && strcmp(hall_dbres_str(o, 0, "key_origin"), "browser") == 0)
+        return hall_msg(req, HALL_M_SEAL_MEDIUM_IN_BROWSER, NULL);
     return hall_msg(req, HALL_M_SEAL_NOT_MADE, NULL);
 }
 
@@ -114,7 +119,8 @@ seal_seseal_download(struct hall_req *req)
 }
 
 /* the medium of the certificate a seal signs with (the order's PIN opens
- * it), handed over once like every medium (hall_medium_take) */
+ * it), handed over once like every medium (hall_medium_take): a file only
+ * for a certificate whose key the hall made, before issue 64 */
 int
 seal_medium(struct hall_req *req)
 {

@@ -148,8 +148,8 @@ pkg_add(struct hall_req *req, const char *dir, const struct hall_val *j, const c
 /*
  * hall-assist's usage as the program printed it at packaging: its lines
  * for the page (the commands as they are), and whether it has 在线更新
- * (`hall-assist renew`): the page names only the commands the packaged
- * program has.
+ * (`hall-assist renew`) and 在线变更 (`hall-assist change`): the page names
+ * only the commands the packaged program has.
  */
 static void
 tool_usage(struct hall_req *req, const struct hall_val *j, struct tool_out *t, struct hall_val *jt)
@@ -169,6 +169,8 @@ tool_usage(struct hall_req *req, const struct hall_val *j, struct tool_out *t, s
     }
     hall_val_set_bool(req->pool, t->ctx, "renew", strstr(u->str, "hall-assist renew") != NULL);
     hall_val_set_bool(req->pool, jt, "renew", strstr(u->str, "hall-assist renew") != NULL);
+    hall_val_set_bool(req->pool, t->ctx, "change", strstr(u->str, "hall-assist change") != NULL);
+    hall_val_set_bool(req->pool, jt, "change", strstr(u->str, "hall-assist change") != NULL);
 }
 
 /* one program: static_dir/downloads/PROG.json's packages on the page (the

@@ -807,7 +807,7 @@ write_conf() {
         # the 验签报告's own token (one key; the module sign's only PIN)
         say "report_pin_file = $HALL_CRED/pkcs11-report.pin"
         # the production station's USB keys: SoftHSM2 tokens of their own
-        # (medium_station); 制作证书 offers them, the file stays the default
+        # (medium_station); 制作证书 writes every new certificate onto one
         say "medium_module = $(softhsm_module)"
         say "medium_softhsm_conf = $HALL_VAR/media/softhsm2.conf"
         say "provider_key_dir = $HALL_VAR/keys/providers"

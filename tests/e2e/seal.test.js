@@ -7,7 +7,8 @@
  * seal pictures, the impression uploaded there and its cut-out confirmed
  * (上传资料's 下一步 holds until then), then the uploads;
  * after production the operator revokes one seal and the applicant downloads
- * the others from 我的电子印章 and checks one on the public 电子印章验证 page.
+ * the others' seal files from 我的电子印章 (the keys on the order's USB key: no
+ * certificate file) and checks one on the public 电子印章验证 page.
  * axe checks every page; screenshots go to tests/e2e/artifacts/seal-*.png.
  */
 const { test, before, after } = require('node:test');
@@ -21,6 +22,7 @@ const { operator, operator2, reviewer, smsTo } = require('../integ/lib/pki');
 const { impressionScan, holderMakesKey } = require('../integ/lib/seal');
 const a11y = require('./lib/a11y');
 const { launchChromium, signIn } = require('./lib/browser');
+const { mediumOf } = require('../integ/lib/station');
 const { staffSignInPage } = require('./lib/staff');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
@@ -323,13 +325,12 @@ test('seal order: 立即购买 → 协议 → 已知悉 → 1 机构章 + 2 业�
         await me.screenshot({ path: path.join(ARTIFACTS, 'seal-08-my-seals.png'), fullPage: true });
         assert.equal(await me.locator('#seal-list tbody tr').count(), 4);
         assert.equal(await me.locator('#seal-list .seseal-link').count(), 3);
-        assert.equal(await me.locator('#seal-list .medium-link').count(), 3);
+        /* the 机构章's and the 业务章's keys were born on the order's USB key:
+         * no file of them offered, the medium named on each row */
+        assert.equal(await me.locator('#seal-list .medium-link').count(), 0);
+        const usb = mediumOf(id);
+        assert.equal(await me.locator('#seal-list .medium-usb', { hasText: `USB Key（介质 ${usb}）` }).count(), 3);
         await me.locator('#seal-list .seal-state', { hasText: '已注销' }).waitFor();
-        const [dl] = await Promise.all([me.waitForEvent('download'),
-            me.locator('#seal-list .medium-link').first().click()]);
-        assert.match(dl.suggestedFilename(), /\.p12$/);
-        const bytes = fs.readFileSync(await dl.path());
-        assert.equal(bytes[0], 0x30, 'a DER PKCS#12');
         /* 电子印章验证: the downloaded seal file through the public page's
          * own form is 有效 */
         const [sd] = await Promise.all([me.waitForEvent('download'),

@@ -43,7 +43,7 @@ before(async () => {
     browser = await launchChromium();
     dir = tmpdir();
     holder = await producedSeal();
-    partner = await bundledSealOrder('szjsgws');
+    partner = await bundledSealOrder('szjsgws', { file: true });
     fs.writeFileSync(path.join(dir, 'doc.pdf'), tablePdf(2));
     fs.writeFileSync(path.join(dir, 'seal.seseal'), holder.seal);
     fs.writeFileSync(path.join(dir, 'medium.p12'), holder.p12);

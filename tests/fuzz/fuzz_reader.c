@@ -17,7 +17,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct hall_pool *pool = hall_pool_create(65536);
     struct stamp_doc doc;
-    struct stamp_diff diff;
+    struct stamp_in in;
     struct stamp_xlist xl;
     struct hall_stamp_evidence ev;
     struct hall_stamp_report rep;
@@ -42,14 +42,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (const uint8_t *p = data;
          nrev < ENDS_MAX && (p = memmem(p, size - (size_t)(p - data), "%%EOF", 5)) != NULL; p += 5)
         ends[nrev++] = (long long)(p - data) + 5;
-    memset(&diff, 0, sizeof(diff));
+    memset(&in, 0, sizeof(in));
     if (nrev > 0) {
-        diff.map = data;
-        diff.size = (long long)size;
-        diff.ends = ends;
-        diff.nrev = nrev;
+        in.map = data;
+        in.size = (long long)size;
+        in.ends = ends;
+        in.nrev = nrev;
         memset(&xl, 0, sizeof(xl));
-        if (stamp_xref_all(&diff, &xl) == HALL_OK && xl.n < 0)
+        if (stamp_xref_all(&in, &xl) == HALL_OK && xl.n < 0)
             __builtin_trap();
         free(xl.e);
         file = pdf_file_open(pool, data, (long long)size);
@@ -60,7 +60,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 (void)pdf_page_count(view);
         }
     }
-    stamp_diff_free(&diff);
     hall_pool_destroy(pool);
     return 0;
 }

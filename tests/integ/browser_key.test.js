@@ -141,7 +141,10 @@ test('browser_key__csr_issued_with_the_order_subject__no_key_in_the_hall', async
     const after = await o.c.get(`/center/order?id=${o.id}`);
     assert.match(after.text, /id="browser-made">密钥已在您的浏览器中生成/);
     assert.doesNotMatch(after.text, /id="keygen"|id="medium"/);
-    assert.notEqual((await o.c.get(`/pki/medium?id=${o.id}`)).status, 200);
+    const dl = await o.c.get(`/pki/medium?id=${o.id}`);
+    assert.equal(dl.status, 410);
+    assert.match(dl.text, /该证书的私钥在您的浏览器中生成/);
+    assert.doesNotMatch(dl.text, /证书介质已交付/);
     /* nothing to mail: not in the operator's 邮寄 queue */
     const op = await operator();
     const orderNo = psql(`SELECT order_no FROM orders WHERE id = ${o.id}`);

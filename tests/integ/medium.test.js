@@ -31,9 +31,9 @@ const point = (der) => der.subarray(der.length - 65).toString('hex');
 test('production_onto_usb_key__key_born_in_medium_certificate_matches_no_key_in_hall', { skip }, async () => {
     const op = await operator();
     const o = await acceptedByTransfer();
-    /* the operator's page offers the USB key */
+    /* the operator's page offers the USB key, chosen (the default) */
     const queue = await op.get('/admin/pki/production');
-    assert.match(queue.text, /<option value="pkcs11">USB Key（密钥在介质内生成）<\/option>/);
+    assert.match(queue.text, /<option value="pkcs11" selected>USB Key（密钥在介质内生成）<\/option>/);
 
     const r = await op.post('/admin/pki/issue', { id: o.id, medium: 'pkcs11' });
     assert.equal(r.status, 200, r.text);
@@ -102,8 +102,11 @@ test('production_onto_usb_key__key_born_in_medium_certificate_matches_no_key_in_
     assert.deepEqual(issue, { key_origin: 'medium', medium, pop: 'checked', pop_checked_at: popAt, csr_sha256: csr });
     /* nothing of a private key anywhere in the order's rows */
     assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${o.id} AND p12_enc IS NOT NULL`), '0');
+    /* no file to download, and the owner is told where the key is */
     const dl = await o.c.get(`/pki/medium?id=${o.id}`);
-    assert.notEqual(dl.status, 200, 'no file to download');
+    assert.equal(dl.status, 410);
+    assert.match(dl.text, new RegExp(`该证书的私钥在USB Key（介质 ${medium}）中生成，不能导出`));
+    assert.doesNotMatch(dl.text, /证书介质已交付/);
 });
 
 function auditKeys(...args) {

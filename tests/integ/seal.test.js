@@ -29,6 +29,7 @@ const {
 } = require('./lib/pki');
 const { unpaidOrder, upload, orgForm } = require('./lib/payflow');
 const { verifyHolder, holderMakesKey } = require('./lib/seal');
+const { mediumOf, openMedium } = require('./lib/station');
 
 const ORG20 = '深圳市前海某某科技发展股份有限公司分公司';
 
@@ -351,10 +352,11 @@ test('production__each_business_and_person_seal_its_own_certificate__person_name
     await produced(op, so);
     const orderSerial = psql(`SELECT serial FROM certificates WHERE order_id = ${so.id}
         AND seal_item_id IS NULL AND state = 'issued'`);
-    /* one certificate for the order (机构证书) + one per 业务章 and 个人章; the
-     * 个人章's key born in its holder's browser, no medium of it here */
+    /* one certificate for the order (机构证书) + one per 业务章 and 个人章:
+     * the first two with their keys born on the order's USB key, no file
+     * of them; the 个人章's key born in its holder's browser */
     assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${so.id} AND state = 'issued'
-        AND p12_enc IS NOT NULL`), '2');
+        AND p12_enc IS NULL AND key_origin = 'medium' AND medium_serial = '${mediumOf(so.id)}'`), '2');
     assert.equal(psql(`SELECT key_origin || '|' || (p12_enc IS NULL) FROM certificates
         WHERE seal_item_id = ${so.items.org_person}`), 'browser|true');
     const dir = tmpdir();
@@ -401,6 +403,13 @@ test('production__each_business_and_person_seal_its_own_certificate__person_name
     assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${so.id}`), '3');
 });
 
+/* the one row of the page's table that holds text */
+function rowOf(html, text) {
+    const hit = (html.match(/<tr[\s\S]*?<\/tr>/g) || []).filter((r) => r.includes(text));
+    assert.equal(hit.length, 1, `one row with ${text}`);
+    return hit[0];
+}
+
 async function medium(c, item) {
     const r = await fetch(`${HALL}/seal/medium?id=${item}`,
         { headers: { Cookie: c.cookieHeader(), Accept: 'application/json' } });
@@ -428,8 +437,19 @@ test('my_seals__each_seal_listed__its_seseal_and_its_certificate_medium_under_th
     page = await so.c.get(`/seal/seals?id=${so.id}`);
     assert.equal((page.text.match(/有效（至\d{4}-\d{2}-\d{2}）/g) || []).length, 3, page.text);
     assert.match(page.text, /王五/);
-    for (const kind of ['org', 'org_business'])
-        assert.match(page.text, new RegExp(`/seal/medium\\?id=${so.items[kind]}"`), kind);
+    /* the 机构章's and the 业务章's keys are on the order's USB key: the page
+     * says so, and offers no file of them */
+    const usb = mediumOf(so.id);
+    for (const kind of ['org', 'org_business']) {
+        assert.doesNotMatch(page.text, new RegExp(`/seal/medium\\?id=${so.items[kind]}"`), kind);
+        const es = psql(`SELECT es_id FROM seseals WHERE item_id = ${so.items[kind]}`);
+        assert.match(rowOf(page.text, `>${es}<`), new RegExp(`印章证书的密钥在本业务单的USB Key（介质 ${usb}）中生成`), kind);
+        /* asked for all the same: 410, the USB key named, and where to go */
+        const none = await medium(so.c, so.items[kind]);
+        assert.equal(none.status, 410, kind);
+        assert.match(none.json.message, new RegExp(`私钥在本业务单的USB Key（介质 ${usb}）中生成，不能导出`), kind);
+        assert.match(none.json.message, /没有可下载的证书文件：请插入该USB Key，用证书助手查看证书，用盖章工具hall-stamp盖章/, kind);
+    }
     /* the 个人章's medium is its holder's (custody.test.js): not offered to
      * the agent, who is told where it went */
     assert.doesNotMatch(page.text, new RegExp(`/seal/medium\\?id=${so.items.org_person}"`));
@@ -438,22 +458,18 @@ test('my_seals__each_seal_listed__its_seseal_and_its_certificate_medium_under_th
     assert.equal(holderOnly.status, 403);
     assert.match(holderOnly.json.message, /属于持有人本人/);
 
-    /* each seal's medium opens with the order's PIN and holds the certificate
-     * its SESeal lists: its own, or the order's 机构证书 for the 机构章 */
-    const dir = tmpdir();
-    for (const kind of ['org', 'org_business']) {
-        const m = await medium(so.c, so.items[kind]);
-        assert.equal(m.status, 200, kind);
-        assert.equal(m.type, 'application/x-pkcs12');
-        const p12 = path.join(dir, `${kind}.p12`), leaf = path.join(dir, `${kind}.pem`);
-        fs.writeFileSync(p12, m.body);
-        assert.notEqual(openssl(['pkcs12', '-in', p12, '-info', '-noout', '-passin', 'pass:00000000']).status, 0,
-            `${kind}: a wrong PIN does not open it`);
-        assert.equal(openssl(['pkcs12', '-in', p12, '-clcerts', '-nokeys', '-passin', `pass:${pin}`,
-            '-out', leaf]).status, 0, `${kind}: the PIN opens it`);
-        const serial = openssl(['x509', '-in', leaf, '-noout', '-serial']).stdout.trim().replace('serial=', '');
-        assert.equal(serial, psql(`SELECT cert_serial FROM seseals WHERE item_id = ${so.items[kind]}`), kind);
-    }
+    /* the USB key opens with the order's PIN, not another, and holds the
+     * certificate each SESeal lists: the order's 机构证书 (the 机构章's) and
+     * the 业务章's own, its key labelled with the seal's code */
+    assert.notEqual(openMedium(usb, '00000000').status, 0, 'a wrong PIN does not open it');
+    const opened = openMedium(usb, pin);
+    assert.equal(opened.status, 0, opened.out);
+    const serial = openssl(['x509', '-in', opened.certPem, '-noout', '-serial']).stdout.trim().replace('serial=', '');
+    assert.equal(serial, psql(`SELECT cert_serial FROM seseals WHERE item_id = ${so.items.org}`));
+    const bizEs = psql(`SELECT es_id FROM seseals WHERE item_id = ${so.items.org_business}`);
+    assert.match(opened.list, new RegExp(`label:\\s+${bizEs}`));
+    assert.equal(psql(`SELECT medium_serial FROM certificates WHERE serial =
+        (SELECT cert_serial FROM seseals WHERE item_id = ${so.items.org_business})`), usb);
     assert.equal(psql(`SELECT seal_item_id IS NULL FROM certificates WHERE serial =
         (SELECT cert_serial FROM seseals WHERE item_id = ${so.items.org})`), 't');
 
@@ -478,7 +494,7 @@ test('my_seals__each_seal_listed__its_seseal_and_its_certificate_medium_under_th
 test('production__producer_killed_after_signing__seal_intents_reconciled__made_once_on_the_next_run', async () => {
     const op = await operator();
     const so = await acceptedSealOrder();
-    const killed = pkitool(['issue-file', String(so.id)], { HALL_PKI_FAULT: 'after_sign' });
+    const killed = pkitool(['issue', String(so.id)], { HALL_PKI_FAULT: 'after_sign' });
     assert.equal(killed.status, 70, killed.stderr);
     /* the order's and its 业务章's certificates stand as intents (the 个人章's
      * is its holder's to make); no seal is stored */

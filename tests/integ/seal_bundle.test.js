@@ -21,7 +21,8 @@ const { Client, HALL, applicant, freshPhone } = require('./lib/client');
 const {
     psql, orgForm, personForm, sealStep, waitStatus, payOnline, confirmTrade, lastTransfer, memoCode,
 } = require('./lib/payflow');
-const { operator, smsTo } = require('./lib/pki');
+const { operator, smsTo, fetchPki } = require('./lib/pki');
+const { softhsmModule, mediaEnv, mediumOf } = require('./lib/station');
 const { staffLogin } = require('./lib/staff');
 const { makePdf, verifyPdf, stampWith, tmpdir } = require('./lib/stamp');
 
@@ -173,16 +174,25 @@ async function sealUsable(c, base, id, pin, { org, sealFen, kind: want = 'org' }
     assert.match(certs.text.slice(at), new RegExp(`<li><a class="seal-link" href="${base}/seal/seals\\?id=${id}">`
         + `${label} [^<]*</a>（有效）</li>`), '我的证书 links its seal');
 
-    /* the holder's downloads: the .seseal and the certificate's medium */
+    /* the holder's .seseal; the certificate's key is on the order's USB
+     * key (production_medium = pkcs11): no file of it, hall-stamp signs
+     * with the key on the medium */
     const dir = tmpdir();
     const get = async (u) => {
         const res = await fetch(HALL + u, { headers: { Cookie: c.cookieHeader() } });
         assert.equal(res.status, 200, u);
         return Buffer.from(await res.arrayBuffer());
     };
-    const who = { seal: path.join(dir, 'seal.seseal'), p12: path.join(dir, 'medium.p12') };
+    const usb = mediumOf(id);
+    const none = await fetch(`${HALL}${base}/seal/medium?id=${item}`,
+        { headers: { Cookie: c.cookieHeader(), Accept: 'application/json' } });
+    assert.equal(none.status, 410);
+    assert.match((await none.json()).message, new RegExp(`USB Key（介质 ${usb}）中生成，不能导出`));
+    await fetchPki(dir);
+    const who = { seal: path.join(dir, 'seal.seseal'), env: mediaEnv(),
+        signer: ['--pkcs11-module', softhsmModule(), '--token', usb, '--key-label', 'hall',
+            '--chain', path.join(dir, 'ecc.crt')] };
     fs.writeFileSync(who.seal, await get(`${base}/seal/seseal?id=${item}`));
-    fs.writeFileSync(who.p12, await get(`${base}/seal/medium?id=${item}`));
     /* the SESeal names the unit */
     assert.ok(fs.readFileSync(who.seal).includes(Buffer.from(org)), 'the seal carries the subject\'s name');
 

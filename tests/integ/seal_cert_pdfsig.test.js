@@ -29,6 +29,7 @@ const {
     tmpdir, openssl, fetchPki, operator, psql, smsTo, staffRevoke, acceptedByTransfer, orgForm, personForm,
 } = require('./lib/pki');
 const { sealOrder, holderMakesKey } = require('./lib/seal');
+const { softhsmModule, mediaEnv, mediumOf } = require('./lib/station');
 const { makePdf, nssTrusting, stampWith } = require('./lib/stamp');
 
 const dir = tmpdir();
@@ -79,8 +80,8 @@ function statusLine(request) {
 
 /*
  * A 电子签章 order with one seal of each kind, produced by the operator: the
- * agent downloads the 机构章's and 机构业务章's .seseal and media (the
- * order's PIN), the holder makes the 机构个人章's key with the code of their
+ * agent downloads the 机构章's and 机构业务章's .seseal and stamps with the
+ * keys on the order's USB key (the order's PIN), the holder makes the 机构个人章's key with the code of their
  * own SMS (their own PIN, sql/159); each kind stamps a PDF.
  */
 before(async () => {
@@ -102,9 +103,10 @@ before(async () => {
         assert.equal(r.status, 200, u);
         return Buffer.from(await r.arrayBuffer());
     };
+    await fetchPki(dir);
     for (const kind of KINDS) {
         const item = psql(`SELECT id FROM seal_items WHERE order_id = ${so.id} AND kind = '${kind}'`);
-        const s = { seal: f(`${kind}.seseal`), p12: f(`${kind}.p12`), pin: orderPin };
+        const s = { seal: f(`${kind}.seseal`), pin: orderPin };
         if (kind === 'org_person') {
             /* the holder's key, made on the holder's side (sql/159) */
             const h = await holderMakesKey(holder, dir, 'Holder2026pin', kind);
@@ -112,13 +114,18 @@ before(async () => {
         }
         s.serial = psql(`SELECT cert_serial FROM seseals WHERE item_id = ${item}`);
         fs.writeFileSync(s.seal, await get(`/seal/seseal?id=${item}`));
-        if (kind !== 'org_person')
-            fs.writeFileSync(s.p12, await get(`/seal/medium?id=${item}`));
+        if (kind !== 'org_person') {
+            /* the order's USB key: the 机构章 signs with the holder's key
+             * ('hall'), the 业务章 with its own (labelled with its code) */
+            const code = psql(`SELECT es_id FROM seseals WHERE item_id = ${item}`);
+            s.signer = ['--pkcs11-module', softhsmModule(), '--token', mediumOf(so.id), '--key-label',
+                kind === 'org' ? 'hall' : code, '--chain', f('ecc.crt')];
+            s.env = mediaEnv();
+        }
         s.pdf = f(`${kind}-stamped.pdf`);
         fs.writeFileSync(s.pdf, stampWith(makePdf({ text: `stamped with ${kind}` }), s, s.pin));
         seals[kind] = s;
     }
-    await fetchPki(dir);
     nss = nssTrusting(f('root.crt'));
 });
 

@@ -54,7 +54,8 @@ async function bytes(c, u) {
 for (const { code } of partners) {
     test(`seal_partner_paths__${code}__order_page_to_seal_downloads_stamp_and_verify_under_/${code}/`, async () => {
         const base = `/${code}`;
-        const o = await bundledSealOrder(code);
+        /* a PKCS#12 of before issue 64: its handover (a new order's keys are on a USB key) */
+        const o = await bundledSealOrder(code, { file: true });
         const { c, id, item, esId } = o;
 
         /* the order page's link, under the partner's path */

@@ -13,6 +13,7 @@ const assert = require('node:assert/strict');
 const { Client, HALL, applicant } = require('./lib/client');
 const { operator, reviewer, psql, staffRevoke } = require('./lib/pki');
 const { orgForm, waitFor, freshAccount } = require('./lib/payflow');
+const { mediumOf } = require('./lib/station');
 
 const CHOICES = {
     org_count: '1', org_years: '2', org_style: 'auto',
@@ -101,6 +102,7 @@ test('reissued_signer__the_org_seal_remade_on_the_new_certificate_once__old_one_
     const old = await verifyFile(oldDer);
     assert.equal(old.valid, true, JSON.stringify(old.problems));
     const bizBefore = psql(`SELECT es_id || '|' || cert_serial FROM seseals WHERE item_id = ${so.items.org_business}`);
+    const oldMedium = mediumOf(so.id);
 
     /* 介质遗失补办 of the certificate the 机构章 lists: approved, then
      * produced by three clicks at once (nothing else makes it, sql/162) */
@@ -157,10 +159,10 @@ test('reissued_signer__the_org_seal_remade_on_the_new_certificate_once__old_one_
         psql(`UPDATE seseals SET state = 'valid', replaced_by = NULL, replaced_at = NULL WHERE es_id = '${newEs}'`);
     }
 
-    /* the 机构章's 印章证书 is the new certificate's medium */
-    const m = await bytes(so.c, `/seal/medium?id=${org}`);
-    assert.equal(m.status, 200, JSON.stringify(m.json));
-    assert.match(m.disposition, new RegExp(fresh));
+    /* the 机构章's 印章证书 is the new certificate, its key born on the
+     * 补办's new USB key, not the old order's */
+    assert.notEqual(mediumOf(rid), oldMedium);
+    assert.equal(psql(`SELECT medium_serial FROM certificates WHERE serial = '${fresh}'`), mediumOf(rid));
 
     /* 我的电子印章: the new seal valid with its downloads, the old one 已替换 with the date */
     const page = await so.c.get(`/seal/seals?id=${so.id}`);

@@ -122,6 +122,12 @@ test('tools__证书助手s_commands_are_the_packaged_programs__renew_only_when_i
         assert.match(page, /id="assist-cmd-renew-soon">在线更新[^<]*即将推出/);
         assert.ok(!page.includes('hall-assist renew'), 'no renew command the program lacks');
     }
+    /* 在线变更 likewise */
+    assert.equal(assist.change, /hall-assist change/.test(assist.usage));
+    if (assist.change)
+        assert.match(page, /id="assist-cmd-change">在线变更：[\s\S]*?新证书写入并经网上营业厅确认后，原证书才作废/);
+    else
+        assert.ok(!page.includes('id="assist-cmd-change"'), 'no change command the program lacks');
 });
 
 test('tools__media_supported__any_pkcs11_module__softhsm2__p11_kit__the_stations_module__the_browser_file', async () => {

@@ -301,7 +301,7 @@ hostile__later_trailer_nul_or_comment__section_read_as_libqpdf_reads_it(void **s
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
         long long len, end1, ends[2];
         unsigned char *m = two_revisions(cases[i].sep, cases[i].seplen, &len, &end1);
-        struct stamp_diff d;
+        struct stamp_in d;
         struct stamp_xsecs xs;
         struct stamp_xlist l;
         qpdf_data q = qpdf_init();
@@ -380,7 +380,8 @@ hostile__vt_between_a_references_tokens__not_proven_absent(void **state)
     for (size_t i = 0; i < sizeof(seps) / sizeof(*seps); i++) {
         long long len, end1, ends[2];
         unsigned char *m = dangling(seps[i], &len, &end1);
-        struct stamp_diff d;
+        struct stamp_in d;
+        struct stamp_refs *r;
         qpdf_data q = qpdf_init();
         qpdf_oh foo;
 
@@ -398,9 +399,10 @@ hostile__vt_between_a_references_tokens__not_proven_absent(void **state)
         d.size = len;
         d.ends = ends;
         d.nrev = 2;
-        if (stamp_refs_none(&d, 3, end1, 3))
+        r = stamp_refs_scan(&d, 3);
+        if (stamp_refs_none(r, 3, end1, 3))
             fail_msg("sep %zu: no reference to 3 \"proven\" in the signed revision", i);
-        stamp_refs_free(&d);
+        stamp_refs_free(r);
         qpdf_cleanup(&q);
         free(m);
     }

@@ -39,7 +39,7 @@ int assist_read_pins(const char *file, const char *const *prompts, char pins[][6
 int assist_new_pin_ok(const struct medium *m, const char *pin);
 /* assist_unlock.c */
 int assist_cmd_unlock(struct medium *m, const struct opts *o);
-/* assist_renew.c */
+/* assist_renew.c: renew and change (o->cmd) */
 int assist_cmd_renew(struct medium *m, const struct opts *o);
 
 /* assist_p11.c: 0, or -1 after printing why */

@@ -1,6 +1,10 @@
 /*
  * hall-assist renew: 在线更新 of the certificate on a USB key with the
- * one-time code of its 证书更新 order (docs/modules/assist.md).  Logged in
+ * one-time code of its 证书更新 order (docs/modules/assist.md); hall-assist
+ * change: 在线变更, the same steps with the code of a 证书变更 order (the
+ * hall's /pki/change/ calls, the proof "hall-assist change\n" ...; the new
+ * certificate carries the changed data, and the hall revokes the old one
+ * when told the new one is written).  Logged in
  * with the user PIN: a NEW ECDSA P-256 key pair generated on the medium
  * (CKA_TOKEN, CKA_PRIVATE, CKA_SENSITIVE true, CKA_EXTRACTABLE false, a new
  * CKA_ID), a PKCS#10 request the new key signs on the medium, the same
@@ -34,7 +38,6 @@
 
 #include "assist.h"
 
-#define PROOF_PREFIX  "hall-assist renew\n" /* core/biz/medium_renew.h */
 #define KEY_LABEL     "hall"
 #define CONFIRM_TRIES 4 /* written, failed: then 1, 2, 4 seconds between */
 
@@ -43,6 +46,7 @@ static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 struct renew {
     struct medium *m;
     const struct opts *o;
+    const char *verb, *word; /* "renew" 更新, "change" 变更 */
     X509 *old;
     unsigned char old_id[64], new_id[8];
     size_t old_id_len;
@@ -69,6 +73,33 @@ objects(struct medium *m, CK_OBJECT_CLASS cls, const unsigned char *id, size_t i
     return n;
 }
 
+/* a ends after b, or (a 变更's: the same end) begins after it */
+static int
+later(X509 *a, X509 *b)
+{
+    int k = ASN1_TIME_compare(X509_get0_notAfter(a), X509_get0_notAfter(b));
+
+    return k > 0 ||
+           (k == 0 && ASN1_TIME_compare(X509_get0_notBefore(a), X509_get0_notBefore(b)) > 0);
+}
+
+/* a holder's certificate: not a CA's, with a private key of its CKA_ID
+ * labelled KEY_LABEL (*h that key); a seal's own key on the same medium
+ * (a 机构业务章's, labelled with the seal's code) is not the holder's */
+static int
+holder_cert(struct medium *m, const struct medium_cert *c, CK_OBJECT_HANDLE *h)
+{
+    char label[64];
+    CK_ATTRIBUTE a = {CKA_LABEL, label, sizeof(label) - 1};
+
+    if (X509_check_ca(c->x) != 0 || c->id_len == 0 ||
+        objects(m, CKO_PRIVATE_KEY, c->id, c->id_len, h, 1) != 1)
+        return 0;
+    if (m->f->C_GetAttributeValue(m->s, *h, &a, 1) != CKR_OK || a.ulValueLen >= sizeof(label))
+        return 1; /* no label to tell: taken as the holder's */
+    return a.ulValueLen == strlen(KEY_LABEL) && memcmp(label, KEY_LABEL, a.ulValueLen) == 0;
+}
+
 /* the holder's certificate: not a CA's, with a private key of its CKA_ID
  * (the latest ending when there are several) */
 static int
@@ -81,11 +112,9 @@ old_find(struct renew *rn)
     if (assist_medium_certs(rn->m, &c, &n) != 0)
         return -1;
     for (i = 0; i < n; i++) {
-        if (X509_check_ca(c[i].x) != 0 || c[i].id_len == 0 ||
-            objects(rn->m, CKO_PRIVATE_KEY, c[i].id, c[i].id_len, &h, 1) != 1)
+        if (!holder_cert(rn->m, &c[i], &h))
             continue;
-        if (rn->old != NULL &&
-            ASN1_TIME_compare(X509_get0_notAfter(rn->old), X509_get0_notAfter(c[i].x)) >= 0)
+        if (rn->old != NULL && !later(c[i].x, rn->old))
             continue;
         X509_free(rn->old);
         rn->old = X509_dup(c[i].x);
@@ -95,7 +124,8 @@ old_find(struct renew *rn)
     }
     assist_medium_certs_free(c, n);
     if (rn->old == NULL) {
-        fprintf(stderr, "hall-assist: 介质 %s 中没有带私钥的证书，不能在线更新\n", rn->m->label);
+        fprintf(stderr, "hall-assist: 介质 %s 中没有带私钥的证书，不能在线%s\n", rn->m->label,
+                rn->word);
         return -1;
     }
     return 0;
@@ -270,7 +300,7 @@ post(struct renew *rn, const char *what, const char *body, const char *fail_msg,
 {
     char *msg;
 
-    snprintf(rn->url, sizeof(rn->url), "%s/pki/renew/%s", rn->o->hall, what);
+    snprintf(rn->url, sizeof(rn->url), "%s/pki/%s/%s", rn->o->hall, rn->verb, what);
     if (assist_http_post(rn->url, "application/x-www-form-urlencoded", body, strlen(body), r) != 0)
         return -1;
     if (r->status == 200)
@@ -434,7 +464,7 @@ hex_of(const unsigned char *p, size_t n, char *out)
         snprintf(out + 2 * i, 3, "%02x", p[i]);
 }
 
-/* POST URL/pki/renew/WHAT (written, failed), tried again while the hall
+/* POST URL/pki/VERB/WHAT (written, failed), tried again while the hall
  * cannot be reached or answers 5xx (down, the connection cut): 0 with *r
  * its answer; 1 refused (*r freed, its status kept; why printed, after
  * fail_msg, unless quiet_409 and a 409); -1 never reached */
@@ -446,7 +476,7 @@ tell(struct renew *rn, const char *what, const char *body, const char *fail_msg,
     unsigned wait = 1;
     int i;
 
-    snprintf(rn->url, sizeof(rn->url), "%s/pki/renew/%s", rn->o->hall, what);
+    snprintf(rn->url, sizeof(rn->url), "%s/pki/%s/%s", rn->o->hall, rn->verb, what);
     for (i = 0; i < CONFIRM_TRIES; i++) {
         if (i > 0) {
             fprintf(stderr, "hall-assist: %u 秒后再次向网上营业厅发送 %s（第 %d 次）\n", wait, what,
@@ -529,12 +559,10 @@ pending(struct renew *rn, const char *base)
     if (assist_medium_certs(rn->m, &c, &n) != 0)
         return -1;
     for (i = 0; i < n; i++) {
-        if (X509_check_ca(c[i].x) != 0 || c[i].id_len == 0 ||
-            objects(rn->m, CKO_PRIVATE_KEY, c[i].id, c[i].id_len, &h, 1) != 1)
+        if (!holder_cert(rn->m, &c[i], &h))
             continue;
         holders++;
-        if (newest == NULL ||
-            ASN1_TIME_compare(X509_get0_notAfter(newest), X509_get0_notAfter(c[i].x)) < 0)
+        if (newest == NULL || later(c[i].x, newest))
             newest = c[i].x;
     }
     if (holders >= 2)
@@ -557,8 +585,8 @@ pending(struct renew *rn, const char *base)
     assist_http_reply_free(&r);
     if (replaces != NULL && !same_serial(replaces, serial))
         replaced_remove(rn, replaces);
-    printf("介质 %s 已更新：新证书 %s 已写入（网上营业厅已确认），原证书和原密钥已删除\n",
-           rn->m->label, serial);
+    printf("介质 %s 已%s：新证书 %s 已写入（网上营业厅已确认），原证书和原密钥已删除\n",
+           rn->m->label, rn->word, serial);
     free(replaces);
     return 1;
 }
@@ -579,6 +607,8 @@ assist_cmd_renew(struct medium *m, const struct opts *o)
     memset(&rn, 0, sizeof(rn));
     rn.m = m;
     rn.o = o;
+    rn.verb = strcmp(o->cmd, "change") == 0 ? "change" : "renew";
+    rn.word = strcmp(rn.verb, "change") == 0 ? "变更" : "更新";
     if (o->hall == NULL || *o->hall == '\0') {
         fprintf(stderr,
                 "hall-assist: 请用 --hall 指明网上营业厅的网址（业务单详情页的命令里有）\n");
@@ -587,7 +617,7 @@ assist_cmd_renew(struct medium *m, const struct opts *o)
     for (p = o->ticket; *p != '\0'; p++)
         if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
               *p == '-')) {
-            fprintf(stderr, "hall-assist: 更新码格式不正确\n");
+            fprintf(stderr, "hall-assist: %s码格式不正确\n", rn.word);
             return 1;
         }
     snprintf(base, sizeof(base), "medium=%s&ticket=%s", m->label, o->ticket);
@@ -613,12 +643,13 @@ assist_cmd_renew(struct medium *m, const struct opts *o)
         fprintf(stderr, "hall-assist: 不能生成证书请求\n");
         goto undo;
     }
-    /* the old key's word: this medium asks for this request */
-    mlen = strlen(PROOF_PREFIX) + strlen(m->label) + 1 + (size_t)rn.csr_len;
+    /* the old key's word: this medium asks for this request
+     * (core/biz/medium_renew.h: "hall-assist VERB\n" MEDIUM "\n" CSR) */
+    mlen = strlen("hall-assist \n") + strlen(rn.verb) + strlen(m->label) + 1 + (size_t)rn.csr_len;
     msg = malloc(mlen);
     if (msg == NULL)
         goto undo;
-    snprintf((char *)msg, mlen, "%s%s\n", PROOF_PREFIX, m->label);
+    snprintf((char *)msg, mlen, "hall-assist %s\n%s\n", rn.verb, m->label);
     memcpy(msg + mlen - (size_t)rn.csr_len, rn.csr, (size_t)rn.csr_len);
     proof = medium_sign(&rn, rn.old_priv, msg, mlen, &plen);
     if (proof == NULL)
@@ -655,18 +686,22 @@ assist_cmd_renew(struct medium *m, const struct opts *o)
     }
     assist_http_reply_free(&r);
     old_remove(&rn);
-    printf("介质 %s 已更新：新证书 %s 已写入，原证书和原密钥已删除\n", m->label, serial);
+    printf("介质 %s 已%s：新证书 %s 已写入，原证书和原密钥已删除\n", m->label, rn.word, serial);
     rc = 0;
     goto out;
 undo:
     undo(&rn);
     told = issued && tell(&rn, "failed", base, "网上营业厅未记录本次失败", 0, &r) == 0;
     assist_http_reply_free(&r);
-    fprintf(stderr, "hall-assist: 在线更新未完成：新密钥已删除，介质 %s 中的原证书不变%s\n",
-            m->label,
-            told ? "；新签发的证书已作废，请在业务单详情页重新获取更新码"
-            : issued ? "；网上营业厅未收到本次失败的记录：请联系深圳CA作废新签发的证书"
-                     : "");
+    if (told)
+        fprintf(stderr,
+                "hall-assist: 在线%s未完成：新密钥已删除，介质 %s 中的原证书不变；"
+                "新签发的证书已作废，请在业务单详情页重新获取%s码\n",
+                rn.word, m->label, rn.word);
+    else
+        fprintf(stderr, "hall-assist: 在线%s未完成：新密钥已删除，介质 %s 中的原证书不变%s\n",
+                rn.word, m->label,
+                issued ? "；网上营业厅未收到本次失败的记录：请联系深圳CA作废新签发的证书" : "");
 out:
     m->f->C_Logout(m->s);
     assist_http_reply_free(&r);

@@ -18,6 +18,11 @@
  *       在线更新 with the one-time code of a 证书更新 order: a new key pair
  *       on the medium, the hall's new certificate written, then the old
  *       certificate and key removed (assist_renew.c)
+ *   hall-assist change [--module SO] --token SERIAL --ticket CODE [--hall URL]
+ *                      [--pin-file FILE] [--cacert FILE]
+ *       在线变更 with the one-time code of a 证书变更 order: the same steps,
+ *       the new certificate with the changed data; the hall revokes the old
+ *       one once told the new one is written (assist_renew.c)
  *
  * The module: --module, else HALL_PKCS11_MODULE.  Exit status 0, 1 when
  * refused or failed (the reason on stderr, in Chinese), 2 for usage.
@@ -47,6 +52,8 @@ usage(void)
             "      hall-assist unlock [--module 驱动库] --token 介质序列号 --ticket 解锁码\n"
             "                         [--hall 网址] [--pin-file 文件] [--cacert 文件]\n"
             "      hall-assist renew  [--module 驱动库] --token 介质序列号 --ticket 更新码\n"
+            "                         [--hall 网址] [--pin-file 文件] [--cacert 文件]\n"
+            "      hall-assist change [--module 驱动库] --token 介质序列号 --ticket 变更码\n"
             "                         [--hall 网址] [--pin-file 文件] [--cacert 文件]\n"
             "驱动库：--module，或环境变量 HALL_PKCS11_MODULE\n");
     return 2;
@@ -250,7 +257,7 @@ main(int argc, char **argv)
         i++;
     }
     if (strcmp(o.cmd, "list") != 0 && strcmp(o.cmd, "pin") != 0 && strcmp(o.cmd, "unlock") != 0 &&
-        strcmp(o.cmd, "renew") != 0)
+        strcmp(o.cmd, "renew") != 0 && strcmp(o.cmd, "change") != 0)
         return usage();
     if (strcmp(o.cmd, "unlock") == 0 && (o.token == NULL || o.ticket == NULL)) {
         fprintf(stderr, "hall-assist: unlock 需要 --token（介质序列号）和 --ticket（解锁码）\n");
@@ -260,15 +267,19 @@ main(int argc, char **argv)
         fprintf(stderr, "hall-assist: renew 需要 --token（介质序列号）和 --ticket（更新码）\n");
         return 2;
     }
+    if (strcmp(o.cmd, "change") == 0 && (o.token == NULL || o.ticket == NULL)) {
+        fprintf(stderr, "hall-assist: change 需要 --token（介质序列号）和 --ticket（变更码）\n");
+        return 2;
+    }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (assist_medium_open(&m, o.module, o.token) != 0) {
         assist_medium_close(&m);
         return 1;
     }
-    rc = strcmp(o.cmd, "list") == 0    ? cmd_list(&m, &o)
-         : strcmp(o.cmd, "pin") == 0   ? cmd_pin(&m, &o)
-         : strcmp(o.cmd, "renew") == 0 ? assist_cmd_renew(&m, &o)
-                                       : assist_cmd_unlock(&m, &o);
+    rc = strcmp(o.cmd, "list") == 0                                    ? cmd_list(&m, &o)
+         : strcmp(o.cmd, "pin") == 0                                   ? cmd_pin(&m, &o)
+         : strcmp(o.cmd, "renew") == 0 || strcmp(o.cmd, "change") == 0 ? assist_cmd_renew(&m, &o)
+                                                                       : assist_cmd_unlock(&m, &o);
     assist_medium_close(&m);
     curl_global_cleanup();
     return rc;

@@ -17,6 +17,12 @@
  *   hall-pkitool -c CONF reconcile [SECS]   void the intents older than SECS
  *                                           (default 0: run it with the hall stopped,
  *                                           or after the issuer is known dead)
+ *   hall-pkitool -c CONF media-reconcile [SECS]  wipe the station's media left
+ *                                           'initialising' longer than SECS
+ *                                           (default 600) by a production that
+ *                                           did not finish, void their orders'
+ *                                           intents; the next USB-key 制作证书
+ *                                           does it too (docs/operations.md)
  *   hall-pkitool -c CONF crl                regenerate every CA's CRL (and the root's) now
  *   hall-pkitool -c CONF reminders          queue the expiry reminders due now
  *                                           (what hall-outbox's tick does)
@@ -428,6 +434,7 @@ usage(void)
     fprintf(stderr, "usage: hall-pkitool -c CONF issue ORDER_ID...\n"
                     "       hall-pkitool -c CONF issue-file ORDER_ID...\n"
                     "       hall-pkitool -c CONF reconcile [MIN_AGE_SECONDS]\n"
+                    "       hall-pkitool -c CONF media-reconcile [MIN_AGE_SECONDS]\n"
                     "       hall-pkitool -c CONF crl\n"
                     "       hall-pkitool -c CONF reminders\n"
                     "       hall-pkitool -c CONF custody [DAYS]\n"
@@ -442,6 +449,29 @@ usage(void)
                     "       hall-pkitool -c CONF partner-key CODE KEY_ID [INTERVAL]"
                     "  (the secret: stdin)\n"
                     "       hall-pkitool -c CONF partner-secrets\n");
+}
+
+/* reconcile [SECS]: the dead intents voided; media-reconcile [SECS]: the
+ * half-made media wiped (core/biz/medium_reconcile.c).  The exit status */
+static int
+reconcile(struct hall_req *req, const char *cmd, const char *secs)
+{
+    int n;
+
+    if (strcmp(cmd, "reconcile") == 0) {
+        n = hall_pki_reconcile(req->cx, secs != NULL ? atol(secs) : 0);
+        if (n >= 0)
+            printf("%d dead intent(s) voided\n", n);
+    } else if (strcmp(cmd, "media-reconcile") == 0) {
+        n = hall_media_reconcile(req->cx, secs != NULL ? atol(secs) : HALL_MEDIUM_STALE_S,
+                                 "cli:hall-pkitool");
+        if (n >= 0)
+            printf("%d half-made medium(s) wiped\n", n);
+    } else {
+        usage();
+        return 2;
+    }
+    return n >= 0 ? 0 : 1;
 }
 
 int
@@ -550,11 +580,8 @@ main(int argc, char **argv)
             fprintf(stderr, "hall-pkitool: %s\n", msg);
             rc = rc == HALL_CONFLICT ? 3 : 1;
         }
-    } else if (strcmp(cmd, "reconcile") == 0 && argc - optind <= 2) {
-        n = hall_pki_reconcile(req->cx, argc - optind == 2 ? atol(argv[optind + 1]) : 0);
-        if (n >= 0)
-            printf("%d dead intent(s) voided\n", n);
-        rc = n >= 0 ? 0 : 1;
+    } else if (strstr(cmd, "reconcile") != NULL && argc - optind <= 2) {
+        rc = reconcile(req, cmd, argc - optind == 2 ? argv[optind + 1] : NULL);
     } else if (strcmp(cmd, "custody") == 0 && argc - optind <= 2) {
         n = hall_custody_sweep(req->cx, argc - optind == 2 ? atol(argv[optind + 1])
                                                            : app.conf.medium_keep_days);

@@ -8,35 +8,37 @@
  * openssl ts -verify of the token.
  */
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync, spawnSync } = require('node:child_process');
 const { HALL, applicant } = require('../../integ/lib/client');
-const { sealOrder } = require('../../integ/lib/seal');
-const { psql, operator, smsTo, fetchPki, derNode, derChildren, openssl } = require('../../integ/lib/pki');
+const { sealOrder, holderMakesKey } = require('../../integ/lib/seal');
+const { psql, fetchPki, derNode, derChildren, openssl, operator, tmpdir } = require('../../integ/lib/pki');
 const { freshPhone } = require('../../integ/lib/client');
 
-/* one 机构章 order produced: { c, id, item, esId, pin, p12, seal } (the
- * medium downloaded once, as 我的电子印章 hands it over) */
+/* one 机构个人章 made as a holder makes it today (issue 64): the order
+ * produced by the operator, the holder's key born on the holder's side
+ * (integ/lib/seal.js holderMakesKey: openssl standing for the browser of
+ * /seal/holder, the request posted to POST /pki/seal-holder, the PKCS#12
+ * assembled there under the holder's own PIN).  { c (the agent, owner of
+ * the order), id, item, esId, pin, p12, seal } -- the file the holder
+ * saved and the seal's .seseal, as Buffers; the hall never held the key */
 async function producedSeal() {
     const c = await applicant();
-    const so = await sealOrder(c, { org_count: '1', org_years: '1', org_style: 'auto', biz_count: '0',
-        person_count: '0' }, { agent_mobile: freshPhone('137') });
+    const phone = freshPhone('135');
+    const so = await sealOrder(c, { org_count: '0', biz_count: '0', person_count: '1', person_1_name: '王五',
+        person_1_ric: '44011320141005001X', person_1_years: '1', person_1_style: 'auto', person_1_mobile: phone },
+    { agent_mobile: freshPhone('137') });
     psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
         WHERE id = ${so.id}`);
-    const op = await operator();
-    assert.equal((await op.post('/admin/pki/issue', { id: so.id })).status, 200);
-    const item = Object.entries(so.items).find(([k]) => k.startsWith('org:'))[1];
-    const pin = (await smsTo(so.form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
-    const get = async (u) => {
-        const r = await fetch(HALL + u, { headers: { Cookie: c.cookieHeader() } });
-        assert.equal(r.status, 200, u);
-        return Buffer.from(await r.arrayBuffer());
-    };
-    const seal = await get(`/seal/seseal?id=${item}`);
-    const p12 = await get(`/seal/medium?id=${item}`);
-    const esId = psql(`SELECT es_id FROM seseals WHERE item_id = ${item} AND state = 'valid'`);
-    return { c, id: so.id, item, esId, pin, p12, seal };
+    const made = await (await operator()).post('/admin/pki/issue', { id: so.id });
+    assert.equal(made.status, 200, made.text);
+    const dir = tmpdir();
+    const h = await holderMakesKey(phone, dir, `Seal${crypto.randomInt(1e6, 1e7)}pin`);
+    const item = so.items['org_person:1'];
+    assert.equal(psql(`SELECT es_id FROM seseals WHERE item_id = ${item} AND state = 'valid'`), h.esId);
+    return { c, id: so.id, item, esId: h.esId, pin: h.pin, p12: fs.readFileSync(h.p12), seal: fs.readFileSync(h.seal) };
 }
 
 /* a PDF of n A4 pages with a cross-reference table, written by hand */

@@ -14,7 +14,7 @@ const { spawnSync } = require('node:child_process');
 const { HALL, applicant, freshPhone } = require('./client');
 const { fetchVia } = require('./front');
 const { tmpdir, openssl, operator, psql, smsTo, fetchPki } = require('./pki');
-const { softhsmModule, mediaEnv, mediumOf } = require('./station');
+const { softhsmModule, mediaEnv, mediumOf, fileOfBefore } = require('./station');
 const { orgForm } = require('./payflow');
 const { toApply } = require('./seal');
 
@@ -187,9 +187,8 @@ function pdfsig(db, file) {
  * signer (hall-stamp's arguments naming its key on the medium and the
  * chain), env (hall-stamp's environment: the station's media) }.  file:
  * the old way, as a PKCS#12 file the hall made (each kind's p12, a path),
- * for a tool that takes no PKCS#11 (mutool sign); until the holder's
- * browser-made file replaces it, on a station of USB keys only an SM2
- * certificate may be a file.
+ * for a tool that takes no PKCS#11 (mutool sign), made as before issue
+ * 64 (station.js's fileOfBefore: a station of USB keys makes none).
  */
 async function hallSeals({ file = false } = {}) {
     const c = await applicant();
@@ -206,9 +205,13 @@ async function hallSeals({ file = false } = {}) {
     const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
     psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
         WHERE id = ${id}`);
-    const op = await operator();
-    const made = await op.post('/admin/pki/issue', { id, medium: file ? 'p12' : 'pkcs11' });
-    assert.equal(made.status, 200, made.text);
+    if (file) {
+        /* a station of USB keys makes no file: one as before issue 64 */
+        fileOfBefore(id);
+    } else {
+        const made = await (await operator()).post('/admin/pki/issue', { id, medium: 'pkcs11' });
+        assert.equal(made.status, 200, made.text);
+    }
     const pin = (await smsTo(form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
     const dir = tmpdir();
     await fetchPki(dir);
@@ -259,7 +262,8 @@ function stampWith(pdf, who, pin, { page = 1, x = 100, y = 100, extra = [] } = {
 
 /*
  * A 电子签章 order produced by the hall (one 机构章): its .seseal and its
- * PKCS#12 medium written to dir/seal.seseal and dir/medium.p12; the PIN
+ * PKCS#12 medium (made as before issue 64: station.js's fileOfBefore)
+ * written to dir/seal.seseal and dir/medium.p12; the PIN
  * from the SMS.  medium: produced onto a USB key of the station instead
  * (tests/integ/lib/station.js), no file: the answer adds signer
  * (hall-stamp's arguments naming the key on it and the chain, in dir) and
@@ -284,9 +288,14 @@ async function producedSeal(dir, { sm2 = false, medium = false } = {}) {
     psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
         WHERE id = ${id}`);
     const item = psql(`SELECT id FROM seal_items WHERE order_id = ${id} AND kind = 'org'`);
-    const op = await operator();
-    const made = await op.post('/admin/pki/issue', medium ? { id, medium: 'pkcs11' } : { id });
-    assert.equal(made.status, 200, made.text);
+    if (medium) {
+        const made = await (await operator()).post('/admin/pki/issue', { id, medium: 'pkcs11' });
+        assert.equal(made.status, 200, made.text);
+    } else {
+        /* a PKCS#12 of before issue 64 (在线盖章 in a browser takes a file;
+         * a new order's keys are on a USB key) */
+        fileOfBefore(id);
+    }
     const pin = (await smsTo(form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
     const get = async (u) => {
         const res = await fetch(HALL + u, { headers: { Cookie: c.cookieHeader() } });
