@@ -154,12 +154,28 @@ p11_open(const struct hall_conf *conf, struct reply *r)
 static int
 slot_find(const char *serial, CK_SLOT_ID *slot, struct reply *r)
 {
-    CK_SLOT_ID ids[64];
-    CK_ULONG i, n = 64;
-    CK_RV rv = f->C_GetSlotList(CK_TRUE, ids, &n);
+    CK_SLOT_ID *ids = NULL;
+    CK_ULONG i, n = 0;
+    CK_RV rv;
 
-    if (rv != CKR_OK)
+    /* a station holds any number of media, and one may be plugged in
+     * between the count and the list: ask again until the list fits */
+    for (;;) {
+        rv = f->C_GetSlotList(CK_TRUE, NULL, &n);
+        if (rv != CKR_OK)
+            return fail(r, "C_GetSlotList", rv);
+        free(ids);
+        ids = calloc(n + 1, sizeof(*ids));
+        if (ids == NULL)
+            abort();
+        rv = f->C_GetSlotList(CK_TRUE, ids, &n);
+        if (rv != CKR_BUFFER_TOO_SMALL)
+            break;
+    }
+    if (rv != CKR_OK) {
+        free(ids);
         return fail(r, "C_GetSlotList", rv);
+    }
     for (i = 0; i < n; i++) {
         CK_TOKEN_INFO ti;
         char label[33];
@@ -170,9 +186,11 @@ slot_find(const char *serial, CK_SLOT_ID *slot, struct reply *r)
         if (serial == NULL ? !(ti.flags & CKF_TOKEN_INITIALIZED)
                            : (ti.flags & CKF_TOKEN_INITIALIZED) && strcmp(label, serial) == 0) {
             *slot = ids[i];
+            free(ids);
             return HALL_OK;
         }
     }
+    free(ids);
     if (serial == NULL)
         snprintf(r->err, sizeof(r->err), "no blank medium in the station");
     else

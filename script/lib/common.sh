@@ -667,7 +667,7 @@ check_key() {
     # the fingerprint of this very file (its SHA-256 names it) as computed
     # before: unwrapping it costs a PBKDF2 of 600,000 iterations
     file=$(sha256sum <"$HALL_VAR/keys/pii.key" | cut -c1-64)
-    read -r have fp <"$HALL_VAR/stamps/pii-fingerprint" 2>/dev/null || have=
+    read -r have fp 2>/dev/null <"$HALL_VAR/stamps/pii-fingerprint" || have=
     if [ "$have" != "$file" ] || [ ${#fp} != 64 ]; then
         fp=$(key_fingerprint "$HALL_VAR/keys/pii.key") ||
             die "$HALL_VAR/keys/pii.key is not a key file (128 hex characters)"

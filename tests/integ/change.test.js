@@ -813,7 +813,7 @@ test('change__the_unit_s_name__producer_killed_after_signing__business_seals_mad
      * change (the old certificate's CA, the form's subject) */
     psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1,
         product_id = (SELECT product_id FROM orders WHERE id = ${u.s.id}) WHERE id = ${id}`);
-    const killed = pkitool(['issue-file', String(id)], { HALL_PKI_FAULT: 'after_sign' });
+    const killed = pkitool(['issue', String(id)], { HALL_PKI_FAULT: 'after_sign' });
     assert.equal(killed.status, 70, killed.stderr);
     /* intents only: the unit's certificate and each 业务章's; nothing replaced or revoked */
     assert.equal(psql(`SELECT count(*) FILTER (WHERE state = 'intent') || '|' || count(*) FILTER (WHERE
@@ -823,6 +823,10 @@ test('change__the_unit_s_name__producer_killed_after_signing__business_seals_mad
         assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${b.cert}'`), 'issued');
     }
     assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${u.old}'`), 'issued');
+    /* the medium left half-made is wiped, then the dead intents voided */
+    const wiped = pkitool(['media-reconcile', '0']);
+    assert.equal(wiped.status, 0, wiped.stderr);
+    assert.match(wiped.stdout, /^1 half-made medium\(s\) wiped/);
     const rec = pkitool(['reconcile']);
     assert.equal(rec.status, 0, rec.stderr);
     assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${id} AND state = 'void'`), '3');

@@ -49,8 +49,8 @@ int
 assist_medium_open(struct medium *m, const char *module, const char *token)
 {
     CK_C_GetFunctionList gfl;
-    CK_SLOT_ID slots[64];
-    CK_ULONG n = 64, i;
+    CK_SLOT_ID *slots = NULL;
+    CK_ULONG n = 0, i;
     CK_RV rv;
     int found = 0;
 
@@ -76,8 +76,20 @@ assist_medium_open(struct medium *m, const char *module, const char *token)
         fprintf(stderr, "hall-assist: 驱动库初始化失败：%s\n", assist_p11_error(rv));
         return -1;
     }
-    rv = m->f->C_GetSlotList(CK_TRUE, slots, &n);
+    /* as many media as are plugged in, counted again if one came
+     * between the count and the list */
+    do {
+        rv = m->f->C_GetSlotList(CK_TRUE, NULL, &n);
+        if (rv != CKR_OK)
+            break;
+        free(slots);
+        slots = calloc(n + 1, sizeof(*slots));
+        if (slots == NULL)
+            abort();
+        rv = m->f->C_GetSlotList(CK_TRUE, slots, &n);
+    } while (rv == CKR_BUFFER_TOO_SMALL);
     if (rv != CKR_OK) {
+        free(slots);
         fprintf(stderr, "hall-assist: 无法列出介质：%s\n", assist_p11_error(rv));
         return -1;
     }
@@ -100,6 +112,7 @@ assist_medium_open(struct medium *m, const char *module, const char *token)
         if (token != NULL)
             break;
     }
+    free(slots);
     if (found == 0) {
         fprintf(stderr,
                 token != NULL ? "hall-assist: 没有找到介质 %s：请插入该USB Key\n"
