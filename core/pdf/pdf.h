@@ -4,8 +4,7 @@
  * lexer, as one revision of the file shows them, and written back.  Files
  * outside core/pdf include this header and no other of the folder
  * (tests/unit/layers.sh, 7); what only the layer's files share is in
- * pdf_int.h, the bodies of the lexer's inline functions in pdf_lex.h
- * (included at the end, by this header only).
+ * pdf_int.h, which gives them the lexer's token loop inline (pdf_lex.h).
  *
  * What an anonymous upload may make it do is bounded everywhere: nesting
  * (PDF_DEPTH_MAX), a container's items, the entries of the cross-reference,
@@ -88,17 +87,17 @@ struct pdf_token {
     long long ival;
     int vt; /* a name or keyword holding VT (0x0b): white space to libqpdf */
 };
-static inline int pdf_lex_white(unsigned char c); /* NUL TAB LF FF CR SP */
-static inline int pdf_lex_delim(unsigned char c);
-static inline int pdf_lex_regular(unsigned char c); /* neither */
+int pdf_lex_white(unsigned char c); /* NUL TAB LF FF CR SP */
+int pdf_lex_delim(unsigned char c);
+int pdf_lex_regular(unsigned char c); /* neither */
 /* past white space and comments from at */
-static inline long long pdf_lex_skip(const unsigned char *p, long long at, long long end);
+long long pdf_lex_skip(const unsigned char *p, long long at, long long end);
 /* the run of regular bytes from at: its end (at when p[at] is not one) */
-static inline long long pdf_lex_regular_end(const unsigned char *p, long long at, long long end);
+long long pdf_lex_regular_end(const unsigned char *p, long long at, long long end);
 /* the token after white space and comments from *at (*at moved past it):
- * its kind, t filled (inline: the scan of every object's text calls it) */
-static inline enum pdf_tok pdf_lex_next(const unsigned char *p, long long *at, long long end,
-                                        struct pdf_token *t);
+ * its kind, t filled */
+enum pdf_tok pdf_lex_next(const unsigned char *p, long long *at, long long end,
+                          struct pdf_token *t);
 /* the literal string at at ('(', nesting and backslashes read) or the hex
  * string at at ('<'): just after its end; -1 when not closed before end */
 long long pdf_lex_string_end(const unsigned char *p, long long at, long long end);
@@ -292,8 +291,5 @@ struct pdf_doc *pdf_file_doc(struct pdf_file *f, long long end, char *err, size_
  * (a cross-reference stream's own object, which no entry lists, as
  * libqpdf knows it once it read the section); NULL when it is not there */
 const struct pdf_obj *pdf_obj_at(struct pdf_doc *d, long long off, int num, int gen);
-
-/* the lexer's inline functions declared above, their bodies */
-#include "pdf/pdf_lex.h"
 
 #endif

@@ -1,13 +1,15 @@
 /*
  * core/pdf/pdf_int.h: what the PDF layer's files share (pdf_doc.c fills the
  * document; pdf_page.c keeps its page walk in it), its limits and the
- * functions no file outside core/pdf calls.  For core/pdf's own files
+ * functions no file outside core/pdf calls, and (pdf_lex.h) the lexer's
+ * token loop inline under its public names.  For core/pdf's own files
  * only (and the unit tests, which look inside: tests/unit/layers.sh, 7).
  */
 #ifndef HALL_PDF_INT_H
 #define HALL_PDF_INT_H
 
 #include "pdf/pdf.h"
+#include "pdf/pdf_lex.h"
 
 #define PDF_ITEMS_MAX    1000000   /* items of one array or dictionary */
 #define PDF_XREF_MAX     1000000   /* cross-reference entries of one revision */

@@ -21,6 +21,40 @@ const unsigned char pdf_lex_class[256] = {
     ['{'] = PDF_CH_DELIM,  ['}'] = PDF_CH_DELIM,  ['/'] = PDF_CH_DELIM,  ['%'] = PDF_CH_DELIM,
 };
 
+/* the token loop out of line, for the stamp layer (pdf/pdf.h): the same
+ * bodies core/pdf's own files have inline (pdf_lex.h); each name in
+ * parentheses, past the macro */
+int(pdf_lex_white)(unsigned char c)
+{
+    return pdf_lex_white_in(c);
+}
+
+int(pdf_lex_delim)(unsigned char c)
+{
+    return pdf_lex_delim_in(c);
+}
+
+int(pdf_lex_regular)(unsigned char c)
+{
+    return pdf_lex_regular_in(c);
+}
+
+long long(pdf_lex_skip)(const unsigned char *p, long long at, long long end)
+{
+    return pdf_lex_skip_in(p, at, end);
+}
+
+long long(pdf_lex_regular_end)(const unsigned char *p, long long at, long long end)
+{
+    return pdf_lex_regular_end_in(p, at, end);
+}
+
+enum pdf_tok(pdf_lex_next)(const unsigned char *p, long long *at, long long end,
+                           struct pdf_token *t)
+{
+    return pdf_lex_next_in(p, at, end, t);
+}
+
 long long
 pdf_lex_string_end(const unsigned char *p, long long at, long long end)
 {

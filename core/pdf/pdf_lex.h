@@ -1,10 +1,11 @@
 /*
- * core/pdf/pdf_lex.h: the bodies of the one lexer's inline functions
- * (core/pdf/pdf_lex.c; docs/internals/stamp.md, "One reader: the
- * choice"), declared and described in pdf/pdf.h, which includes this file
- * at its end: no other file includes it (tests/unit/layers.sh, 7).  They
- * are inline because the scan of every object's text calls pdf_lex_next
- * once a token.
+ * core/pdf/pdf_lex.h: the one lexer's token loop, inline, for core/pdf's
+ * own files (docs/internals/stamp.md, "One reader: the choice"): the
+ * functions pdf/pdf.h declares (pdf_lex_white ... pdf_lex_next) are
+ * defined out of line in pdf_lex.c, for the stamp layer; within core/pdf,
+ * whose reader calls pdf_lex_next once a token, the macros at the end
+ * give the same names these inline bodies.  Included by pdf_int.h only
+ * (tests/unit/layers.sh, 7).
  *
  * Follows ISO 32000-1 §7.2 (lexical conventions): white space is NUL, TAB,
  * LF, FF, CR and SP (§7.2.2, Table 1: NUL included, VT not); the
@@ -18,8 +19,8 @@
 #ifndef HALL_PDF_LEX_H
 #define HALL_PDF_LEX_H
 
-#ifndef HALL_PDF_H
-#error "include pdf/pdf.h, which includes pdf/pdf_lex.h"
+#ifndef HALL_PDF_INT_H
+#error "core/pdf's own: include pdf_int.h, which includes pdf/pdf_lex.h"
 #endif
 
 /* a byte's class (pdf_lex_class) */
@@ -29,21 +30,21 @@ extern const unsigned char pdf_lex_class[256];
 
 /* NUL, TAB, LF, FF, CR, SP */
 static inline int
-pdf_lex_white(unsigned char c)
+pdf_lex_white_in(unsigned char c)
 {
     return pdf_lex_class[c] == PDF_CH_WHITE;
 }
 
 /* ( ) < > [ ] { } / % */
 static inline int
-pdf_lex_delim(unsigned char c)
+pdf_lex_delim_in(unsigned char c)
 {
     return pdf_lex_class[c] == PDF_CH_DELIM;
 }
 
 /* neither: a byte of a number, a keyword or a name's body */
 static inline int
-pdf_lex_regular(unsigned char c)
+pdf_lex_regular_in(unsigned char c)
 {
     return pdf_lex_class[c] == PDF_CH_REGULAR;
 }
@@ -51,7 +52,7 @@ pdf_lex_regular(unsigned char c)
 /* past white space from at (comments not skipped): the first byte that is
  * not, or end */
 static inline long long
-pdf_lex_skip_white(const unsigned char *p, long long at, long long end)
+pdf_lex_skip_white_in(const unsigned char *p, long long at, long long end)
 {
     while (at < end && pdf_lex_class[p[at]] == PDF_CH_WHITE)
         at++;
@@ -60,7 +61,7 @@ pdf_lex_skip_white(const unsigned char *p, long long at, long long end)
 
 /* the comment at at ('%'): the CR or LF that ends it, or end */
 static inline long long
-pdf_lex_comment_end(const unsigned char *p, long long at, long long end)
+pdf_lex_comment_end_in(const unsigned char *p, long long at, long long end)
 {
     while (at < end && p[at] != '\r' && p[at] != '\n')
         at++;
@@ -69,19 +70,19 @@ pdf_lex_comment_end(const unsigned char *p, long long at, long long end)
 
 /* past white space and comments from at */
 static inline long long
-pdf_lex_skip(const unsigned char *p, long long at, long long end)
+pdf_lex_skip_in(const unsigned char *p, long long at, long long end)
 {
     for (;;) {
-        at = pdf_lex_skip_white(p, at, end);
+        at = pdf_lex_skip_white_in(p, at, end);
         if (at >= end || p[at] != '%')
             return at;
-        at = pdf_lex_comment_end(p, at, end);
+        at = pdf_lex_comment_end_in(p, at, end);
     }
 }
 
 /* the run of regular bytes from at: its end (at when p[at] is not one) */
 static inline long long
-pdf_lex_regular_end(const unsigned char *p, long long at, long long end)
+pdf_lex_regular_end_in(const unsigned char *p, long long at, long long end)
 {
     while (at < end && pdf_lex_class[p[at]] == PDF_CH_REGULAR)
         at++;
@@ -90,7 +91,7 @@ pdf_lex_regular_end(const unsigned char *p, long long at, long long end)
 /* the run of regular bytes from a: its end into t->b, its kind (a number
  * or a keyword) and an integer's value into t, in one pass */
 static inline enum pdf_tok
-pdf_lex_regular_run(const unsigned char *p, long long a, long long end, struct pdf_token *t)
+pdf_lex_regular_run_in(const unsigned char *p, long long a, long long end, struct pdf_token *t)
 {
     long long i = a, v = 0;
     int digits = 0, dots = 0, other = 0, vt = 0;
@@ -118,9 +119,9 @@ pdf_lex_regular_run(const unsigned char *p, long long a, long long end, struct p
 }
 
 static inline enum pdf_tok
-pdf_lex_next(const unsigned char *p, long long *at, long long end, struct pdf_token *t)
+pdf_lex_next_in(const unsigned char *p, long long *at, long long end, struct pdf_token *t)
 {
-    long long i = pdf_lex_skip(p, *at, end), e;
+    long long i = pdf_lex_skip_in(p, *at, end), e;
 
     t->a = t->b = i;
     t->ival = 0;
@@ -176,7 +177,7 @@ pdf_lex_next(const unsigned char *p, long long *at, long long end, struct pdf_to
         break;
     }
     default:
-        t->kind = pdf_lex_regular_run(p, i, end, t);
+        t->kind = pdf_lex_regular_run_in(p, i, end, t);
         e = t->b;
         break;
     }
@@ -185,5 +186,14 @@ pdf_lex_next(const unsigned char *p, long long *at, long long end, struct pdf_to
     t->b = *at = e;
     return t->kind;
 }
+
+/* within core/pdf, the public names are these bodies (pdf_lex.c defines
+ * the functions themselves, each name in parentheses) */
+#define pdf_lex_white(c)                pdf_lex_white_in(c)
+#define pdf_lex_delim(c)                pdf_lex_delim_in(c)
+#define pdf_lex_regular(c)              pdf_lex_regular_in(c)
+#define pdf_lex_skip(p, at, end)        pdf_lex_skip_in(p, at, end)
+#define pdf_lex_regular_end(p, at, end) pdf_lex_regular_end_in(p, at, end)
+#define pdf_lex_next(p, at, end, t)     pdf_lex_next_in(p, at, end, t)
 
 #endif

@@ -53,6 +53,11 @@ classes__iso_32000_tables_1_and_2__nul_white_vt_regular(void **state)
             fail_msg("byte 0x%02x: white %d delim %d regular %d", c,
                      pdf_lex_white((unsigned char)c), pdf_lex_delim((unsigned char)c),
                      pdf_lex_regular((unsigned char)c));
+        /* the stamp layer's, out of line (pdf_lex.c), alike */
+        if ((pdf_lex_white)((unsigned char)c) != white ||
+            (pdf_lex_delim)((unsigned char)c) != delim ||
+            (pdf_lex_regular)((unsigned char)c) != (!white && !delim))
+            fail_msg("byte 0x%02x: the out-of-line class differs", c);
     }
     /* VT (0x0b) is not white space in ISO 32000 (libqpdf reads it as one) */
     assert_true(pdf_lex_regular(0x0b));
@@ -72,9 +77,19 @@ tokens_are(const char *text, size_t n, const struct want *want, size_t nwant)
     long long at = 0;
     struct pdf_token t;
 
+    long long at2 = 0;
+    struct pdf_token t2;
+
     for (size_t i = 0; i <= nwant; i++) {
         enum pdf_tok k = pdf_lex_next(p, &at, (long long)n, &t);
+        /* the stamp layer's, out of line (pdf_lex.c): the same token */
+        enum pdf_tok k2 = (pdf_lex_next)(p, &at2, (long long)n, &t2);
         enum pdf_tok wk = i < nwant ? want[i].kind : PDF_TOK_END;
+
+        if (k2 != k || t2.a != t.a || t2.b != t.b || t2.ival != t.ival || t2.vt != t.vt ||
+            at2 != at)
+            fail_msg("\"%s\" token %zu: out of line %d [%lld, %lld), inline %d [%lld, %lld)", text,
+                     i, k2, t2.a, t2.b, k, t.a, t.b);
 
         if (k != wk)
             fail_msg("\"%s\" token %zu: kind %d, want %d", text, i, k, wk);
