@@ -512,7 +512,7 @@ confirm(struct renew *rn, const char *base, const char *serial, int quiet_409, s
 {
     char body[300];
 
-    snprintf(body, sizeof(body), "%s&serial=%s", base, serial);
+    snprintf(body, sizeof(body), "%s&serial=%.79s", base, serial);
     return tell(rn, "written", body, "网上营业厅未确认新证书已写入", quiet_409, r);
 }
 
@@ -540,37 +540,46 @@ replaced_remove(struct renew *rn, const char *serial)
 }
 
 /* a run before wrote the new certificate and lost the hall's confirmation:
- * the medium holds two holder's certificates, each with its key.  The
- * newest is offered to the hall as written (with its serial: the hall
- * confirms only the one it issued for this code); confirmed, the one it
- * replaces is removed.  1 done; 0 nothing pending here (the hall answered
- * 409: a renewal follows); -1 failed (said why) */
+ * the medium holds two holder's certificates, each with its key.  Each is
+ * offered to the hall as written, the newest first (the hall confirms only
+ * the one it issued for this code and answers 409 to any other: a 变更's
+ * certificate ends when the old one does, and two issued in the same
+ * second cannot be told apart by their dates); confirmed, the one it
+ * replaces is removed.  1 done; 0 nothing pending here (every one 409: a
+ * renewal follows); -1 failed (said why) */
 static int
 pending(struct renew *rn, const char *base)
 {
     struct medium_cert *c;
     struct http_reply r = {0};
     CK_OBJECT_HANDLE h;
-    size_t n, i, holders = 0;
-    X509 *newest = NULL;
-    char serial[80] = "", *replaces;
-    int rc;
+    size_t n, i, k, holders = 0;
+    X509 *order[8];
+    char serials[8][80], *serial = NULL, *replaces;
+    int rc = 1;
 
     if (assist_medium_certs(rn->m, &c, &n) != 0)
         return -1;
+    /* the holder's certificates, newest first (insertion by later()) */
     for (i = 0; i < n; i++) {
-        if (!holder_cert(rn->m, &c[i], &h))
+        if (!holder_cert(rn->m, &c[i], &h) || holders == sizeof(order) / sizeof(order[0]))
             continue;
+        for (k = holders; k > 0 && later(c[i].x, order[k - 1]); k--)
+            order[k] = order[k - 1];
+        order[k] = c[i].x;
         holders++;
-        if (newest == NULL || later(c[i].x, newest))
-            newest = c[i].x;
     }
-    if (holders >= 2)
-        serial_hex(newest, serial, sizeof(serial));
+    for (k = 0; k < holders; k++)
+        serial_hex(order[k], serials[k], sizeof(serials[k]));
     assist_medium_certs_free(c, n);
     if (holders < 2)
         return 0;
-    rc = confirm(rn, base, serial, 1, &r);
+    for (k = 0; k < holders; k++) {
+        serial = serials[k];
+        rc = confirm(rn, base, serial, 1, &r);
+        if (!(rc == 1 && r.status == 409))
+            break;
+    }
     if (rc == 1 && r.status == 409)
         return 0;
     if (rc != 0) {
