@@ -49,7 +49,13 @@ test('seal_bundle_sm2__partner_selling_sm2_with_the_seal__the_bundled_seal_is_sm
         psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
             WHERE id = ${id}`);
         const op = await operator();
-        const issued = await op.post('/admin/pki/issue', { id });
+        /* no USB key signs SM2: the station says so and names the file */
+        const usb = await op.post('/admin/pki/issue', { id });
+        assert.equal(usb.status, 409, usb.text);
+        assert.match(usb.body.message, /SM2证书暂不能写入USB Key/);
+        /* an SM2 order with a seal is still made as a file (issue 64: its
+         * key to be born in the browser, as a seal order's 业务章 is) */
+        const issued = await op.post('/admin/pki/issue', { id, medium: 'p12' });
         assert.equal(issued.status, 200, issued.text);
         const row = psql(`SELECT i.id || '|' || s.es_id || '|' || s.cert_serial || '|' || x.ca FROM seal_items i
             JOIN seseals s ON s.item_id = i.id JOIN certificates x ON x.serial = s.cert_serial
