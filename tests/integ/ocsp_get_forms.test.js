@@ -57,7 +57,7 @@ test('ocsp_get_forms__encoded_raw_space_wrapped__same_answer_as_post__broken_bas
         const p = await fetch(`${HALL}/ocsp`, {
             method: 'POST', headers: { 'Content-Type': 'application/ocsp-request' }, body: der,
         });
-        const post = Buffer.from(await p.arrayBuffer());
+        let post = Buffer.from(await p.arrayBuffer());
         assert.ok(post.length > 100, 'a signed answer');
         const forms = {
             encoded: encodeURIComponent(b64),
@@ -69,8 +69,16 @@ test('ocsp_get_forms__encoded_raw_space_wrapped__same_answer_as_post__broken_bas
             const g = await get(u);
             /* one certificate: the pre-signed answer, byte for byte; more:
              * each signed afresh, the same serials and statuses */
-            if (list.length === 1)
+            if (list.length === 1) {
+                /* each worker signs its own copy (docs/modules/ocsp.md,
+                 * "Signed once, reused"): the GET's bytes are those a POST
+                 * gets from the same worker, so POST until one answers them */
+                for (let i = 0; i < 40 && !g.der.equals(post); i++)
+                    post = Buffer.from(await (await fetch(`${HALL}/ocsp`, {
+                        method: 'POST', headers: { 'Content-Type': 'application/ocsp-request' }, body: der,
+                    })).arrayBuffer());
                 assert.deepEqual(g.der, post, `${name} GET answers the POST's bytes`);
+            }
             else
                 assert.equal(said(dir, g.der), said(dir, post), `${name} GET of ${list.length} serials`);
         }
