@@ -1,14 +1,15 @@
 /*
  * unlock: 证书解锁 (a forgotten or locked PIN), on the flow kit
  * (core/flow/flow.h) and the rules every order replacing a certificate
- * shares (core/flow/replace.c).  The hall destroys its copy of a key once
- * the medium is delivered (电子签名法 第十三条: the signature creation data
- * under the signatory's sole control), so nobody can re-wrap the old key
- * under a new PIN: 解锁 proves the holder again (an SMS code to the phone
- * the certificate's order names, then the phone's liveness check, the kit's
- * identity step) and issues a new medium: a new key pair, the same subject,
- * the old certificate's remaining validity; the old one is revoked as
- * superseded in the transaction that stores the new one (core/biz/produce.c).
+ * shares (core/flow/replace.c).  The hall never holds a holder's key
+ * (电子签名法 第十三条), so it resets no PIN itself: 解锁 proves the holder
+ * again (an SMS code to the phone the certificate's order names, then the
+ * phone's liveness check, the kit's identity step); then a USB key is
+ * unlocked on the same medium by the 证书助手 (unlock_assist.c: key and
+ * certificate kept, nothing made or mailed, no 介质费: sql/173), and a file
+ * made in the browser, which cannot be unlocked, gets a new key there and a
+ * new certificate with the same subject and the old one's remaining
+ * validity, the old one revoked as superseded when the new one is stored.
  *
  *   GET  /unlock/notice    why the PIN cannot simply be reset; 确认 leads to
  *                          the agreements
@@ -58,13 +59,21 @@ holder_phone(const struct hall_val *form, const char *cert_type)
     return *p != '\0' ? p : hall_val_str(form, "agent_mobile");
 }
 
-/* 解锁费 + 介质费: the one price function's total, the medium the one-off part */
+/* 解锁费, and a 介质费 only where the product still has one: a USB key's
+ * 解锁 is the 证书助手's on the same medium and a browser file's a new key
+ * in the browser, neither a medium made or mailed (sql/170, sql/173) */
 static void
 fee_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prods, int row)
 {
     struct hall_price pr = hall_flow_product_price(prods, row);
     int64_t total = hall_price_cert(&pr, 1, 0);
 
+    if (strstr(hall_dbres_str(prods, row, "breakdown"), "\"介质费\"") == NULL) {
+        hall_val_set_fmt(req->pool, ctx, "fee_text",
+                         "解锁费用：%s元（不制作、不寄送新介质，不收介质费），合计 %s元",
+                         hall_yuan(req->pool, total), hall_yuan(req->pool, total));
+        return;
+    }
     hall_val_set_fmt(req->pool, ctx, "fee_text", "解锁费用：%s元，介质费用：%s元，合计 %s元",
                      hall_yuan(req->pool, total - pr.fixed_fen), hall_yuan(req->pool, pr.fixed_fen),
                      hall_yuan(req->pool, total));

@@ -178,7 +178,8 @@ test('lifecycle: 证书解锁 from 我的证书: why the PIN cannot be reset →
             await a11y.check(page, '证书选择');
             await page.click('#serial-next');
             await page.waitForURL(/\/unlock\/apply\?project=hall&serial=/);
-            await page.locator('#replace-price', { hasText: '合计 100.00元' }).waitFor();
+            /* the same medium, nothing made or mailed: no 介质费 (sql/173) */
+            await page.locator('#replace-price', { hasText: '不收介质费），合计 0.00元' }).waitFor();
             await page.locator('#sms-hint', { hasText: `${o.phone.slice(0, 3)}****${o.phone.slice(7)}` }).waitFor();
             await a11y.check(page, '确认信息');
             await shot('02-apply');

@@ -1,11 +1,13 @@
 'use strict';
 /*
- * No 介质费 for replacing a certificate made in the browser (issue 64 §2;
- * sql/170, core/flow/replace.c hall_replace_cert_product): its 介质遗失补办
- * and 证书解锁 make no USB key and mail none, so the page shows, and the
- * order charges, the hall's browser twin of the product (补办费 0.00 +
- * 介质费 0.00, 解锁费 0.00 + 介质费 0.00); a USB-key certificate's 补办 (a
- * new medium) still shows and charges its 介质费 100.00.
+ * No 介质费 where no medium is made (issue 64 §2, §3): replacing a
+ * certificate made in the browser (sql/170, core/flow/replace.c
+ * hall_replace_cert_product) makes no USB key and mails none, so the page
+ * shows, and the order charges, the hall's browser twin of the product
+ * (补办费 0.00 + 介质费 0.00, 解锁费 0.00); a USB key's 证书解锁 is the
+ * 证书助手's on the same medium, no medium made either (sql/173); a
+ * USB-key certificate's 补办 (a new medium) still shows and charges its
+ * 介质费 100.00.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -55,15 +57,15 @@ const charged = (id) => psql(`SELECT o.cert_fen || '|' || o.amount_fen || '|' ||
 
 /* 介质遗失补办 by its pages: 录入信息 shows the fee, the submit makes the
  * order; its id and the page */
-async function reissue(o) {
-    const a = await o.c.post('/reissue/agree', { project: 'hall', agree1: 'on', agree2: 'on' });
+async function reissue(o, project = 'hall') {
+    const a = await o.c.post('/reissue/agree', { project, agree1: 'on', agree2: 'on' });
     assert.equal(a.status, 200, a.text);
-    const page = await o.c.get(`/reissue/apply?project=hall&serial=${o.serial}`);
+    const page = await o.c.get(`/reissue/apply?project=${project}&serial=${o.serial}`);
     assert.equal(page.status, 200, page.text);
     const form = orgForm({ agent_mobile: o.phone, bank_account: freshAccount() });
     delete form.cert_type;
     delete form.years;
-    const r = await o.c.post('/reissue/apply', { project: 'hall', serial: o.serial, ...form,
+    const r = await o.c.post('/reissue/apply', { project, serial: o.serial, ...form,
         submit_key: page.text.match(/name="submit_key" value="([^"]+)"/)[1] });
     assert.equal(r.status, 200, r.text);
     return { id: Number(r.body.redirect.match(/id=(\d+)/)[1]), page: page.text };
@@ -101,7 +103,8 @@ test('browser_fee__reissue_and_unlock_of_a_browser_made_certificate__no_medium_f
     /* 解锁 of one: a new key in the browser, no medium either */
     const b = await browserMade(dir);
     const ub = await unlock(b);
-    assert.ok(ub.page.includes('解锁费用：0.00元，介质费用：0.00元，合计 0.00元'), 'the 解锁 page shows no 介质费');
+    assert.ok(ub.page.includes('解锁费用：0.00元（不制作、不寄送新介质，不收介质费），合计 0.00元'),
+        'the 解锁 page shows no 介质费');
     assert.equal(charged(ub.id), '0|0|browser', 'the 解锁 charges no 介质费');
 
     /* a USB key's 补办 is a new medium: its 介质费 stays */
@@ -109,4 +112,16 @@ test('browser_fee__reissue_and_unlock_of_a_browser_made_certificate__no_medium_f
     const rc = await reissue(c);
     assert.match(rc.page, /介质费用：<span id="price-medium">100\.00元<\/span>，合计 <strong id="price-total" data-fen="10000">100\.00元/);
     assert.equal(charged(rc.id), '10000|10000|hall', 'the USB key\'s 补办 charges its 介质费');
+});
+
+test('browser_fee__unlock_of_a_usb_key__by_the_assistant__no_medium_fee_shown_or_charged', async () => {
+    /* the 证书助手 resets the PIN on the same medium: nothing made, nothing
+     * mailed, so no 介质费 on the page or in the amount */
+    const op = await operator();
+    const k = await usbKeyMade(op);
+    const u = await unlock(k);
+    assert.ok(u.page.includes('解锁费用：0.00元（不制作、不寄送新介质，不收介质费），合计 0.00元'),
+        'the USB key\'s 解锁 page shows no 介质费');
+    assert.doesNotMatch(u.page, /介质费用：100\.00元/);
+    assert.equal(charged(u.id), '0|0|hall', 'the USB key\'s 解锁 charges no 介质费');
 });
