@@ -3,11 +3,11 @@
  * No 介质费 where no medium is made (issue 64 §2, §3): replacing a
  * certificate made in the browser (sql/170, core/flow/replace.c
  * hall_replace_cert_product) makes no USB key and mails none, so the page
- * shows, and the order charges, the hall's browser twin of the product
- * (补办费 0.00 + 介质费 0.00, 解锁费 0.00); a USB key's 证书解锁 is the
- * 证书助手's on the same medium, no medium made either (sql/173); a
- * USB-key certificate's 补办 (a new medium) still shows and charges its
- * 介质费 100.00.
+ * shows, and the order charges, the browser twin of the product (补办费
+ * 0.00 + 介质费 0.00, 解锁费 0.00), in the hall's channel and a partner's
+ * (sql/174); a USB key's 证书解锁 is the 证书助手's on the same medium, no
+ * medium made either (sql/173); a USB-key certificate's 补办 (a new medium)
+ * still shows and charges its 介质费 100.00.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -124,4 +124,24 @@ test('browser_fee__unlock_of_a_usb_key__by_the_assistant__no_medium_fee_shown_or
         'the USB key\'s 解锁 page shows no 介质费');
     assert.doesNotMatch(u.page, /介质费用：100\.00元/);
     assert.equal(charged(u.id), '0|0|hall', 'the USB key\'s 解锁 charges no 介质费');
+});
+
+test('browser_fee__reissue_in_a_partner_channel__browser_made_none__usb_key_keeps_its_medium_fee', async () => {
+    /* 揭阳's 介质遗失补办 of a file made in the browser: its browser twin */
+    const a = await browserMade(tmpdir());
+    const ra = await reissue(a, 'jieyang');
+    assert.match(ra.page, /补办费用：<span id="price-reissue">0\.00元<\/span>，介质费用：<span id="price-medium">0\.00元<\/span>，合计 <strong id="price-total" data-fen="0">0\.00元/);
+    assert.equal(charged(ra.id), '0|0|browser', 'the partner\'s 补办 of a browser file charges no 介质费');
+    /* every channel's replacement products with a 介质费 have their twin */
+    assert.equal(psql(`SELECT count(*) FROM products p WHERE p.active AND p.key_origin = 'hall'
+        AND p.business_type IN ('reissue', 'renew', 'unlock') AND p.breakdown ? '介质费'
+        AND NOT EXISTS (SELECT 1 FROM products b WHERE b.partner_code = p.partner_code
+            AND b.business_type = p.business_type AND b.cert_type = p.cert_type
+            AND b.key_origin = 'browser' AND b.active AND NOT b.breakdown ? '介质费')`), '0');
+    /* a USB key's 补办 in that channel is a new medium: 介质费 100.00 */
+    const op = await operator();
+    const k = await usbKeyMade(op);
+    const rk = await reissue(k, 'jieyang');
+    assert.match(rk.page, /介质费用：<span id="price-medium">100\.00元<\/span>，合计 <strong id="price-total" data-fen="10000">100\.00元/);
+    assert.equal(charged(rk.id), '10000|10000|hall');
 });

@@ -86,6 +86,7 @@ test('channels__reissue_offered_in_each_channel_with_its_fee', async () => {
             || coalesce(r.price_per_year_fen || '+' || r.fixed_fee_fen, 'none'), ',' ORDER BY n.partner_code, n.cert_type)
         FROM products n LEFT JOIN products r ON r.partner_code = n.partner_code
             AND r.cert_type = n.cert_type AND r.business_type = 'reissue' AND r.active
+            AND r.key_origin = 'hall'
         WHERE n.business_type = 'new' AND n.active AND n.partner_code <> 'hall'`),
     'gdhj:org:0+10000,gzmg:org:0+10000,hunan:org:0+10000,hunan:person:0+10000,'
         + 'jieyang:org:0+10000,jieyang:org_person:0+10000,jieyang:person:0+10000,'
