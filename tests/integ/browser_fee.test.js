@@ -1,20 +1,22 @@
 'use strict';
 /*
- * No 介质费 where no medium is made (issue 64 §2, §3): replacing a
+ * No 介质费 where no medium is made (issue 64 §2, §3, §5): replacing a
  * certificate made in the browser (sql/170, core/flow/replace.c
  * hall_replace_cert_product) makes no USB key and mails none, so the page
  * shows, and the order charges, the browser twin of the product (补办费
  * 0.00 + 介质费 0.00, 解锁费 0.00), in the hall's channel and a partner's
  * (sql/174); a USB key's 证书解锁 is the 证书助手's on the same medium, no
  * medium made either (sql/173); a USB-key certificate's 补办 (a new medium)
- * still shows and charges its 介质费 100.00.
+ * still shows and charges its 介质费 100.00.  The 《浏览器生成密钥须知》 a
+ * browser applicant accepts is 2026.2 (sql/175): a lost file is 补办, a
+ * forgotten PIN 解锁, each in the browser, no 介质费.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { freshPhone } = require('./lib/client');
+const { freshPhone, applicant } = require('./lib/client');
 const { smsMessages, codeOf, waitForSms } = require('./lib/hall');
 const { freshAccount } = require('./lib/payflow');
 const { operator, acceptedByTransfer, tmpdir, openssl, psql, orgForm } = require('./lib/pki');
@@ -144,4 +146,24 @@ test('browser_fee__reissue_in_a_partner_channel__browser_made_none__usb_key_keep
     const rk = await reissue(k, 'jieyang');
     assert.match(rk.page, /介质费用：<span id="price-medium">100\.00元<\/span>，合计 <strong id="price-total" data-fen="10000">100\.00元/);
     assert.equal(charged(rk.id), '10000|10000|hall');
+});
+
+test('browser_fee__browser_key_agreement_2026_2__lost_file_reissue_forgotten_pin_unlock_in_the_browser', async () => {
+    const c = await applicant();
+    const page = await c.get('/new?project=hall');
+    assert.equal(page.status, 200, page.text);
+    const m = page.text.match(/<details class="agreement" id="agreement-browser_key">([\s\S]*?)<\/details>/);
+    assert.ok(m, 'the hall\'s 证书新办 asks for 《浏览器生成密钥须知》');
+    const text = m[1];
+    assert.match(text, /版本2026\.2/);
+    assert.match(text, /私钥只在您的浏览器中生成[\s\S]*从不发送给我们[\s\S]*从不持有/);
+    assert.match(text, /证书文件丢失或损坏：请办理“介质遗失补办”[\s\S]*浏览器生成新的密钥[\s\S]*不收取介质费/);
+    assert.match(text, /忘记PIN码：证书文件无法解锁[\s\S]*请办理“证书解锁”[\s\S]*浏览器生成新的密钥/);
+    assert.match(text, /USB Key[\s\S]*密钥对在USB Key内部生成[\s\S]*证书助手在原USB Key上重设PIN码，原密钥和证书保持不变/);
+    assert.doesNotMatch(text, /请申请撤销该证书，再重新申请新办/, 'not 2026.1\'s revoke and apply again');
+    /* accepting records the version shown */
+    const r = await c.post('/new/agree', { project: 'hall', agree1: 'on', agree2: 'on' });
+    assert.equal(r.status, 200, r.text);
+    assert.match(psql(`SELECT string_agg(agreement_code || ':' || agreement_version, ',') FROM agreement_acceptances
+        WHERE user_id = (SELECT user_id FROM sessions ORDER BY created_at DESC LIMIT 1)`), /browser_key:2026\.2/);
 });
