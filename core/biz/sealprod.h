@@ -6,6 +6,8 @@
 #define HALL_BIZ_SEALPROD_H
 
 /* ---- sealprod.c: the seals made with the order's certificate -------------- */
+/* (the re-make when a certificate that signs seals is replaced, below, is
+ * sealrename.c's) */
 
 /* the seals one order may hold */
 #define HALL_SEAL_BIZ_MAX     8  /* 机构业务章 online (seed 001) */
@@ -135,7 +137,7 @@ struct hall_sealremake;
 /* What draws a seal's picture for the re-make after a 变更 of the name is
  * hall_sealimg_render, in libhallseal (cairo, pango: core/local.am), which
  * not every program links although every module links sealprod.o (through
- * flow.c's statements).  sealprod.c refers to it weakly: a program whose
+ * flow.c's statements).  sealrename.c refers to it weakly: a program whose
  * modules/list "link ... SEAL" line gives it libhallseal has it (the
  * generated modules/local.am links those programs with HALL_SEAL_LINKFLAGS,
  * which asks the linker for it), any other has none, and there a re-make
