@@ -77,22 +77,27 @@ struct sr_item {
     time_t old_end, valid_start, valid_end;
     int skip; /* nothing to make (the old seal's time is over) */
     /* a 业务章 renamed after a 变更: a new certificate of its own replaces
-     * old_cert (revoked as superseded when the new one is stored) */
+     * old_cert (revoked as superseded when the new one is stored), for a
+     * key born on the medium the change is produced onto (pub, and the
+     * request the medium signed with it), never in the hall */
     int own;
     const char *old_cert, *ca, *cn, *revoked_ca;
     char serial[17];
     time_t nb, na;
     X509 *x;
-    EVP_PKEY *key;
+    EVP_PKEY *pub;
+    const char *csr_sha256;
     unsigned char *cert;
     size_t cert_len;
 };
 
 struct hall_sealremake {
     const char *old_serial, *new_serial;
-    const char *org;  /* after a 变更: the new organisation name, else NULL */
-    const char *uscc; /* and its 统一社会信用代码 (a renamed 业务章's subject) */
-    int64_t order_id; /* the replacing order (a renamed 业务章's certificate's) */
+    const char *org;     /* after a 变更: the new organisation name, else NULL */
+    const char *uscc;    /* and its 统一社会信用代码 (a renamed 业务章's subject) */
+    int64_t order_id;    /* the replacing order (a renamed 业务章's certificate's) */
+    const char *mserial; /* the medium the renamed 业务章' keys were born on */
+    time_t pop_at;       /* when the hall checked their requests */
     int n;
     struct sr_item *items;
 };
@@ -267,10 +272,14 @@ hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm, const
             return HALL_ERR;
         }
         if (it->own) {
-            /* a renamed 业务章: its new certificate first, signing its seal */
-            it->x =
-                hall_pki_cert_make(cx, it->ca, it->serial, it->nb, it->na, HALL_PKI_PROFILE_SEAL,
-                                   it->cn, rm->org, rm->uscc, "", &it->key);
+            /* a renamed 业务章: its new certificate first, signing its seal,
+             * for the key the medium made (no key is made here) */
+            if (it->pub == NULL) {
+                hall_err(cx, "msg=\"sealprod: renamed seal's key not born\" es_id=%s", it->old_es);
+                return HALL_ERR;
+            }
+            it->x = hall_pki_cert_for(cx, it->ca, it->serial, it->nb, it->na, HALL_PKI_PROFILE_SEAL,
+                                      it->cn, rm->org, rm->uscc, "", it->pub);
             it->cert = it->x != NULL ? hall_pki_der(cx->pool, it->x, &it->cert_len) : NULL;
             if (it->cert == NULL)
                 return HALL_ERR;
@@ -302,36 +311,48 @@ hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm, const
     return HALL_OK;
 }
 
-/* a renamed 业务章's new certificate stored, its medium under the
- * replacing order's PIN (as a new 业务章's under its order's), the old one
- * revoked as superseded (OCSP at once: hall_pki_revoke's hold).  The old
- * certificate revoked meanwhile (its holder, staff): HALL_ERR, nothing of
- * this production stays, and the next one leaves the seal out */
+/* a renamed 业务章's new certificate stored with the medium its key was
+ * born on (no PKCS#12: the key never left it), where and the proof of
+ * possession audited as production's (core/biz/sealprod.c's
+ * own_medium_store), the old one revoked as superseded (OCSP at once:
+ * hall_pki_revoke's hold).  The old certificate revoked meanwhile (its
+ * holder, staff): HALL_ERR, nothing of this production stays, and the next
+ * one leaves the seal out */
 static int
-rename_store(struct hall_ctx *cx, struct sr_item *it, const char *pin, const char *actor)
+rename_store(struct hall_ctx *cx, const struct hall_sealremake *rm, struct sr_item *it,
+             const char *actor)
 {
-    size_t p12_len, enc_len;
-    unsigned char *p12, *enc;
     struct hall_dbres *r;
-    struct hall_val *d;
+    struct hall_val *born, *d;
+    char at[32];
+    struct tm tm;
 
-    p12 = hall_pki_p12_make(cx->pool, pin, it->key, it->x, it->ca, it->cn, &p12_len);
-    if (p12 == NULL)
-        return HALL_ERR;
-    enc = hall_pii_encrypt(cx->pool, (const char *)p12, p12_len, &enc_len);
-    OPENSSL_cleanse(p12, p12_len);
     if (hall_revoke_cert(cx, it->old_cert, SUPERSEDED, actor, &it->revoked_ca) != HALL_OK) {
         hall_err(cx, "msg=\"sealprod: renamed seal's old certificate not revocable\" serial=%s",
                  it->old_cert);
         return HALL_ERR;
     }
-    r = hall_cert_store(cx, it->serial, it->cert, it->cert_len, enc, enc_len, 1, NULL);
+    r = hall_cert_store_medium(cx, it->serial, it->cert, it->cert_len, rm->mserial,
+                               (int64_t)rm->pop_at);
     if (r == NULL || hall_dbres_rows(r) != 1)
         return HALL_ERR;
+    born = hall_val_obj(cx->pool);
+    hall_val_set_str(cx->pool, born, "born", "medium");
+    hall_val_set_str(cx->pool, born, "medium", rm->mserial);
+    hall_val_set_str(cx->pool, born, "seal", it->es_id);
+    hall_val_set_str(cx->pool, born, "csr_sha256", it->csr_sha256);
+    if (hall_audit(cx, actor, "certificate", it->serial, "key_born", NULL, NULL, born) != HALL_OK)
+        return HALL_ERR;
+    gmtime_r(&rm->pop_at, &tm);
+    strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
     d = hall_val_obj(cx->pool);
     hall_val_set_str(cx->pool, d, "supersedes", it->old_cert);
     hall_val_set_str(cx->pool, d, "seal", it->old_es);
-    hall_val_set_str(cx->pool, d, "key_origin", "hall");
+    hall_val_set_str(cx->pool, d, "key_origin", "medium");
+    hall_val_set_str(cx->pool, d, "medium", rm->mserial);
+    hall_val_set_str(cx->pool, d, "pop", "checked");
+    hall_val_set_str(cx->pool, d, "pop_checked_at", hall_pstrdup(cx->pool, at));
+    hall_val_set_str(cx->pool, d, "csr_sha256", it->csr_sha256);
     return hall_audit(cx, actor, "certificate", it->serial, "issue", "intent", "issued", d);
 }
 
@@ -341,6 +362,7 @@ hall_sealprod_remake_store(struct hall_ctx *cx, struct hall_sealremake *rm, cons
 {
     int i;
 
+    (void)pin; /* no medium made here carries the order's PIN */
     *made = 0;
     *renamed = 0;
     if (rm == NULL)
@@ -364,7 +386,7 @@ hall_sealprod_remake_store(struct hall_ctx *cx, struct hall_sealremake *rm, cons
                 return HALL_ERR;
             continue;
         }
-        if (it->own && rename_store(cx, it, pin, actor) != HALL_OK)
+        if (it->own && rename_store(cx, rm, it, actor) != HALL_OK)
             return HALL_ERR;
         if (hall_db_exec(cx, "sp_seseal_store", HALL_STR(it->es_id), HALL_I64(it->item_id),
                          HALL_I64(it->order_id), HALL_STR(signer), HALL_BIN(it->seal, it->seal_len),
@@ -419,8 +441,69 @@ hall_sealprod_remake_free(struct hall_sealremake *rm)
 
     for (i = 0; rm != NULL && i < rm->n; i++) {
         X509_free(rm->items[i].x);
-        EVP_PKEY_free(rm->items[i].key);
+        EVP_PKEY_free(rm->items[i].pub);
         rm->items[i].x = NULL;
-        rm->items[i].key = NULL;
+        rm->items[i].pub = NULL;
     }
+}
+
+/* ---- the renamed 业务章' keys, born on the production's medium ----------- */
+
+int
+hall_sealprod_remake_keys(const struct hall_sealremake *rm, const char **cns, const char **labels,
+                          int max)
+{
+    int i, n = 0;
+
+    for (i = 0; rm != NULL && i < rm->n; i++)
+        if (rm->items[i].own) {
+            if (n == max)
+                return -1;
+            cns[n] = rm->items[i].cn;
+            labels[n++] = rm->items[i].es_id;
+        }
+    return n;
+}
+
+int
+hall_sealprod_remake_keys_born(struct hall_sealremake *rm, const char *mserial, time_t pop_at,
+                               EVP_PKEY **pubs, const char **sha256s)
+{
+    int i, n = 0;
+
+    if (rm == NULL)
+        return 0;
+    rm->mserial = mserial;
+    rm->pop_at = pop_at;
+    for (i = 0; i < rm->n; i++)
+        if (rm->items[i].own) {
+            rm->items[i].pub = pubs[n]; /* hall_sealprod_remake_free frees it */
+            rm->items[i].csr_sha256 = sha256s[n++];
+        }
+    return n;
+}
+
+int
+hall_sealprod_remake_certs(const struct hall_sealremake *rm, const unsigned char **ders,
+                           size_t *lens)
+{
+    int i, n = 0;
+
+    for (i = 0; rm != NULL && i < rm->n; i++)
+        if (rm->items[i].own) {
+            ders[n] = rm->items[i].cert;
+            lens[n++] = rm->items[i].cert_len;
+        }
+    return n;
+}
+
+int
+hall_sealprod_remake_void(struct hall_ctx *cx, const struct hall_sealremake *rm, const char *actor)
+{
+    int i;
+
+    for (i = 0; rm != NULL && i < rm->n; i++)
+        if (rm->items[i].own && hall_cert_void(cx, rm->items[i].serial, actor) != HALL_OK)
+            return HALL_ERR;
+    return HALL_OK;
 }
