@@ -798,11 +798,16 @@ async function assertRenamed(u, id, made) {
     /* 我的电子印章: the new seals valid, the old ones 已替换 */
     const page = await u.c.get(`/seal/seals?id=${u.s.id}`);
     assert.equal(page.status, 200);
+    const changeNo = psql(`SELECT order_no FROM orders WHERE id = ${id}`);
     for (const b of u.biz) {
         const row = (page.text.match(/<tr[\s\S]*?<\/tr>/g) || []).find((r) => r.includes(`>${b.es}<`));
         assert.match(row || '', /已替换/);
         const cur = (page.text.match(/<tr[\s\S]*?<\/tr>/g) || []).find((r) => r.includes(`>${b.es}R01<`));
         assert.match(cur || '', /有效（至/);
+        /* its key on the change's USB key, which the change's envelope and PIN go with */
+        assert.match(cur, new RegExp(`印章证书的密钥在业务单 ${changeNo} 的USB Key（介质 ${mediumOf(id)}）中生成，`
+            + '随该业务单的信封寄送，凭该业务单的PIN码使用'));
+        assert.doesNotMatch(cur, /PKCS#12/);
     }
 }
 
