@@ -697,8 +697,8 @@ seal_keys(struct production *pd, const char **cns, const char **labels, int *nsp
 /* 2m. onto a medium, between the intent and the signature: the PIN known,
  * the medium initialised and its key born — the order's certificate's and
  * one for each seal certificate made now (core/biz/sealprod.c: a 机构业务章's
- * each, on the same medium) — each request it signed checked (proof of
- * possession) */
+ * each, on the same medium; core/biz/sealrename.c: each 机构业务章 a 变更
+ * renames) — each request it signed checked (proof of possession) */
 static int
 medium_born(struct production *pd)
 {
