@@ -23,9 +23,9 @@
  * revoked as superseded only when the tool says the new one is on the
  * medium (hall_renew_written), in that transaction.  The seals the old
  * certificate signs are made again on the new one with the unit's new name
- * (core/biz/sealprod.c); a 业务章 with a certificate of its own is not
- * given a new one here (its key would be the hall's): it stays on its own
- * certificate, and the issue's audit says how many.
+ * (core/biz/sealrename.c); a 业务章 with a certificate of its own is not
+ * given a new one here (no_own: the tool makes no new key for it on the
+ * medium yet, and the hall makes none): it stays on its own certificate.
  *
  * renew_tickets is this file's (docs/architecture.md, "Who owns each
  * table").
@@ -280,7 +280,7 @@ renew_intent(struct renewal *rn, const char *code, const unsigned char *csr, siz
                    NULL) != HALL_OK)
         return HALL_RENEW_DB_ERROR;
     /* the seals the old certificate signs, made again on the new one (as
-     * production does for every 更新 and 变更: core/biz/sealprod.c); 变更:
+     * production does for every 更新 and 变更: core/biz/sealrename.c); 变更:
      * with the unit's new name, no 业务章 certificate made in the hall */
     rename.org = rn->org;
     rename.uscc = rn->uscc;

@@ -440,8 +440,9 @@ production_intent(struct production *pd)
     /* the seals the replaced certificate signs, made again on this one */
     if (strcmp(pd->business, "change") == 0) {
         /* 变更: the seals carry the unit's name of the new certificate, and
-         * the unit's 业务章 get certificates of their own with it */
-        struct hall_sealrename rn = {pd->s.org, pd->s.uscc, pd->actor, pd->order_id, 0};
+         * the unit's 业务章 get certificates of their own with it, their
+         * keys born on the medium beside the unit's (none without one) */
+        struct hall_sealrename rn = {pd->s.org, pd->s.uscc, pd->actor, pd->order_id, !pd->medium};
 
         if (hall_sealprod_remake_intent(cx, pd->replaces, &rn, &pd->rm) != HALL_OK)
             return HALL_ERR;
@@ -677,11 +678,27 @@ production_said(const struct production *pd)
 
 static int medium_failed(struct production *pd, const char *why);
 
+/* the seals' keys on the medium after the order's (cns[0], labels[0]): a
+ * seal order's 业务章 (*nsp of them), then the 业务章 renamed by a 变更
+ * (core/biz/sealrename.c); how many, -1 when more than a medium takes */
+static int
+seal_keys(struct production *pd, const char **cns, const char **labels, int *nsp)
+{
+    int m;
+
+    *nsp = hall_sealprod_keys(pd->sp, cns + 1, labels + 1, HALL_MEDIUM_KEYS - 1);
+    if (*nsp < 0)
+        return -1;
+    m = hall_sealprod_remake_keys(pd->rm, cns + 1 + *nsp, labels + 1 + *nsp,
+                                  HALL_MEDIUM_KEYS - 1 - *nsp);
+    return m < 0 ? -1 : *nsp + m;
+}
+
 /* 2m. onto a medium, between the intent and the signature: the PIN known,
  * the medium initialised and its key born — the order's certificate's and
  * one for each seal certificate made now (core/biz/sealprod.c: a 机构业务章's
- * each, on the same medium) — each request it signed checked (proof of
- * possession) */
+ * each, on the same medium; core/biz/sealrename.c: each 机构业务章 a 变更
+ * renames) — each request it signed checked (proof of possession) */
 static int
 medium_born(struct production *pd)
 {
@@ -690,13 +707,13 @@ medium_born(struct production *pd)
     struct hall_medium_born born[HALL_MEDIUM_KEYS];
     EVP_PKEY *pubs[HALL_MEDIUM_KEYS];
     char err[400];
-    int k, n;
+    int k, n, nsp;
 
     if (production_pin(pd) != HALL_OK)
         return HALL_ERR;
     cns[0] = pd->s.cn;
     labels[0] = "hall";
-    n = hall_sealprod_keys(pd->sp, cns + 1, labels + 1, HALL_MEDIUM_KEYS - 1);
+    n = seal_keys(pd, cns, labels, &nsp);
     if (n < 0)
         return medium_failed(pd, "more seals' certificates than one medium takes");
     memset(born, 0, sizeof(born));
@@ -718,8 +735,9 @@ medium_born(struct production *pd)
         }
     }
     pd->pop_at = time(NULL);
-    if (n > 0)
+    if (nsp > 0)
         hall_sealprod_keys_born(pd->sp, pd->mserial, pd->pop_at, pubs, sums);
+    hall_sealprod_remake_keys_born(pd->rm, pd->mserial, pd->pop_at, pubs + nsp, sums + nsp);
     return HALL_OK;
 }
 
@@ -732,13 +750,14 @@ medium_written(struct production *pd, const unsigned char *der, size_t der_len)
     const char *cns[HALL_MEDIUM_KEYS], *labels[HALL_MEDIUM_KEYS];
     size_t lens[HALL_MEDIUM_KEYS];
     char err[400];
-    int n;
+    int n, nsp;
 
     ders[0] = der;
     lens[0] = der_len;
     labels[0] = "hall";
-    n = hall_sealprod_keys(pd->sp, cns + 1, labels + 1, HALL_MEDIUM_KEYS - 1);
-    if (n < 0 || hall_sealprod_certs(pd->sp, ders + 1, lens + 1) != n)
+    n = seal_keys(pd, cns, labels, &nsp);
+    if (n < 0 || hall_sealprod_certs(pd->sp, ders + 1, lens + 1) != nsp ||
+        hall_sealprod_remake_certs(pd->rm, ders + 1 + nsp, lens + 1 + nsp) != n - nsp)
         return medium_failed(pd, "the seals' certificates do not match their keys");
     if (hall_medium_write_keys(pd->cx->pool, pd->cx->conf, pd->mserial, pd->pin, pd->ca, ders, lens,
                                labels, n + 1, err, sizeof(err)) != HALL_OK)
@@ -777,6 +796,7 @@ medium_failed(struct production *pd, const char *why)
                      HALL_STR(pd->born.token_serial), HALL_STR(pd->born.model)) == NULL ||
         hall_cert_void(cx, pd->serial, pd->actor) != HALL_OK ||
         hall_sealprod_void(cx, pd->sp, pd->actor) != HALL_OK ||
+        hall_sealprod_remake_void(cx, pd->rm, pd->actor) != HALL_OK ||
         hall_audit(cx, pd->actor, "medium", pd->mserial, "fail", "initialising", state, detail) !=
             HALL_OK ||
         hall_db_commit(cx) != HALL_OK)

@@ -6,6 +6,8 @@
 #define HALL_BIZ_SEALPROD_H
 
 /* ---- sealprod.c: the seals made with the order's certificate -------------- */
+/* (the re-make when a certificate that signs seals is replaced, below, is
+ * sealrename.c's) */
 
 /* the seals one order may hold */
 #define HALL_SEAL_BIZ_MAX     8  /* 机构业务章 online (seed 001) */
@@ -135,7 +137,7 @@ struct hall_sealremake;
 /* What draws a seal's picture for the re-make after a 变更 of the name is
  * hall_sealimg_render, in libhallseal (cairo, pango: core/local.am), which
  * not every program links although every module links sealprod.o (through
- * flow.c's statements).  sealprod.c refers to it weakly: a program whose
+ * flow.c's statements).  sealrename.c refers to it weakly: a program whose
  * modules/list "link ... SEAL" line gives it libhallseal has it (the
  * generated modules/local.am links those programs with HALL_SEAL_LINKFLAGS,
  * which asks the linker for it), any other has none, and there a re-make
@@ -147,13 +149,16 @@ struct hall_sealremake;
  * whose own certificate names another unit is made again too: in step 1 an
  * intent for a new certificate of its own (CN 机构名称 + 印章名称, O rn->org,
  * rn->uscc; its old one's CA and end; order_id rn->order_id, the replacing
- * order), in step 2 that certificate and the seal listing it, in step 3 the
- * certificate stored with its medium under pin (the replacing order's, as a
- * new 业务章's is under its order's), the old seal replaced and the old
- * certificate revoked as superseded.  *made counts the seals re-made on the
- * new certificate, *renamed the 业务章 made on new certificates of their own.
- * no_own: the seals the old certificate signs only (the 证书助手's 变更,
- * core/biz/medium_renew.c: no 业务章 key made in the hall).
+ * order), between steps 1 and 2 its key born on the medium the change is
+ * produced onto (hall_sealprod_remake_keys, below: no key is ever made in
+ * the hall), in step 2 that certificate, certified for that key, and the
+ * seal listing it, in step 3 the certificate stored with the medium's
+ * serial (key_origin 'medium', no PKCS#12), the old seal replaced and the
+ * old certificate revoked as superseded.  *made counts the seals re-made on
+ * the new certificate, *renamed the 业务章 made on new certificates of their
+ * own.  no_own: the seals the old certificate signs only (a change made
+ * without a medium to bear the 业务章' keys; the 证书助手's 变更,
+ * core/biz/medium_renew.c): those 业务章 stay on their own certificates.
  */
 struct hall_sealrename {
     const char *org, *uscc, *actor;
@@ -203,6 +208,21 @@ int hall_sealprod_remake_store(struct hall_ctx *cx, struct hall_sealremake *rm, 
  * but done's (refreshed by the caller already) */
 void hall_sealprod_remake_crls(struct hall_ctx *cx, struct hall_sealremake *rm, const char *done);
 void hall_sealprod_remake_free(struct hall_sealremake *rm);
+/* onto a medium (core/biz/produce.c's medium_born), as hall_sealprod_keys:
+ * the renamed 业务章' CNs and labels (their new seals' codes), at most max
+ * (-1 when more); _keys_born: the public keys the medium made for them
+ * (rm takes them) and their requests' SHA-256, in that order, the proof of
+ * possession checked at pop_at; _certs: their certificates signed in step
+ * 2, for hall_medium_write_keys; _void: their intents voided (a medium that
+ * failed), inside the caller's transaction */
+int hall_sealprod_remake_keys(const struct hall_sealremake *rm, const char **cns,
+                              const char **labels, int max);
+int hall_sealprod_remake_keys_born(struct hall_sealremake *rm, const char *mserial, time_t pop_at,
+                                   EVP_PKEY **pubs, const char **sha256s);
+int hall_sealprod_remake_certs(const struct hall_sealremake *rm, const unsigned char **ders,
+                               size_t *lens);
+int hall_sealprod_remake_void(struct hall_ctx *cx, const struct hall_sealremake *rm,
+                              const char *actor);
 
 extern const struct hall_stmt hall_sealprod_stmts[];
 

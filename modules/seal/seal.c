@@ -184,8 +184,11 @@ static const struct hall_stmt seal_stmts[] = {
      " certificates x WHERE x.order_id = i.order_id AND x.seal_item_id IS NULL"
      " AND x.state = 'issued')) AS biz_waiting, 'SZCA' || lpad(i.order_id::text, 12, '0')"
      " || 'B' || lpad(i.position::text, 2, '0') AS biz_es,"
-     /* its key born on the order's USB key (core/pki/medium.c) */
-     " coalesce(c.medium_serial, '') AS usb_serial"
+     /* its key born on the order's USB key (core/pki/medium.c), or on the
+      * USB key of the order that replaced its signer (补办, 变更: the
+      * renamed 业务章's, core/biz/sealrename.c): that order's number */
+     " coalesce(c.medium_serial, '') AS usb_serial, CASE WHEN c.order_id <> i.order_id THEN"
+     " (SELECT order_no FROM orders WHERE id = c.order_id) ELSE '' END AS usb_order"
      " FROM seal_items i"
      " LEFT JOIN LATERAL (SELECT * FROM seseals WHERE item_id = i.id"
      "  ORDER BY created_at DESC, es_id DESC LIMIT 1) s ON true"

@@ -64,9 +64,10 @@ made_ctx(struct hall_req *req, struct hall_val *it, struct hall_dbres *res, int 
     /* its key born in its holder's browser (sql/159): nothing held, ever */
     hall_val_set_bool(req->pool, it, "holder_browser",
                       strcmp(hall_dbres_str(res, i, "key_origin"), "browser") == 0);
-    /* its key born on the order's USB key: the medium goes in the envelope */
+    /* its key born on the order's USB key: the medium goes in the envelope
+     * (another order's, usb_order, after a 补办 or 变更 replaced its signer) */
     if (*hall_dbres_str(res, i, "usb_serial") != '\0')
-        hall_dbres_set(req->pool, it, res, i, "usb=usb_serial");
+        hall_dbres_set(req->pool, it, res, i, "usb=usb_serial usb_order");
     hall_dbres_set(req->pool, it, res, i, "medium_held:b");
     if (*hall_dbres_str(res, i, "medium_gone_at") != '\0') {
         struct hall_val *g = hall_val_set_obj(req->pool, it, "medium_gone");

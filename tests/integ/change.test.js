@@ -25,6 +25,8 @@ const {
 } = require('./lib/pki');
 const { freshAccount, waitFor, waitStatus, payOnline, confirmTrade, upload } = require('./lib/payflow');
 const { sealOrder, impressionScan, fontless, holderMakesKey } = require('./lib/seal');
+const { softhsmModule, mediaEnv, mediumOf } = require('./lib/station');
+const { makePdf, verifyPdf, stampWith } = require('./lib/stamp');
 
 const JPEG = Buffer.concat([Buffer.from([0xFF, 0xD8, 0xFF, 0xE0]), Buffer.alloc(2000, 7)]);
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
@@ -691,7 +693,8 @@ async function verified(der) {
 const sealDer = (es) => Buffer.from(psql(`SELECT encode(der, 'hex') FROM seseals WHERE es_id = '${es}'`), 'hex');
 
 /* each 业务章 made once more, on a new certificate of its own naming the new
- * unit; the old seal 已替换, its old certificate revoked as superseded */
+ * unit, its key born on the change's USB key; the old seal 已替换, its old
+ * certificate revoked as superseded */
 async function assertRenamed(u, id, made) {
     const dir = tmpdir();
     try {
@@ -752,18 +755,33 @@ async function assertRenamed(u, id, made) {
             } else {
                 assert.ok(pic(now).equals(pic(was)), 'the applicant\'s cut-out kept');
             }
-            /* the owner's 印章证书: the new certificate's medium, under the change's PIN */
-            const m = await fetch(`${HALL}/seal/medium?id=${b.item}`, { headers: { Cookie: u.c.cookieHeader() } });
-            assert.equal(m.status, 200);
-            assert.match(m.headers.get('content-disposition') || '', new RegExp(cert));
-            fs.writeFileSync(path.join(dir, 'm.p12'), Buffer.from(await m.arrayBuffer()));
+            /* issue 64 §4: the new key born on the USB key the change was
+             * produced onto, beside the unit's, never in the hall: no PKCS#12
+             * to hand over, the proof of possession checked; a stamp with it
+             * (hall-stamp, the medium's key labelled with the new seal's code,
+             * the change's PIN) verifies */
+            const usb = mediumOf(id);
+            assert.equal(psql(`SELECT key_origin || '|' || coalesce(medium_serial, '') || '|' || (p12_enc IS NULL)
+                FROM certificates WHERE serial = '${cert}'`), `medium|${usb}|true`);
+            assert.equal(psql(`SELECT (detail->>'key_origin') || '|' || (detail->>'pop') || '|' || (detail->>'medium')
+                FROM audit_log WHERE entity = 'certificate' AND entity_id = '${cert}' AND action = 'issue'`),
+            `medium|checked|${usb}`);
+            const m = await fetch(`${HALL}/seal/medium?id=${b.item}`,
+                { headers: { Cookie: u.c.cookieHeader(), Accept: 'application/json' } });
+            assert.equal(m.status, 410, 'no file of the key to hand over');
             const pin = (await smsTo(u.s.form.agent_mobile, new RegExp(`序列号${made.serial}`)))
                 .match(/PIN码为：(\d+)/)[1];
-            const p = openssl(['pkcs12', '-in', path.join(dir, 'm.p12'), '-nokeys', '-clcerts', '-passin',
-                `pass:${pin}`, '-out', path.join(dir, 'm.pem')]);
-            assert.equal(p.status, 0, p.stderr);
-            assert.equal(openssl(['x509', '-in', path.join(dir, 'm.pem'), '-noout', '-serial']).stdout.trim(),
-                `serial=${cert}`);
+            const who = { seal: path.join(dir, 'new.seseal'), env: mediaEnv(),
+                signer: ['--pkcs11-module', softhsmModule(), '--token', usb, '--key-label', es,
+                    '--chain', path.join(dir, 'ecc.crt')] };
+            fs.writeFileSync(who.seal, sealDer(es));
+            const stamped = await verifyPdf(stampWith(makePdf({ text: `${name} renamed` }), who, pin,
+                { x: 120, y: 200 }));
+            assert.equal(stamped.status, 200, stamped.text);
+            const st = stamped.body.result.stamps[0];
+            assert.equal(st.state, '有效', JSON.stringify(st));
+            assert.equal(st.seal.es_id, es);
+            assert.equal(st.signer.serial, cert);
         }
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
@@ -780,11 +798,16 @@ async function assertRenamed(u, id, made) {
     /* 我的电子印章: the new seals valid, the old ones 已替换 */
     const page = await u.c.get(`/seal/seals?id=${u.s.id}`);
     assert.equal(page.status, 200);
+    const changeNo = psql(`SELECT order_no FROM orders WHERE id = ${id}`);
     for (const b of u.biz) {
         const row = (page.text.match(/<tr[\s\S]*?<\/tr>/g) || []).find((r) => r.includes(`>${b.es}<`));
         assert.match(row || '', /已替换/);
         const cur = (page.text.match(/<tr[\s\S]*?<\/tr>/g) || []).find((r) => r.includes(`>${b.es}R01<`));
         assert.match(cur || '', /有效（至/);
+        /* its key on the change's USB key, which the change's envelope and PIN go with */
+        assert.match(cur, new RegExp(`印章证书的密钥在业务单 ${changeNo} 的USB Key（介质 ${mediumOf(id)}）中生成，`
+            + '随该业务单的信封寄送，凭该业务单的PIN码使用'));
+        assert.doesNotMatch(cur, /PKCS#12/);
     }
 }
 

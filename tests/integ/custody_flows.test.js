@@ -9,8 +9,10 @@
  * (tests/integ/lib/custody.js) runs between its steps and after it:
  *   (a) 电子签章: an ECDSA seal order (机构章, 机构业务章, 机构个人章)
  *       produced onto a USB key, scanned before and after the 机构个人章's
- *       holder makes its key (lib/seal.js holderMakesKey); an SM2 seal order
- *       whose 业务章 key the applicant's browser makes (POST /pki/seal-key);
+ *       holder makes its key (lib/seal.js holderMakesKey), then its unit
+ *       renamed by a 变更 produced onto a new USB key (the 业务章's new key
+ *       born there); an SM2 seal order whose 业务章 key the applicant's
+ *       browser makes (POST /pki/seal-key);
  *   (b) certificates made in the browser (P-256 and SM2 新办) and their 更新,
  *       变更, 补办 and 解锁 (lib/holder.js holderKey: the hall gets the
  *       request only), the keys' scalars known to the scan;
@@ -160,6 +162,22 @@ test('custody_flows__seal_orders__usb_key_business_seal_person_seal_and_sm2_seal
     const person = issued(o.id).find((c) => c.serial === held.serial);
     assert.ok(person && person.seal !== '', `the 机构个人证书 ${held.serial} is the order's`);
     bornOutside(person, 'browser');
+    /* the unit renamed by a 变更 produced onto a new USB key: the 业务章's
+     * new certificate, its key born on that medium beside the unit's */
+    const renamedTo = '深圳托管改名科技有限公司';
+    const named = await acceptedByTransfer({ project: 'hall',
+        form: orgForm({ agent_mobile: freshPhone('137'), org_name: renamedTo, bank_account_name: renamedTo }) });
+    const change = replacingOrder(o.id, made[0].serial, 'change', named.id);
+    const rc = await op.post('/admin/pki/issue', { id: change, medium: 'pkcs11' });
+    assert.equal(rc.status, 200, rc.text);
+    assert.match(rc.body.message, /机构业务章 1 枚已以新机构名称换发印章证书/);
+    const renamed = issued(change);
+    assert.deepEqual(renamed.map((x) => x.seal), ['', made[1].seal], JSON.stringify(renamed));
+    for (const x of renamed) {
+        assert.equal(x.medium, renamed[0].medium, 'the 业务章\'s key on the change\'s medium');
+        bornOutside(x, 'medium');
+    }
+    scanAt('after the unit renamed, its 业务章 on a new certificate');
 
     /* an SM2 seal order: its 业务章 key made in the applicant's browser */
     const c = await applicant();

@@ -447,7 +447,7 @@ test('my_seals__each_seal_listed__its_seseal_and_its_certificate_medium_under_th
         /* asked for all the same: 410, the USB key named, and where to go */
         const none = await medium(so.c, so.items[kind]);
         assert.equal(none.status, 410, kind);
-        assert.match(none.json.message, new RegExp(`私钥在本业务单的USB Key（介质 ${usb}）中生成，不能导出`), kind);
+        assert.match(none.json.message, new RegExp(`私钥在USB Key（介质 ${usb}）中生成，不能导出`), kind);
         assert.match(none.json.message, /没有可下载的证书文件：请插入该USB Key，用证书助手查看证书，用盖章工具hall-stamp盖章/, kind);
     }
     /* the 个人章's medium is its holder's (custody.test.js): not offered to
