@@ -89,6 +89,12 @@ years_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prods, 
     struct hall_val *list = hall_val_set_list(req->pool, ctx, "year_prices");
 
     hall_val_set_bool(req->pool, ctx, "has_years", 1);
+    /* no renewal makes a medium: a USB key's is the 证书助手's on the same
+     * key, a browser file's a new key in the browser (sql/170, sql/176) */
+    if (strstr(hall_dbres_str(prods, row, "breakdown"), "\"介质费\"") == NULL)
+        hall_val_set_fmt(req->pool, ctx, "fee_text",
+                         "证书费用：%s元/年（不制作、不寄送新介质，不收介质费）",
+                         hall_yuan(req->pool, hall_price_cert(&pr, 1, 0)));
 
     if (chosen < lo || chosen > hi)
         chosen = lo;

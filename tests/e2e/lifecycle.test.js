@@ -98,8 +98,10 @@ test('lifecycle: Hunan 证书更新 from its home page: notice → agreements �
             await page.waitForURL(/\/hunan\/renew\/apply\?project=hunan&serial=/);
             await a11y.check(page, '确认信息');
             assert.equal(await page.inputValue('input[name="org_name"]'), '深圳测试科技有限公司');
-            /* Hunan's price: 350 a year */
-            await page.locator('#replace-years', { hasText: '2年（700.00元）' }).waitFor();
+            /* Hunan's price: 350 a year less the 介质费 100: the USB key is
+             * renewed on the same medium, none made or mailed (sql/176) */
+            await page.locator('#replace-years', { hasText: '2年（500.00元）' }).waitFor();
+            await page.locator('#replace-price', { hasText: '证书费用：250.00元/年（不制作、不寄送新介质，不收介质费）' }).waitFor();
             await page.check('input[name="years"][value="2"]');
             await page.locator('select[name="mail_district"] option[value="440305"]').waitFor({ state: 'attached' });
             /* the subject stays the certificate's: named on the page, nothing saved */
@@ -113,7 +115,7 @@ test('lifecycle: Hunan 证书更新 from its home page: notice → agreements �
             await page.waitForURL(/\/hunan\/renew\/print\?id=\d+$/);
             const id = new URL(page.url()).searchParams.get('id');
             await page.locator('#print-serial', { hasText: o.serial }).waitFor();
-            assert.equal(await page.textContent('#amount'), '700.00元');
+            assert.equal(await page.textContent('#amount'), '500.00元');
             assert.equal(psql(`SELECT business_type || ':' || partner_code || ':' || years FROM orders WHERE id = ${id}`),
                 'renew:hunan:2');
             await a11y.check(page, '证书更新申请表');

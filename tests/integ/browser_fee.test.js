@@ -6,8 +6,9 @@
  * shows, and the order charges, the browser twin of the product (补办费
  * 0.00 + 介质费 0.00, 解锁费 0.00), in the hall's channel and a partner's
  * (sql/174); a USB key's 证书解锁 is the 证书助手's on the same medium, no
- * medium made either (sql/173); a USB-key certificate's 补办 (a new medium)
- * still shows and charges its 介质费 100.00.  The 《浏览器生成密钥须知》 a
+ * medium made either (sql/173), nor by its 证书更新 (在线更新 on the same
+ * medium: the 证书费 a year, sql/176); a USB-key certificate's 补办 (a new
+ * medium) still shows and charges its 介质费 100.00.  The 《浏览器生成密钥须知》 a
  * browser applicant accepts is 2026.2 (sql/175): a lost file is 补办, a
  * forgotten PIN 解锁, each in the browser, no 介质费.
  */
@@ -166,4 +167,46 @@ test('browser_fee__browser_key_agreement_2026_2__lost_file_reissue_forgotten_pin
     assert.equal(r.status, 200, r.text);
     assert.match(psql(`SELECT string_agg(agreement_code || ':' || agreement_version, ',') FROM agreement_acceptances
         WHERE user_id = (SELECT user_id FROM sessions ORDER BY created_at DESC LIMIT 1)`), /browser_key:2026\.2/);
+});
+
+/* 证书更新 by its pages, the certificate brought into the window: the
+ * years with their prices on 确认信息, the order */
+async function renew(o, years = '2') {
+    psql(`UPDATE certificates SET not_after = date_trunc('second', now() + interval '10 days'),
+        not_before = date_trunc('second', now() + interval '10 days') - interval '1 year'
+        WHERE serial = '${o.serial}'`);
+    const a = await o.c.post('/renew/agree', { project: 'hall', agree1: 'on', agree2: 'on' });
+    assert.equal(a.status, 200, a.text);
+    const page = await o.c.get(`/renew/apply?project=hall&serial=${o.serial}`);
+    assert.equal(page.status, 200, page.text);
+    const form = orgForm({ agent_mobile: o.phone });
+    for (const k of ['cert_type', 'bank_account_name', 'bank_branch_id', 'bank_account'])
+        delete form[k];
+    const r = await o.c.post('/renew/apply', { project: 'hall', serial: o.serial, ...form, years,
+        submit_key: page.text.match(/name="submit_key" value="([^"]+)"/)[1] });
+    assert.equal(r.status, 200, r.text);
+    return { id: Number(r.body.redirect.match(/id=(\d+)/)[1]), page: page.text };
+}
+
+test('browser_fee__renew_of_a_usb_key__online_on_the_same_medium__no_medium_fee_shown_or_charged', async () => {
+    /* the 证书助手 makes the new key on the same USB key and writes the
+     * new certificate there: no medium made or mailed, so each year is the
+     * 证书费 380.00 alone, not 480.00 with a 介质费 */
+    const op = await operator();
+    const k = await usbKeyMade(op);
+    const u = await renew(k, '2');
+    assert.match((await k.c.get('/renew/notice')).text, /<li>在线支付证书更新费用（[^<]*不收介质费）/,
+        '操作提示 says the fee has no 介质费');
+    assert.match(u.page, /name="years" value="1"[^>]*>1年（380\.00元）/, 'one year without 介质费');
+    assert.match(u.page, /name="years" value="2"[^>]*>2年（760\.00元）/, 'two years without 介质费');
+    assert.match(u.page, /id="replace-price">证书费用：380\.00元\/年（不制作、不寄送新介质，不收介质费）</);
+    assert.doesNotMatch(u.page, /480\.00元|960\.00元/);
+    const [cert, amount, origin] = charged(u.id).split('|');
+    assert.deepEqual([cert, origin], ['76000', 'hall'], 'the USB key\'s 更新 charges no 介质费');
+    /* the order page's 金额 names no 介质费 either */
+    const view = await k.c.get(`/center/order?id=${u.id}`);
+    assert.equal(view.status, 200, view.text);
+    const dd = view.text.match(/<dd id="amount">([^<]*)<\/dd>/)[1];
+    assert.ok(dd.startsWith(`${(Number(amount) / 100).toFixed(2)}元（证书费760.00元，`), dd);
+    assert.doesNotMatch(dd, /介质费/);
 });

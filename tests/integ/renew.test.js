@@ -69,7 +69,8 @@ async function toForm(o, serial = o.serial) {
     const page = await o.c.get(next);
     assert.equal(page.status, 200, page.text);
     assert.match(page.text, new RegExp(`name="org_name" maxlength="100" value="${ORG}"`), 'the certificate\'s order\'s data');
-    assert.match(page.text, /name="years" value="2"[^>]*>2年（960\.00元）/, 'the years with the product\'s price');
+    /* 证书费 380 a year: a USB key is renewed on the same medium, no 介质费 (sql/176) */
+    assert.match(page.text, /name="years" value="2"[^>]*>2年（760\.00元）/, 'the years with the product\'s price');
     return page.text.match(/name="submit_key" value="([^"]+)"/)[1];
 }
 
@@ -125,7 +126,7 @@ test('renew__before_expiry__new_key_same_subject__starts_at_the_old_end__old_sta
     const id = await submit(o, key, { years: '2' });
     assert.match(psql(`SELECT order_no FROM orders WHERE id = ${id}`), /^U\d{14}$/, 'order numbers U…');
     assert.equal(psql(`SELECT business_type || ':' || reissue_of || ':' || years || ':' || cert_fen
-        FROM orders WHERE id = ${id}`), `renew:${o.serial}:2:96000`);
+        FROM orders WHERE id = ${id}`), `renew:${o.serial}:2:76000`);
     const print = await o.c.get(`/renew/print?id=${id}`);
     assert.equal(print.status, 200);
     assert.match(print.text, new RegExp(`id="print-serial">${o.serial}<`));
@@ -306,7 +307,8 @@ test('renew__a_person_s_certificate__the_id_number_stays__never_echoed', async (
     r = await o.c.post('/renew/apply', form);
     assert.equal(r.status, 200, r.text);
     const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
-    assert.equal(psql(`SELECT cert_fen FROM orders WHERE id = ${id}`), '24000', '自然人证书 240元/年');
+    assert.equal(psql(`SELECT cert_fen FROM orders WHERE id = ${id}`), '14000',
+        '自然人证书 140元/年: 证书新办 240 less the 介质费, the USB key renewed in place (sql/176)');
 });
 
 test('renew__my_certificates_offers_renew_within_the_window_only', async () => {
@@ -372,7 +374,7 @@ test('renew__whole_path__print_upload_identity_wechat_review__operator_produces_
     await identity(o.c, id, form);
     assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'unpaid');
     const pay = await o.c.get(`/pay?id=${id}`);
-    assert.match(pay.text, /id="amount">480\.00元</);
+    assert.match(pay.text, /id="amount">380\.00元</);
     const bar = pay.text.match(/<ol class="steps"[^>]*>([\s\S]*?)<\/ol>/)[1];
     assert.deepEqual([...bar.matchAll(/<li[^>]*>([^<]+)/g)].map((m) => m[1]), ['证书更新介绍', '阅读协议',
         '证书选择', '确认信息', '打印申请表', '上传资料', '在线认证', '在线支付']);
