@@ -77,6 +77,7 @@ test('sm2_seal_order__business_seal_key_born_in_applicants_browser__produced_pos
     const page = await o.c.get(`/center/order?id=${o.id}`);
     assert.match(page.text, /id="keygen" data-id="\d+" data-alg="sm2"/);
     assert.match(page.text, /id="keygen-go">生成密钥并下载证书</);
+    assert.match(page.text, /id="keygen-seals">本业务单的电子印章随本证书制作[^<]*机构业务章的印章密钥随后在“我的电子印章”中/);
     const own = await holderKey(o.c, o.id, { dir });
     assert.equal(own.algorithm, 'sm2');
     /* the 机构章 lists it */
