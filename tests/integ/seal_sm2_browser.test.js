@@ -22,7 +22,9 @@
  *     malformed code 400 naming es_id, a second request 409, parallel
  *     requests one certificate;
  *   - no certificate of the order holds a PKCS#12, each says its key was
- *     born in the browser (certificates.key_origin, the audit's key_born).
+ *     born in the browser (certificates.key_origin, the audit's key_born);
+ *   - its 机构证书's 更新 is the holder's request too, and the 机构章 is made
+ *     again on the new certificate in the same steps (the old one 已替换).
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -34,7 +36,7 @@ const { operator, tmpdir, openssl, psql } = require('./lib/pki');
 const { toApply } = require('./lib/seal');
 const { orgForm } = require('./lib/payflow');
 const { makePdf, verifyPdf, stampWith } = require('./lib/stamp');
-const { holderKey, holderRequest, scalarOf } = require('./lib/holder');
+const { holderKey, holderRequest, scalarOf, replacingOrder } = require('./lib/holder');
 const { scan } = require('./lib/custody');
 
 /* an SM2 seal order (one 机构章, one 合同专用章) saved through /seal/apply, accepted */
@@ -178,5 +180,27 @@ test('sm2_seal_order__business_seal_key_born_in_applicants_browser__produced_pos
 
     /* the applicant's keys were never in the hall */
     const c = scan({ serials: [own.serial, made.serial], scalars: [own.scalar, scalarOf(req.key)] });
+    assert.deepEqual(c.breaches, []);
+});
+
+test('sm2_seal_order__its_certificate_renewed_in_the_browser__the_seal_made_again_on_the_new_one', { skip: SKIP }, async () => {
+    const o = await accepted();
+    const dir = tmpdir();
+    const own = await holderKey(o.c, o.id, { dir });
+    const first = psql(`SELECT s.es_id FROM seseals s JOIN seal_items i ON i.id = s.item_id
+        WHERE i.order_id = ${o.id} AND i.kind = 'org' AND s.state = 'valid'`);
+    assert.match(first, /^SZCA\d{12}O\d{2}$/);
+    /* 更新 of the 机构证书: no station makes it, its holder does */
+    const renew = replacingOrder(o.id, own.serial, 'renew');
+    assert.equal(psql(`SELECT order_key_origin(${renew})`), 'browser');
+    const refused = await (await operator()).post('/admin/pki/issue', { id: renew, medium: 'p12' });
+    assert.equal(refused.status, 409, refused.text);
+    const next = await holderKey(o.c, renew, { dir });
+    assert.equal(psql(`SELECT key_origin || '|' || (p12_enc IS NULL) || '|' || ca FROM certificates
+        WHERE serial = '${next.serial}'`), 'browser|true|sm2');
+    /* the 机构章 made again on it, the old one replaced */
+    assert.equal(psql(`SELECT state || '|' || replaced_by FROM seseals WHERE es_id = '${first}'`), `replaced|${first}R01`);
+    assert.equal(psql(`SELECT cert_serial || '|' || state FROM seseals WHERE es_id = '${first}R01'`), `${next.serial}|valid`);
+    const c = scan({ serials: [own.serial, next.serial], scalars: [own.scalar, next.scalar] });
     assert.deepEqual(c.breaches, []);
 });
