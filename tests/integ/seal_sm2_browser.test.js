@@ -80,6 +80,9 @@ test('sm2_seal_order__business_seal_key_born_in_applicants_browser__produced_pos
     assert.match(page.text, /id="keygen" data-id="\d+" data-alg="sm2"/);
     assert.match(page.text, /id="keygen-go">生成密钥并下载证书</);
     assert.match(page.text, /id="keygen-seals">本业务单的电子印章随本证书制作[^<]*机构业务章的印章密钥随后在“我的电子印章”中/);
+    /* 我的电子印章 sends the applicant there first */
+    const before = (await o.c.get(`/seal/seals?id=${o.id}`)).text;
+    assert.equal((before.match(/待制作（请先在业务单详情中生成密钥并下载证书，印章随证书制作）/g) || []).length, 2, before);
     const own = await holderKey(o.c, o.id, { dir });
     assert.equal(own.algorithm, 'sm2');
     /* the 机构章 lists it */
