@@ -21,6 +21,9 @@
  * end, 补办 (the old one revoked when staff approved) and 变更 / 解锁 to
  * the old end, 变更 with the form's new subject, 变更 / 解锁 revoking the
  * old one as superseded in the transaction that stores the new one.
+ * An order with seals (an SM2 电子签章申请, a 新办 with its 电子签章) has
+ * them made in the same steps, and a replaced certificate's seals are made
+ * again on the new one (core/biz/produce_csr_seal.c).
  *
  * The write-intent of core/biz/produce.c, in the same three steps: (1) the
  * order locked (its owner's only), the request checked, the serial's intent
