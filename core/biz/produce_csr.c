@@ -21,6 +21,9 @@
  * end, 补办 (the old one revoked when staff approved) and 变更 / 解锁 to
  * the old end, 变更 with the form's new subject, 变更 / 解锁 revoking the
  * old one as superseded in the transaction that stores the new one.
+ * An order with seals (an SM2 电子签章申请, a 新办 with its 电子签章) has
+ * them made in the same steps, and a replaced certificate's seals are made
+ * again on the new one (core/biz/produce_csr_seal.c).
  *
  * The write-intent of core/biz/produce.c, in the same three steps: (1) the
  * order locked (its owner's only), the request checked, the serial's intent
@@ -49,12 +52,13 @@ struct csr_made {
     const char *ca, *alg, *cert_type, *sha256;
     const char *cn, *org, *uscc, *ric;
     const char *business, *replaces, *superseded_ca;
-    int years, supersede;
+    int years, supersede, remade;
     int64_t from, until;
     char serial[17];
     time_t nb, na;
     EVP_PKEY *pub;
     X509 *x;
+    struct hall_csrseal *seals; /* produce_csr_seal.c */
 };
 
 /* the issuing CA called name: its algorithm (ecdsa, sm2) and PEM */
@@ -171,10 +175,10 @@ csr_order(struct csr_made *m)
         return HALL_ERR;
     if (hall_dbres_rows(res) == 0 || hall_dbres_int(res, 0, "user_id") != m->user_id)
         return HALL_CSR_NOT_OWN;
-    /* order_key_origin: a browser product's 新办, or any flow of a
-     * browser-made certificate; never a seal's */
-    if (strcmp(hall_dbres_str(res, 0, "key_origin"), "browser") != 0 ||
-        hall_dbres_bool(res, 0, "seal")) {
+    /* order_key_origin: a browser product's 新办 (with its bundled seal),
+     * any SM2 certificate's (an SM2 电子签章申请's too), or any flow of a
+     * browser-made certificate */
+    if (strcmp(hall_dbres_str(res, 0, "key_origin"), "browser") != 0) {
         *m->msg = "该业务单的证书由网上营业厅制作，不能在浏览器中生成密钥";
         return HALL_CONFLICT;
     }
@@ -261,6 +265,11 @@ csr_intent(struct csr_made *m, const unsigned char *csr, size_t csr_len)
     if (hall_audit(cx, m->actor, "certificate", m->serial, "intent", NULL, "intent", NULL) !=
         HALL_OK)
         return HALL_ERR;
+    /* the order's seals, and those the replaced certificate signs */
+    rc = hall_csrseal_intent(cx, m->order_id, m->ca, m->org, m->uscc, m->business, m->replaces,
+                             m->actor, m->msg, &m->seals);
+    if (rc != HALL_OK)
+        return rc;
     return hall_db_commit(cx);
 }
 
@@ -302,7 +311,8 @@ csr_store(struct csr_made *m, const unsigned char *der, size_t der_len)
             HALL_OK ||
         hall_audit(cx, m->actor, "certificate", m->serial, "issue", "intent", "issued", NULL) !=
             HALL_OK ||
-        hall_finauth_pin_destroy(cx, m->order_id) != HALL_OK)
+        hall_finauth_pin_destroy(cx, m->order_id) != HALL_OK ||
+        hall_csrseal_store(cx, m->seals, m->actor, &m->remade) != HALL_OK)
         return HALL_ERR;
     /* 变更, 解锁: the old one ends as the new one is stored */
     if (m->supersede &&
@@ -344,7 +354,9 @@ hall_produce_csr(struct hall_ctx *cx, int64_t order_id, int64_t user_id, const c
         m.x = hall_pki_cert_for(cx, m.ca, m.serial, m.nb, m.na, m.cert_type, m.cn, m.org, m.uscc,
                                 m.ric, m.pub);
         der = m.x != NULL ? hall_pki_der(cx->pool, m.x, &der_len) : NULL;
-        rc = der != NULL ? csr_store(&m, der, der_len) : HALL_ERR;
+        rc = der != NULL && hall_csrseal_sign(cx, m.seals, m.serial, der, der_len, m.na) == HALL_OK
+                 ? csr_store(&m, der, der_len)
+                 : HALL_ERR;
     }
     if (cx->in_tx)
         hall_db_rollback(cx);
@@ -361,9 +373,9 @@ hall_produce_csr(struct hall_ctx *cx, int64_t order_id, int64_t user_id, const c
     if (rc == HALL_OK) {
         hall_info(cx,
                   "msg=\"certificate issued\" order=%lld serial=%s ca=%s key=browser csr=%s"
-                  " business=%s superseded=%s",
+                  " business=%s superseded=%s seals_remade=%d",
                   (long long)order_id, m.serial, m.ca, m.sha256, m.business,
-                  m.superseded_ca != NULL ? m.replaces : "-");
+                  m.superseded_ca != NULL ? m.replaces : "-", m.remade);
         /* the CRL now, as hall_produce's; the outbox's pki tick retries */
         if (m.superseded_ca != NULL && hall_pki_crl_refresh(cx, m.superseded_ca, 1) != HALL_OK)
             hall_warn(cx, "msg=\"crl refresh after supersede failed\" ca=%s", m.superseded_ca);
@@ -375,6 +387,7 @@ hall_produce_csr(struct hall_ctx *cx, int64_t order_id, int64_t user_id, const c
         out->alg = m.alg;
         out->cn = m.cn;
     }
+    hall_csrseal_done(cx, m.seals, m.superseded_ca, rc == HALL_OK);
     X509_free(m.x);
     EVP_PKEY_free(m.pub);
     return rc;

@@ -47,4 +47,21 @@ int hall_produce_csr(struct hall_ctx *cx, int64_t order_id, int64_t user_id, con
 int hall_csr_pop(struct hall_ctx *cx, const unsigned char *der, size_t len, const char *alg,
                  EVP_PKEY **pub, const char **sha256, const char **msg, const char **field);
 
+/* core/biz/produce_csr_seal.c: the seals made with a certificate made in the browser (an SM2
+ * 电子签章申请's, a 新办's bundled 电子签章, the seals a replaced one signs), in
+ * hall_produce_csr's three steps.  _intent in its intent transaction (*out: what the others
+ * take; HALL_CONFLICT with *msg: a seal with no picture, or one whose key production makes on
+ * a USB key); _sign after the certificate; _store in the transaction storing it (*remade: the
+ * seals re-made on it); _done after it all (stored: the re-make's CRLs but superseded_ca's) */
+struct hall_csrseal;
+int hall_csrseal_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, const char *org,
+                        const char *uscc, const char *business, const char *replaces,
+                        const char *actor, const char **msg, struct hall_csrseal **out);
+int hall_csrseal_sign(struct hall_ctx *cx, struct hall_csrseal *cs, const char *serial,
+                      const unsigned char *der, size_t der_len, time_t na);
+int hall_csrseal_store(struct hall_ctx *cx, struct hall_csrseal *cs, const char *actor,
+                       int *remade);
+void hall_csrseal_done(struct hall_ctx *cx, struct hall_csrseal *cs, const char *superseded_ca,
+                       int stored);
+
 #endif

@@ -125,7 +125,9 @@ biz_judge(struct biz *b, struct hall_dbres *res)
         return HALL_CONFLICT;
     }
     if (!hall_dbres_bool(res, 0, "produced")) {
-        *b->msg = "该业务单尚未制作证书，制作后方可生成印章密钥";
+        /* the order's 机构证书, its key born in the same browser first */
+        *b->msg = "该业务单的机构证书尚未签发：请先在业务单详情中生成密钥并下载证书，"
+                  "再生成印章密钥";
         return HALL_CONFLICT;
     }
     b->years = (int)hall_dbres_int(res, 0, "years");

@@ -537,7 +537,7 @@ hall_sealprod_sign(struct hall_ctx *cx, struct hall_sealprod *sp, const char *or
             /* its key born on the order's medium: certified, never here */
             it->x = hall_pki_cert_for(cx, sp->ca, it->serial, it->nb, it->na, HALL_PKI_PROFILE_SEAL,
                                       it->cn, it->org, it->uscc, it->ric, it->pub);
-        else if (it->own)
+        else if (it->own && strcmp(sp->ca, "sm2") != 0) /* never an SM2 key: a browser's */
             it->x =
                 hall_pki_cert_make(cx, sp->ca, it->serial, it->nb, it->na, HALL_PKI_PROFILE_SEAL,
                                    it->cn, it->org, it->uscc, it->ric, &it->key);

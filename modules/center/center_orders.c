@@ -559,6 +559,10 @@ keygen_ctx(struct hall_req *req, struct hall_val *o, struct hall_dbres *res, con
     hall_val_set_str(req->pool, k, "alg", strcmp(how + 8, "sm2") == 0 ? "sm2" : "ecdsa");
     hall_val_set_str(req->pool, k, "alg_name", strcmp(how + 8, "sm2") == 0 ? "SM2" : "ECC P-256");
     hall_dbres_set(req->pool, k, res, 0, "name=subject");
+    /* an SM2 电子签章申请, a 新办 with its 电子签章: the seals come with it
+     * (core/biz/produce_csr_seal.c) */
+    hall_val_set_bool(req->pool, k, "seals",
+                      hall_dbres_bool(res, 0, "seal") || hall_dbres_bool(res, 0, "bundle_seal"));
     /* 更新, 变更, 补办, 解锁 of a browser-made certificate (sql/160): the
      * page says what the flow makes (a file cannot be unlocked) */
     hall_val_set_bool(req->pool, k, hall_dbres_str(res, 0, "business_type"), 1);

@@ -184,6 +184,10 @@ static const struct hall_stmt seal_stmts[] = {
      " certificates x WHERE x.order_id = i.order_id AND x.seal_item_id IS NULL"
      " AND x.state = 'issued')) AS biz_waiting, 'SZCA' || lpad(i.order_id::text, 12, '0')"
      " || 'B' || lpad(i.position::text, 2, '0') AS biz_es,"
+     /* an accepted order whose certificate its applicant's browser makes
+      * (order_key_origin: an SM2 one), not made yet: the seals wait for it */
+     " (s.es_id IS NULL AND EXISTS (SELECT 1 FROM orders o WHERE o.id = i.order_id"
+     " AND o.status = 'accepted' AND order_key_origin(o.id) = 'browser')) AS cert_keygen,"
      /* its key born on the order's USB key (core/pki/medium.c), or on the
       * USB key of the order that replaced its signer (补办, 变更: the
       * renamed 业务章's, core/biz/sealrename.c): that order's number */

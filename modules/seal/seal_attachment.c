@@ -91,7 +91,10 @@ made_ctx(struct hall_req *req, struct hall_val *it, struct hall_dbres *res, int 
                          "待生成印章密钥（SM2印章的密钥由申请人在本浏览器中生成）");
         hall_dbres_set(req->pool, it, res, i, "biz_es");
         hall_val_set_bool(req->pool, it, "biz_waiting", 1);
-    } else if (hall_dbres_bool(res, i, "key_waiting"))
+    } else if (hall_dbres_bool(res, i, "cert_keygen"))
+        hall_val_set_str(req->pool, it, "state_label",
+                         "待制作（请先在业务单详情中生成密钥并下载证书，印章随证书制作）");
+    else if (hall_dbres_bool(res, i, "key_waiting"))
         hall_val_set_str(
             req->pool, it, "state_label",
             "待持有人生成密钥（验证码已发送至持有人本人手机，由持有人在其浏览器中生成）");

@@ -5,10 +5,11 @@
  * come in SM2 too; 电子签章申请's 录入信息 offers 证书算法 and the customer
  * chooses SM2（国密算法） for one 机构章; the print names the algorithm; the
  * uploads, the identity check on a phone, 支付宝 on the sandbox cashier
- * and the micro-deposit code; the reviewer's 成功受理 and the operator's
- * 制作证书 (their own routes, no SQL); then the customer's 我的电子印章:
- * the .seseal and the PKCS#12 downloaded, the certificate SM2 under the
- * hall's SM2 CA; 在线盖章 from the seal's own link stamps a GB/T 38540
+ * and the micro-deposit code; the reviewer's 成功受理 (its own route, no
+ * SQL); the certificate's key born in the customer's browser (业务单详情's
+ * 生成密钥并下载证书: no medium signs SM2 and the hall makes no key), the
+ * PKCS#12 saved under the customer's PIN; then 我的电子印章: the .seseal
+ * downloaded, the certificate SM2 under the hall's SM2 CA; 在线盖章 from the seal's own link stamps a GB/T 38540
  * SES_Signature; hall-stamp stamps with the same downloads; 签名验证 calls
  * both 有效 and the 验签报告 names the seal, 有效.
  */
@@ -19,7 +20,7 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { applicant, HALL, freshPhone } = require('../integ/lib/client');
 const { psql, freshAccount, waitStatus, lastTransfer, memoCode, approve } = require('../integ/lib/payflow');
-const { operator, smsTo, tmpdir, fetchPki, openssl, SM2_ID } = require('../integ/lib/pki');
+const { operator, tmpdir, fetchPki, openssl, SM2_ID } = require('../integ/lib/pki');
 const { launchChromium, signIn } = require('./lib/browser');
 const { tablePdf, hallStamp, toolVerify, hallVerify, lastSignature } = require('./lib/stamp');
 const a11y = require('./lib/a11y');
@@ -184,22 +185,27 @@ test('电子签章申请 with 证书算法 SM2: applied, paid, reviewed, produce
         await page.locator('#finauth-code-submit').click();
         await waitStatus(id, 'review', 30000);
 
-        /* the reviewer accepts; the operator makes the certificate and the seal */
+        /* the reviewer accepts; 制作证书 makes no key for it: the customer's
+         * browser makes the certificate's key, the hall the seal with it */
         await approve(id);
         const op = await operator();
-        const made = await op.post('/admin/pki/issue', { id });
-        assert.equal(made.status, 200, made.text);
-        const pin = (await smsTo(agentMobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
+        const refused = await op.post('/admin/pki/issue', { id });
+        assert.equal(refused.status, 409, refused.text);
+        const pin = 'Sm2Seal2026';
+        await page.goto(`${HALL}/center/order?id=${id}`);
+        await page.fill('#keygen-pin', pin);
+        await page.fill('#keygen-pin2', pin);
+        const [md] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.click('#keygen-go')]);
+        await md.saveAs(file('medium.p12'));
+        await page.waitForSelector('#keygen-done:not([hidden])');
 
-        /* 我的电子印章: the seal file and its certificate downloaded */
+        /* 我的电子印章: the seal file downloaded */
         await page.goto(`${HALL}/center/order?id=${id}`);
         await Promise.all([page.waitForURL(/\/seal\/seals\?id=/), page.click('#seals')]);
         const row = page.locator('#seal-list tbody tr[data-item]').first();
         await row.locator('.seal-state', { hasText: '有效' }).waitFor();
         const [sd] = await Promise.all([page.waitForEvent('download'), row.locator('.seseal-link').click()]);
         await sd.saveAs(file('seal.seseal'));
-        const [md] = await Promise.all([page.waitForEvent('download'), row.locator('.medium-link').click()]);
-        await md.saveAs(file('medium.p12'));
         const x = openssl(['pkcs12', '-in', file('medium.p12'), '-clcerts', '-nokeys', '-passin', `pass:${pin}`,
             '-out', file('leaf.pem')]);
         assert.equal(x.status, 0, x.stderr);

@@ -2,7 +2,7 @@
 /*
  * 我的电子印章's 生成印章密钥 in headless Chromium (issue 64 §2; docs/modules/
  * seal.md, "The holder's own key"): an SM2 seal order with a 机构业务章,
- * produced; its applicant, logged in, sees the 业务章 待生成印章密钥, types a
+ * its 机构证书 made from the applicant's request (POST /pki/csr); its applicant, logged in, sees the 业务章 待生成印章密钥, types a
  * PIN twice and clicks 生成印章密钥; the page makes the SM2 key, the hall
  * issues the 机构业务证书 and the seal, and the page saves a PKCS#12 that
  * `openssl pkcs12` opens with the PIN typed, whose certificate is the
@@ -16,7 +16,8 @@ const path = require('node:path');
 const { HALL, applicant, freshPhone } = require('../integ/lib/client');
 const { launchChromium, signIn } = require('./lib/browser');
 const a11y = require('./lib/a11y');
-const { operator, tmpdir, openssl, psql, orgForm } = require('../integ/lib/pki');
+const { tmpdir, openssl, psql, orgForm } = require('../integ/lib/pki');
+const { holderKey } = require('../integ/lib/holder');
 const { toApply } = require('../integ/lib/seal');
 
 const PIN = 'Seal2026biz';
@@ -35,8 +36,8 @@ async function producedBizSeal() {
     assert.equal(r.status, 200, r.text);
     const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
     psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1 WHERE id = ${id}`);
-    const made = await (await operator()).post('/admin/pki/issue', { id, medium: 'pkcs11' });
-    assert.equal(made.status, 200, made.text);
+    /* the order's 机构证书: its key born in the applicant's browser too */
+    await holderKey(c, id);
     return { c, id, esId: `SZCA${String(id).padStart(12, '0')}B01`, org: form.org_name };
 }
 

@@ -11,8 +11,9 @@
  *       produced onto a USB key, scanned before and after the 机构个人章's
  *       holder makes its key (lib/seal.js holderMakesKey), then its unit
  *       renamed by a 变更 produced onto a new USB key (the 业务章's new key
- *       born there); an SM2 seal order whose 业务章 key the applicant's
- *       browser makes (POST /pki/seal-key);
+ *       born there); an SM2 seal order whose 机构证书 key (POST /pki/csr,
+ *       its 机构章 made with it) and 业务章 key (POST /pki/seal-key) the
+ *       applicant's browser makes;
  *   (b) certificates made in the browser (P-256 and SM2 新办) and their 更新,
  *       变更, 补办 and 解锁 (lib/holder.js holderKey: the hall gets the
  *       request only), the keys' scalars known to the scan;
@@ -27,9 +28,9 @@
  *       passphrase, the uploads) and scanned on its own; a holder's key
  *       planted in var/uploads before a backup is found there, in the file
  *       itself and by script/custody-scan, and named by its certificate.
- * The SM2 seal order's own 机构证书 is still made by the hall as a file
- * (core/biz/sealprod.c): a todo test says so until its key moves to the
- * browser.
+ * The SM2 seal order's own 机构证书, which the hall made as a file before,
+ * is the applicant's browser's too (core/biz/produce_csr_seal.c): a test
+ * of its own says so.
  */
 const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -187,9 +188,12 @@ test('custody_flows__seal_orders__usb_key_business_seal_person_seal_and_sm2_seal
     }, { agent_mobile: freshPhone('138') });
     assert.equal(psql(`SELECT p.ca FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = ${s.id}`), 'sm2');
     psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1 WHERE id = ${s.id}`);
+    /* its 机构证书 (the 机构章's signer) from the applicant's request */
     const r2 = await op.post('/admin/pki/issue', { id: s.id, medium: 'pkcs11' });
-    assert.equal(r2.status, 200, r2.text);
+    assert.equal(r2.status, 409, r2.text);
+    await inBrowser(c, s.id, dir);
     sm2SealOrder = s.id;
+    scanAt('after the SM2 seal order\'s 机构证书, before its 业务章\'s key');
     const req = holderRequest(dir, 'SM2');
     const esId = psql(`SELECT 'SZCA' || lpad('${s.id}', 12, '0') || 'B01'`);
     const k = await c.post('/pki/seal-key', { es_id: esId, csr: req.b64 });
@@ -492,9 +496,7 @@ test('custody_flows__after_every_flow__no_private_key_in_var_db_wal_or_logs', { 
         + `after: ${JSON.stringify(r.scanned)}; suspects: ${r.suspects.length}`);
 });
 
-test('custody_flows__the_sm2_seal_orders_own_certificate__its_key_not_made_by_the_hall', {
-    skip, todo: 'core/biz/sealprod.c still makes the SM2 seal order\'s 机构证书 as a file (key_origin hall, p12_enc)',
-}, () => {
+test('custody_flows__the_sm2_seal_orders_own_certificate__its_key_not_made_by_the_hall', { skip }, () => {
     assert.ok(sm2SealOrder, 'the seal test made an SM2 seal order');
     const own = issued(sm2SealOrder).filter((c) => c.seal === '');
     assert.equal(own.length, 1, JSON.stringify(issued(sm2SealOrder)));

@@ -3,10 +3,12 @@
  * A bundled seal on SM2 (issue 63 §2, "and for a bundled seal where the
  * partner offers it"): no partner that bundles the seal sells SM2 today,
  * so this test gives 建筑工务署 an SM2 机构证书 for its duration (catalogue
- * data, as sql/114 gives the hall's; made inactive at the end).  Its
+ * data, as sql/114 gives the hall's, made in the browser as every SM2
+ * certificate is (sql/161); made inactive at the end).  Its
  * 录入信息 then offers 证书算法 beside 是否办理电子签章; an order with SM2
- * and the seal pays the ECDSA price with the seal's 100 元, and production
- * makes the 机构章 on the order's SM2 certificate: the seal's signer is
+ * and the seal pays the certificate (no 介质费) with the seal's 100 元, and
+ * the applicant's request (tests/integ/lib/holder.js) makes the 机构章 on
+ * the order's SM2 certificate: the seal's signer is
  * SM2, hall-stamp stamps a GB/T 38540 SES_Signature with the downloads and
  * /sign/verify calls it 有效, chained to the SM2 root.
  */
@@ -16,13 +18,16 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { HALL, applicant, freshPhone } = require('./lib/client');
 const { psql, orgForm, sealStep } = require('./lib/payflow');
-const { operator, smsTo } = require('./lib/pki');
+const { operator } = require('./lib/pki');
+const { holderKey } = require('./lib/holder');
 const { makePdf, verifyPdf, stampWith, tmpdir } = require('./lib/stamp');
 
 test('seal_bundle_sm2__partner_selling_sm2_with_the_seal__the_bundled_seal_is_sm2_and_stamps_valid', async () => {
     const product = psql(`INSERT INTO products SELECT (jsonb_populate_record(NULL::products, to_jsonb(p)
         || jsonb_build_object('id', nextval(pg_get_serial_sequence('products', 'id')),
-            'name', '机构证书（国密SM2）', 'ca', 'sm2'))).*
+            'name', '机构证书（国密SM2，浏览器生成密钥）', 'ca', 'sm2', 'key_origin', 'browser',
+            'price_per_year_fen', p.price_per_year_fen - coalesce((p.breakdown->>'介质费')::int, 0),
+            'breakdown', p.breakdown - '介质费', 'pin_by_memo', false))).*
         FROM products p WHERE partner_code = 'szjsgws' AND business_type = 'new' AND cert_type = 'org'
         AND ca = 'ecc' ON CONFLICT (partner_code, business_type, cert_type, ca, key_origin) DO UPDATE SET active = true
         RETURNING id`).split('\n')[0];
@@ -41,22 +46,29 @@ test('seal_bundle_sm2__partner_selling_sm2_with_the_seal__the_bundled_seal_is_sm
         const r = await c.post(`${base}/new/apply`, form);
         assert.equal(r.status, 200, r.text);
         const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
-        /* (480 + 100) × 1, as on ECDSA */
-        assert.equal(psql(`SELECT p.ca || '|' || o.seal || '|' || o.cert_fen FROM orders o
-            JOIN products p ON p.id = o.product_id WHERE o.id = ${id}`), 'sm2|true|58000');
+        /* the certificate's price without 介质费, and the seal's 100 元 */
+        const yearly = Number(psql(`SELECT price_per_year_fen FROM products WHERE id = ${product}`));
+        assert.equal(psql(`SELECT p.ca || '|' || p.key_origin || '|' || o.seal || '|' || o.cert_fen FROM orders o
+            JOIN products p ON p.id = o.product_id WHERE o.id = ${id}`), `sm2|browser|true|${yearly + 10000}`);
 
-        /* accepted (the steps between are the kit's, as on ECDSA), produced */
+        /* accepted (the steps between are the kit's, as on ECDSA); no
+         * medium signs SM2, so the key is born in the applicant's browser:
+         * the operator's 制作证书 says so, the holder's request is issued */
         psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
             WHERE id = ${id}`);
         const op = await operator();
-        /* no USB key signs SM2: the station says so and names the file */
-        const usb = await op.post('/admin/pki/issue', { id });
-        assert.equal(usb.status, 409, usb.text);
-        assert.match(usb.body.message, /SM2证书暂不能写入USB Key/);
-        /* an SM2 order with a seal is still made as a file (issue 64: its
-         * key to be born in the browser, as a seal order's 业务章 is) */
-        const issued = await op.post('/admin/pki/issue', { id, medium: 'p12' });
-        assert.equal(issued.status, 200, issued.text);
+        /* neither a USB key nor a file: the hall makes no key for it */
+        for (const medium of ['pkcs11', 'p12']) {
+            const refused = await op.post('/admin/pki/issue', { id, medium });
+            assert.equal(refused.status, 409, `${medium}: ${refused.text}`);
+            assert.match(refused.body.message, /浏览器中生成/);
+        }
+        assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${id}`), '0');
+        const pin = '24681357';
+        const made = await holderKey(c, id, { pin });
+        /* its key the browser's: no PKCS#12 in the hall, the request checked */
+        assert.equal(psql(`SELECT key_origin || '|' || (p12_enc IS NULL) || '|' || (pop_checked_at IS NOT NULL)
+            FROM certificates WHERE serial = '${made.serial}'`), 'browser|true|true');
         const row = psql(`SELECT i.id || '|' || s.es_id || '|' || s.cert_serial || '|' || x.ca FROM seal_items i
             JOIN seseals s ON s.item_id = i.id JOIN certificates x ON x.serial = s.cert_serial
             WHERE i.order_id = ${id} AND s.state = 'valid'`);
@@ -64,17 +76,17 @@ test('seal_bundle_sm2__partner_selling_sm2_with_the_seal__the_bundled_seal_is_sm
         const [item, esId, serial, ca] = row.split('|');
         assert.equal(ca, 'sm2', 'the bundled seal lists the order\'s SM2 certificate');
 
-        /* the holder's downloads, hall-stamp, /sign/verify */
-        const pin = (await smsTo(form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
+        assert.equal(serial, made.serial, 'the seal is signed by the certificate the browser asked for');
+
+        /* the seal downloaded, hall-stamp with the browser's file, /sign/verify */
         const dir = tmpdir();
         const get = async (u) => {
             const res = await fetch(HALL + u, { headers: { Cookie: c.cookieHeader() } });
             assert.equal(res.status, 200, u);
             return Buffer.from(await res.arrayBuffer());
         };
-        const who = { seal: path.join(dir, 'seal.seseal'), p12: path.join(dir, 'medium.p12') };
+        const who = { seal: path.join(dir, 'seal.seseal'), p12: made.p12 };
         fs.writeFileSync(who.seal, await get(`/seal/seseal?id=${item}`));
-        fs.writeFileSync(who.p12, await get(`/seal/medium?id=${item}`));
         const stamped = stampWith(makePdf({ text: 'sm2 bundle contract' }), who, pin, { x: 120, y: 200 });
         assert.match(stamped.toString('latin1'), /\/SubFilter \/GBT38540\.SES_Signature/);
         const v = await verifyPdf(stamped);

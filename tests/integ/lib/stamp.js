@@ -17,6 +17,7 @@ const { tmpdir, openssl, operator, psql, smsTo, fetchPki } = require('./pki');
 const { softhsmModule, mediaEnv, mediumOf, fileOfBefore } = require('./station');
 const { orgForm } = require('./payflow');
 const { toApply } = require('./seal');
+const { holderKey } = require('./holder');
 
 const ROOT = process.env.HALL_ROOT || path.join(__dirname, '..', '..', '..');
 const HALL_STAMP = path.join(ROOT, 'tools', 'stamp', 'hall-stamp');
@@ -268,8 +269,10 @@ function stampWith(pdf, who, pin, { page = 1, x = 100, y = 100, extra = [] } = {
  * (tests/integ/lib/station.js), no file: the answer adds signer
  * (hall-stamp's arguments naming the key on it and the chain, in dir) and
  * env (hall-stamp's environment: the station's media).  sm2: 证书算法 SM2（国密算法） chosen in the application
- * (the SM2 机构章 product, sql/147), so that production signs the seal's
- * certificate with the sm2 CA.
+ * (the SM2 机构章 product, sql/147): the seal's certificate is then the
+ * sm2 CA's, its key born in the applicant's browser (lib/holder.js
+ * holderKey: POST /pki/csr) and the PKCS#12 assembled there under a PIN
+ * the applicant chose.
  */
 async function producedSeal(dir, { sm2 = false, medium = false } = {}) {
     const c = await applicant();
@@ -288,7 +291,13 @@ async function producedSeal(dir, { sm2 = false, medium = false } = {}) {
     psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
         WHERE id = ${id}`);
     const item = psql(`SELECT id FROM seal_items WHERE order_id = ${id} AND kind = 'org'`);
-    if (medium) {
+    let pin = null;
+    if (sm2) {
+        /* no medium signs SM2 and the hall makes no key: the browser's */
+        pin = 'Sm2Seal2026';
+        const h = await holderKey(c, id, { pin, dir });
+        fs.copyFileSync(h.p12, path.join(dir, 'medium.p12'));
+    } else if (medium) {
         const made = await (await operator()).post('/admin/pki/issue', { id, medium: 'pkcs11' });
         assert.equal(made.status, 200, made.text);
     } else {
@@ -296,7 +305,8 @@ async function producedSeal(dir, { sm2 = false, medium = false } = {}) {
          * a new order's keys are on a USB key) */
         fileOfBefore(id);
     }
-    const pin = (await smsTo(form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
+    if (pin === null)
+        pin = (await smsTo(form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];
     const get = async (u) => {
         const res = await fetch(HALL + u, { headers: { Cookie: c.cookieHeader() } });
         assert.equal(res.status, 200, u);
@@ -309,7 +319,8 @@ async function producedSeal(dir, { sm2 = false, medium = false } = {}) {
             '--chain', path.join(dir, 'ecc.crt')];
         return { pin, order: id, item, signer, env: mediaEnv() };
     }
-    fs.writeFileSync(path.join(dir, 'medium.p12'), await get(`/seal/medium?id=${item}`));
+    if (!sm2)
+        fs.writeFileSync(path.join(dir, 'medium.p12'), await get(`/seal/medium?id=${item}`));
     return { pin, order: id, item };
 }
 
