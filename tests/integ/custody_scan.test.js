@@ -141,7 +141,7 @@ test('custody_scan__every_flow_onto_a_usb_key__no_private_key_in_var_db_wal_or_l
 test('custody_scan__sees_what_it_claims__a_file_of_before_holds_p12_enc__a_key_in_clear_is_found_and_named', { skip }, async () => {
     const o = await acceptedByTransfer();
     /* a certificate made as a file before issue 64, still to be handed over */
-    fileOfBefore(o.id);
+    await fileOfBefore(o);
     const c = issuedOf(o.id);
     assert.deepEqual([c.origin, c.pop, c.p12, c.medium], ['hall', false, true, '']);
     /* the register holds the PKCS#12: the scan says so (its bytes are
