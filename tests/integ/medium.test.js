@@ -31,9 +31,9 @@ const point = (der) => der.subarray(der.length - 65).toString('hex');
 test('production_onto_usb_key__key_born_in_medium_certificate_matches_no_key_in_hall', { skip }, async () => {
     const op = await operator();
     const o = await acceptedByTransfer();
-    /* the operator's page offers the USB key, chosen (the default) */
+    /* the operator's page offers the USB key, the only medium */
     const queue = await op.get('/admin/pki/production');
-    assert.match(queue.text, /<option value="pkcs11" selected>USB Key（密钥在介质内生成）<\/option>/);
+    assert.match(queue.text, /<input type="hidden" name="medium" value="pkcs11"><span class="medium">写入USB Key（密钥在介质内生成）<\/span>/);
 
     const r = await op.post('/admin/pki/issue', { id: o.id, medium: 'pkcs11' });
     assert.equal(r.status, 200, r.text);

@@ -171,16 +171,14 @@ async function fileOfBefore(o) {
 }
 
 /*
- * A seal order's certificates as a file of before issue 64: made by the
- * hall (`hall-pkitool issue-file` under a copy of the configuration with
- * production_medium = p12), which a seal order's keys still are until they
- * are born with their holder too (core/biz/sealprod.c).  The serial.
+ * A seal order's certificates as files, as before issue 64: made by the
+ * hall (`hall-pkitool issue-file`, refused for any other order), which a
+ * seal order's keys still are until they are born with their holder too
+ * (core/biz/sealprod.c).  The serial.
  */
 function sealFileOfBefore(id) {
-    const conf = path.join(tmpdir(), 'hall.conf');
-    fs.writeFileSync(conf, `${fs.readFileSync(process.env.HALL_CONF, 'utf8')}\nproduction_medium = p12\n`);
     const r = spawnSync(path.join(process.env.HALL_ROOT, 'tools/pkitool/hall-pkitool'),
-        ['-c', conf, 'issue-file', String(id)], { encoding: 'utf8' });
+        ['-c', process.env.HALL_CONF, 'issue-file', String(id)], { encoding: 'utf8' });
     assert.equal(r.status, 0, `hall-pkitool issue-file ${id}: ${r.stdout}${r.stderr}`);
     const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'
         AND seal_item_id IS NULL AND p12_enc IS NOT NULL`);
