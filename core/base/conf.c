@@ -148,9 +148,9 @@ const struct hall_conf_opt hall_conf_opts[] = {
       "SOFTHSM2_CONF set for the module (SoftHSM2's token directory); empty: the environment's"),
     /* the production station's media (core/pki/medium.c, docs/internals/pki.md) */
     S(production_medium, "pkcs11",
-      "what 制作证书 writes a 新办 certificate onto: pkcs11 (a USB key in the station,"
-      " medium_module: the key born in it); p12 (a key made by the hall) is refused for new"
-      " certificates, those issued as files before keep their handover"),
+      "what 制作证书 writes a certificate onto: pkcs11 only (a USB key in the station,"
+      " medium_module: the key born in it); p12 (a key made by the hall) is refused at start,"
+      " the certificates issued as files before keep their handover"),
     S(medium_module, "",
       "PKCS#11 module serving the production station's USB keys (the vendor's, p11-kit-proxy.so"
       " for the modules p11-kit lists, SoftHSM2's in tests); empty: no medium station"),
@@ -294,7 +294,7 @@ trim(char *s)
 int
 hall_conf_load(struct hall_conf *conf, const char *path, const char **errmsg)
 {
-    static char msg[300];
+    static char msg[512];
     const struct hall_conf_opt *o;
     char line[4096];
     FILE *f = NULL;
@@ -388,9 +388,18 @@ hall_conf_load(struct hall_conf *conf, const char *path, const char **errmsg)
                  path);
         goto out;
     }
-    if (strcmp(conf->production_medium, "p12") != 0 &&
-        strcmp(conf->production_medium, "pkcs11") != 0) {
-        snprintf(msg, sizeof(msg), "%s: production_medium must be p12 or pkcs11", path);
+    /* the file medium (a key made by the hall) is gone (issue 64 §4): a
+     * station configured for it does not start, rather than making files */
+    if (strcmp(conf->production_medium, "p12") == 0) {
+        snprintf(msg, sizeof(msg),
+                 "%s: production_medium = p12 is no longer accepted: the hall generates no"
+                 " subscriber key; set production_medium = pkcs11 (the default) and"
+                 " medium_module (docs/operations.md)",
+                 path);
+        goto out;
+    }
+    if (strcmp(conf->production_medium, "pkcs11") != 0) {
+        snprintf(msg, sizeof(msg), "%s: production_medium must be pkcs11", path);
         goto out;
     }
     /* pkcs11 without medium_module: a hall without a production station

@@ -22,6 +22,12 @@
  * keeps no PKCS#12.  A medium that fails on the way is wiped (C_InitToken
  * again) and named, and its intent voided: nothing is issued
  * (docs/internals/pki.md, "Production onto a medium").
+ *
+ * No other certificate's key is made here (issue 64 §4): a file (PKCS#12,
+ * the key made by hall_pki_cert_make, kept encrypted until handed over) is
+ * refused but for an order with seals (a seal order, a 新办 with its
+ * 电子签章), whose keys are still to move to their holders
+ * (core/biz/sealprod.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,9 +243,8 @@ struct production {
     const char *pin, *superseded_ca;
     char pinbuf[9];
     int new_pin, remade, renamed;
-    /* onto a medium (core/pki/medium.c); no_file: a station of USB keys
-     * (production_medium = pkcs11) makes no key for an ECC certificate */
-    int medium, touched, no_file;
+    /* onto a medium (core/pki/medium.c); else a seal order's file */
+    int medium, touched;
     char mserial[17], so_pin[17];
     const char *csr_sha256;
     time_t pop_at; /* when the request's signature was checked */
@@ -349,14 +354,6 @@ production_read(struct production *pd)
         *pd->msg = "业务单缺少证书主题（机构名称或姓名）";
         return HALL_CONFLICT;
     }
-    if (pd->no_file && strcmp(ca_alg(pd->ca), "ecdsa") == 0) {
-        /* issue 64 §4: no subscriber key made in the hall for a new
-         * certificate (SM2 still a file until it moves to the browser) */
-        *pd->msg =
-            "文件介质（PKCS#12）已停用：网上营业厅不再生成订户私钥，"
-            "ECC证书只能写入USB Key，请插入一枚空白USB Key并选择“USB Key（密钥在介质内生成）”";
-        return HALL_CONFLICT;
-    }
     /* an SM2 seal order, whatever the medium chosen: no medium signs with
      * SM2 (medium_fits), so its 机构证书 is a file as before and its
      * seals' keys are born in a browser (sealbiz.c, sealhold.c) */
@@ -437,6 +434,16 @@ production_intent(struct production *pd)
                               &pd->sp);
     if (rc != HALL_OK)
         return rc;
+    if (!pd->medium && pd->sp == NULL) {
+        /* issue 64 §4: no subscriber key made in the hall for a new
+         * certificate; only an order with seals still makes files
+         * (sealprod.c), until their keys are born with their holders too.
+         * Nothing committed: the intent is rolled back, no serial burnt */
+        *pd->msg = "文件介质（PKCS#12）已停用：网上营业厅不再生成订户私钥，"
+                   "证书只能写入USB Key：请在制作台插入一枚空白USB Key后制作证书"
+                   "（或 hall-pkitool issue）";
+        return HALL_CONFLICT;
+    }
     /* the seals the replaced certificate signs, made again on this one */
     if (strcmp(pd->business, "change") == 0) {
         /* 变更: the seals carry the unit's name of the new certificate, and
@@ -609,6 +616,7 @@ production_store(struct production *pd, const unsigned char *der, size_t der_len
         if (res == NULL || medium_stored(pd) != HALL_OK)
             return HALL_ERR;
     } else {
+        /* an order with seals' file (production_intent refuses any other) */
         p12 = hall_pki_p12_make(cx->pool, pd->pin, pd->key, pd->x, pd->ca, pd->s.cn, &p12_len);
         if (p12 == NULL)
             return HALL_ERR;
@@ -823,8 +831,9 @@ medium_failed(struct production *pd, const char *why)
 static int produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *medium,
                    const char **msg);
 
-/* staff's 制作证书 and hall-pkitool's: medium "" is production_medium's; a
- * file ("p12") is refused for an ECC certificate on a station of USB keys */
+/* staff's 制作证书 and hall-pkitool's: medium "" is production_medium's
+ * (pkcs11, a USB key); a file ("p12", the key made here) is refused for
+ * any order without seals (issue 64 §4) */
 int
 hall_produce_onto(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *medium,
                   const char **msg)
@@ -858,7 +867,6 @@ produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *me
     if (medium == NULL || *medium == '\0')
         medium = cx->conf->production_medium;
     pd.medium = strcmp(medium, "pkcs11") == 0;
-    pd.no_file = !pd.medium && strcmp(cx->conf->production_medium, "pkcs11") == 0;
     /* the station's media a production left half-made: wiped before a new
      * one is made (medium_reconcile.c) */
     if (pd.medium && hall_media_reconcile(cx, HALL_MEDIUM_STALE_S, "pki:reconcile") < 0)

@@ -473,8 +473,9 @@ static const struct hall_pspec id_params[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
-/* 制作证书: the order, and the medium it goes onto (empty: production_medium) */
-static const char *const media[] = {"p12", "pkcs11", NULL};
+/* 制作证书: the order, and the medium it goes onto (empty: production_medium):
+ * a USB key only, no file (issue 64 §4: the hall makes no subscriber key) */
+static const char *const media[] = {"pkcs11", NULL};
 static const struct hall_pspec issue_params[] = {
     {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
     {"medium", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "证书介质", media},
@@ -727,8 +728,6 @@ queue_page(struct hall_req *req, const char *status, const char *title, const ch
         return hall_req_failed(req);
     /* a medium station (medium_module): 制作证书 offers the USB key */
     hall_val_set_bool(req->pool, ctx, "station", hall_medium_station(req->cx->conf));
-    hall_val_set_bool(req->pool, ctx, "pkcs11_default",
-                      strcmp(req->cx->conf->production_medium, "pkcs11") == 0);
     if (json_asked(req))
         return hall_resp_ok(req, ctx);
     hall_val_set_bool(req->pool, ctx, "empty", n == 0);

@@ -42,7 +42,7 @@ after(async () => {
 test('custody: 下载证书 once → 证书介质已交付 with 补办 / 解锁 → the 410 page → 补办', { skip: SKIP }, async () => {
     const problems = [];
     const o = await acceptedByTransfer();
-    const serial = fileOfBefore(o.id);
+    const { serial } = await fileOfBefore(o);
     const ctx = await browser.newContext({ acceptDownloads: true });
     await signIn(ctx, o.c);
     const page = await ctx.newPage();

@@ -61,8 +61,9 @@ async function findInQueue(op, queue, id) {
 
 async function produceAndShip(op, id) {
     await findInQueue(op, 'production', id);
-    /* 介质: a blank USB key of the station */
-    await op.selectOption(`#production-queue tr[data-id="${id}"] select.medium`, 'pkcs11');
+    /* 介质: a blank USB key of the station, the only medium offered */
+    assert.equal(await op.textContent(`#production-queue tr[data-id="${id}"] .medium`),
+        '写入USB Key（密钥在介质内生成）');
     await Promise.all([
         op.waitForResponse((r) => r.url().endsWith('/admin/pki/issue') && r.status() === 200),
         op.click(`#production-queue tr[data-id="${id}"] button.issue`),

@@ -30,7 +30,7 @@ const VAR = process.env.HALL_VAR;
 async function issued() {
     const op = await operator();
     const o = await acceptedByTransfer();
-    const serial = fileOfBefore(o.id);
+    const { serial } = await fileOfBefore(o);
     return { ...o, op, serial };
 }
 
@@ -165,7 +165,7 @@ test('custody__first_download_destroys_the_copy_audited__second_410_names_why__n
 
 test('custody__memo_pin__the_micro_deposit_that_carried_it_is_emptied_with_the_medium', async () => {
     const o = await acceptedOnline(await reviewer());
-    fileOfBefore(o.id);
+    await fileOfBefore(o);
     const job = (col) => psql(`SELECT ${col} FROM outbox x JOIN finauth_attempts a ON x.idem_key = 'finauth-' || a.id
         WHERE a.order_id = ${o.id} AND a.memo_kind = 'pin'`);
     assert.equal(job('status'), 'done');

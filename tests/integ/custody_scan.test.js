@@ -15,8 +15,8 @@
  * approval leaves them with SQL (their pages are the renew, change, unlock
  * and reissue tests'); what is tested here is production and custody.
  * An SM2 certificate cannot go onto SoftHSM2's media (no SM2 signature):
- * 409 naming why; and an ECC one is never a file there (medium=p12, or
- * hall-pkitool issue-file, on such a station: 409 / status 3 naming why).
+ * 409 naming why; and none is ever a file (制作证书 offers none, and
+ * hall-pkitool issue-file answers status 3 naming why).
  * And the scan is shown to see what it claims on a certificate made as a
  * file before issue 64 (tests/integ/lib/station.js, fileOfBefore): the
  * register holds its PKCS#12 (p12_enc, which the scan cannot read:
@@ -105,16 +105,13 @@ test('custody_scan__every_flow_onto_a_usb_key__no_private_key_in_var_db_wal_or_l
     assert.equal(refused.status, 409, refused.text);
     assert.match(refused.body.message, /^SM2证书暂不能写入USB Key：制作台的介质没有SM2签名机制/);
     assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${sm2.id}`), '0');
-    /* an ECC certificate as a file: refused on a station of USB keys (the
-     * hall would make its key), by the page and by hall-pkitool issue-file,
-     * nothing burnt; the page offers the file for SM2 only */
+    /* an ECC certificate as a file: refused (the hall would make its key),
+     * by the page and by hall-pkitool issue-file, nothing burnt; the page
+     * offers no file (tests/integ/medium_nofile.test.js) */
     const file = await acceptedByTransfer();
-    /* (the queue lists it: an SM2 order's key is its holder's, not listed) */
-    const page = await op.get('/admin/pki/production');
-    assert.match(page.text, /<option value="p12">文件（PKCS#12）：仅SM2证书<\/option>/);
     const asked = await op.post('/admin/pki/issue', { id: file.id, medium: 'p12' });
-    assert.equal(asked.status, 409, asked.text);
-    assert.match(asked.body.message, /^文件介质（PKCS#12）已停用：网上营业厅不再生成订户私钥，ECC证书只能写入USB Key/);
+    assert.equal(asked.status, 400, asked.text);
+    assert.equal(asked.body.field, 'medium');
     const conf = path.join(tmpdir(), 'hall.conf');
     fs.writeFileSync(conf, `${fs.readFileSync(process.env.HALL_CONF, 'utf8')}\nproduction_medium = pkcs11\n`);
     const cli = spawnSync(path.join(process.env.HALL_ROOT, 'tools/pkitool/hall-pkitool'),
@@ -141,7 +138,7 @@ test('custody_scan__every_flow_onto_a_usb_key__no_private_key_in_var_db_wal_or_l
 test('custody_scan__sees_what_it_claims__a_file_of_before_holds_p12_enc__a_key_in_clear_is_found_and_named', { skip }, async () => {
     const o = await acceptedByTransfer();
     /* a certificate made as a file before issue 64, still to be handed over */
-    fileOfBefore(o.id);
+    await fileOfBefore(o);
     const c = issuedOf(o.id);
     assert.deepEqual([c.origin, c.pop, c.p12, c.medium], ['hall', false, true, '']);
     /* the register holds the PKCS#12: the scan says so (its bytes are

@@ -31,9 +31,9 @@ const point = (der) => der.subarray(der.length - 65).toString('hex');
 test('production_onto_usb_key__key_born_in_medium_certificate_matches_no_key_in_hall', { skip }, async () => {
     const op = await operator();
     const o = await acceptedByTransfer();
-    /* the operator's page offers the USB key, chosen (the default) */
+    /* the operator's page offers the USB key, the only medium */
     const queue = await op.get('/admin/pki/production');
-    assert.match(queue.text, /<option value="pkcs11" selected>USB Key（密钥在介质内生成）<\/option>/);
+    assert.match(queue.text, /<input type="hidden" name="medium" value="pkcs11"><span class="medium">写入USB Key（密钥在介质内生成）<\/span>/);
 
     const r = await op.post('/admin/pki/issue', { id: o.id, medium: 'pkcs11' });
     assert.equal(r.status, 200, r.text);
@@ -119,14 +119,14 @@ test('hall_audit_keys__lists_where_each_key_was_born_from_the_verified_chain', {
     const op = await operator();
     const file = await acceptedByTransfer();
     const usb = await acceptedByTransfer();
-    fileOfBefore(file.id); /* a key the hall made, before issue 64 */
+    await fileOfBefore(file); /* a key the hall made, before issue 64 */
     assert.equal((await op.post('/admin/pki/issue', { id: usb.id, medium: 'pkcs11' })).status, 200);
     const serialOf = (id) => psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'
         AND seal_item_id IS NULL`);
     const [fs1, us1] = [serialOf(file.id), serialOf(usb.id)];
     const medium = psql(`SELECT medium_serial FROM certificates WHERE serial = '${us1}'`);
     assert.equal(psql(`SELECT key_origin || '|' || (pop_checked_at IS NULL) FROM certificates WHERE serial = '${fs1}'`),
-        'hall|true', 'a key the hall made: no proof of possession to check');
+        'hall|true', 'the register of a key the hall made: no proof of possession to check');
 
     const today = psql("SELECT to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')");
     const r = auditKeys('--since', today);
@@ -136,7 +136,10 @@ test('hall_audit_keys__lists_where_each_key_was_born_from_the_verified_chain', {
     assert.equal(lines[1], 'serial\tissued_at\tkey_origin\tmedium\tpop_checked_at\tsource');
     const row = (serial) => lines.find((l) => l.startsWith(`${serial}\t`)).split('\t');
     const f = row(fs1), u = row(us1);
-    assert.deepEqual([f[2], f[3], f[4], f[5]], ['hall', '-', '-', 'audit']);
+    /* the chain says where that key was really born: the fixture's holder
+     * made it (station.js fileOfBefore: the hall makes none), and its
+     * request's issue row records no origin of its own */
+    assert.deepEqual([f[2], f[3], f[4], f[5]], ['browser', '-', '-', 'inferred']);
     assert.deepEqual([u[2], u[3], u[5]], ['medium', medium, 'audit']);
     assert.equal(u[4], psql(`SELECT to_char(pop_checked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
         FROM certificates WHERE serial = '${us1}'`));

@@ -2,18 +2,20 @@
  * hall-pkitool: the CA back office from the command line.
  *
  *   hall-pkitool -c CONF issue ORDER_ID...  制作证书 as "cli:hall-pkitool" onto a
- *                                           USB key (production_medium = pkcs11):
- *                                           it makes no key in the hall, and
- *                                           refuses (status 3) where it would
- *                                           (production_medium = p12), saying
- *                                           what to do instead, and for a key
- *                                           born in the browser (its holder's);
- *                                           with several, one after the other,
- *                                           and the certificates per second
- *   hall-pkitool -c CONF issue-file ORDER_ID...  as 制作证书's 文件介质 (PKCS#12,
- *                                           the key made here: the certificates
- *                                           of before issue 64, the
- *                                           reconciliation tests, bench/issue)
+ *                                           USB key (medium_module): it makes
+ *                                           no key in the hall, and refuses
+ *                                           (status 3) a key born in the
+ *                                           browser (its holder's); with
+ *                                           several, one after the other, and
+ *                                           the certificates per second
+ *   hall-pkitool -c CONF issue-file ORDER_ID...  an order with seals (a seal
+ *                                           order, a 新办 with its 电子签章) as
+ *                                           files (PKCS#12, the keys made here:
+ *                                           sealprod.c, until they are born
+ *                                           with their holders); any other
+ *                                           order is refused (status 3): the
+ *                                           hall generates no subscriber key
+ *                                           (issue 64 §4), use issue
  *   hall-pkitool -c CONF reconcile [SECS]   void the intents older than SECS
  *                                           (default 0: run it with the hall stopped,
  *                                           or after the issuer is known dead)
@@ -432,7 +434,8 @@ static void
 usage(void)
 {
     fprintf(stderr, "usage: hall-pkitool -c CONF issue ORDER_ID...\n"
-                    "       hall-pkitool -c CONF issue-file ORDER_ID...\n"
+                    "       hall-pkitool -c CONF issue-file ORDER_ID...  (an order with"
+                    " seals only)\n"
                     "       hall-pkitool -c CONF reconcile [MIN_AGE_SECONDS]\n"
                     "       hall-pkitool -c CONF media-reconcile [MIN_AGE_SECONDS]\n"
                     "       hall-pkitool -c CONF crl\n"
@@ -552,19 +555,8 @@ main(int argc, char **argv)
     if (req == NULL)
         return 1;
     rc = 2;
-    if (strcmp(cmd, "issue") == 0 && argc - optind >= 2 &&
-        strcmp(app.conf.production_medium, "pkcs11") != 0) {
-        /* no subscriber key is made in the hall (issue 64 §4) */
-        fprintf(stderr,
-                "hall-pkitool: issue makes no key in the hall, and this station writes files"
-                " (production_medium = %s): set production_medium = pkcs11 and medium_module"
-                " in hall.conf, put a blank USB key in the station and run it again (or"
-                " 制作证书 at /admin/pki/production, medium USB Key); 浏览器中生成密钥的证书"
-                " is made by its holder on the order page (生成密钥并下载证书)\n",
-                app.conf.production_medium);
-        rc = 3;
-    } else if (strncmp(cmd, "issue", 5) == 0 && argc - optind > 2 &&
-               (strcmp(cmd, "issue") == 0 || strcmp(cmd, "issue-file") == 0)) {
+    if (strncmp(cmd, "issue", 5) == 0 && argc - optind > 2 &&
+        (strcmp(cmd, "issue") == 0 || strcmp(cmd, "issue-file") == 0)) {
         rc = issue_many(req, argc - optind - 1, argv + optind + 1,
                         strcmp(cmd, "issue") == 0 ? "pkcs11" : "p12");
     } else if ((strcmp(cmd, "issue") == 0 || strcmp(cmd, "issue-file") == 0) &&

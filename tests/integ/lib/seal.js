@@ -185,14 +185,14 @@ async function bundledSealDraft(code) {
 /* that order accepted by SQL and produced by the operator (the seal drawn:
  * no 采集表 uploaded): { c, id, item, esId, serial, pin, form } — the PIN
  * by SMS to the agent.  file: made as a PKCS#12, as before issue 64
- * (station.js's fileOfBefore: 在线盖章 in a browser takes a file) */
+ * (station.js's sealFileOfBefore: 在线盖章 in a browser takes a file) */
 async function bundledSealOrder(code, { file = false } = {}) {
     const { operator, smsTo } = require('./pki');
     const { c, id, form, mobile } = await bundledSealDraft(code);
     psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
         WHERE id = ${id}`);
     if (file) {
-        require('./station').fileOfBefore(id);
+        require('./station').sealFileOfBefore(id);
     } else {
         const issued = await (await operator()).post('/admin/pki/issue', { id });
         assert.equal(issued.status, 200, issued.text);

@@ -85,7 +85,28 @@ function walk(dir, out = []) {
     return out;
 }
 
+/* the PII key (var/keys/pii.key, wrapped under the passphrase): 128 hex
+ * characters, of which the first 64 are the AES-256-GCM key of the data */
+const piiKey = (pass = passphrase()) => openSecret(path.join(VAR, 'keys', 'pii.key'), pass).trim();
+
+/* bytes encrypted as the database keeps personal data (core/base/crypto.c,
+ * hall_pii_encrypt): 0x01 | 12-byte nonce | AES-256-GCM ciphertext | tag */
+function piiEncrypt(plain, key = piiKey()) {
+    const nonce = crypto.randomBytes(12);
+    const e = crypto.createCipheriv('aes-256-gcm', Buffer.from(key.slice(0, 64), 'hex'), nonce);
+    const body = Buffer.concat([e.update(plain), e.final()]);
+    return Buffer.concat([Buffer.from([1]), nonce, body, e.getAuthTag()]);
+}
+
+/* the clear bytes of what piiEncrypt (or the hall) made; throws when they
+ * do not open with the key */
+function piiDecrypt(enc, key = piiKey()) {
+    const d = crypto.createDecipheriv('aes-256-gcm', Buffer.from(key.slice(0, 64), 'hex'), enc.subarray(1, 13));
+    d.setAuthTag(enc.subarray(enc.length - 16));
+    return Buffer.concat([d.update(enc.subarray(13, enc.length - 16)), d.final()]);
+}
+
 module.exports = {
-    walk,
+    walk, piiKey, piiEncrypt, piiDecrypt,
     CRED, PASS_FILE, PREFIX, passphrase, openSecret, providerSecret, pkitoolIn, setPartnerSecret, addPartnerKey,
 };

@@ -14,7 +14,7 @@ const { spawnSync } = require('node:child_process');
 const { HALL, applicant, freshPhone } = require('./client');
 const { fetchVia } = require('./front');
 const { tmpdir, openssl, operator, psql, smsTo, fetchPki } = require('./pki');
-const { softhsmModule, mediaEnv, mediumOf, fileOfBefore } = require('./station');
+const { softhsmModule, mediaEnv, mediumOf, sealFileOfBefore } = require('./station');
 const { orgForm } = require('./payflow');
 const { toApply } = require('./seal');
 const { holderKey } = require('./holder');
@@ -189,7 +189,7 @@ function pdfsig(db, file) {
  * chain), env (hall-stamp's environment: the station's media) }.  file:
  * the old way, as a PKCS#12 file the hall made (each kind's p12, a path),
  * for a tool that takes no PKCS#11 (mutool sign), made as before issue
- * 64 (station.js's fileOfBefore: a station of USB keys makes none).
+ * 64 (station.js's sealFileOfBefore: a station of USB keys makes none).
  */
 async function hallSeals({ file = false } = {}) {
     const c = await applicant();
@@ -208,7 +208,7 @@ async function hallSeals({ file = false } = {}) {
         WHERE id = ${id}`);
     if (file) {
         /* a station of USB keys makes no file: one as before issue 64 */
-        fileOfBefore(id);
+        sealFileOfBefore(id);
     } else {
         const made = await (await operator()).post('/admin/pki/issue', { id, medium: 'pkcs11' });
         assert.equal(made.status, 200, made.text);
@@ -263,7 +263,7 @@ function stampWith(pdf, who, pin, { page = 1, x = 100, y = 100, extra = [] } = {
 
 /*
  * A 电子签章 order produced by the hall (one 机构章): its .seseal and its
- * PKCS#12 medium (made as before issue 64: station.js's fileOfBefore)
+ * PKCS#12 medium (made as before issue 64: station.js's sealFileOfBefore)
  * written to dir/seal.seseal and dir/medium.p12; the PIN
  * from the SMS.  medium: produced onto a USB key of the station instead
  * (tests/integ/lib/station.js), no file: the answer adds signer
@@ -303,7 +303,7 @@ async function producedSeal(dir, { sm2 = false, medium = false } = {}) {
     } else {
         /* a PKCS#12 of before issue 64 (在线盖章 in a browser takes a file;
          * a new order's keys are on a USB key) */
-        fileOfBefore(id);
+        sealFileOfBefore(id);
     }
     if (pin === null)
         pin = (await smsTo(form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];

@@ -10,6 +10,7 @@
  * certificate and its chain, stamp with its key through hall-stamp.
  */
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
@@ -96,15 +97,88 @@ function stampWith(medium, pin, label, extra) {
 /*
  * A certificate of before issue 64, for the tests of the handover of one
  * already issued (the hall's PKCS#12, p12_enc, kept until delivered or
- * destroyed): order id made the way a hall whose station wrote files made
- * it, `hall-pkitool issue-file` under a copy of the configuration with
- * production_medium = p12 (a station of USB keys refuses it).  The serial.
+ * destroyed; docs/internals/pki.md, "Key custody").  The hall makes no
+ * subscriber key any more, so the test makes it: order o ({ id, c }: c its
+ * owner's session) is issued through the holder's path (lib/holder.js:
+ * the key pair and request made here, POST /pki/csr, the order's product
+ * lent a browser one of its CA for that call), and its rows are then put
+ * as 制作证书 of before left them: the PKCS#12 built as core/pki/ca.c's
+ * p12_make builds it (AES-256-CBC both parts, SHA-256 MAC, the PIN as its
+ * password, the issuing CA's certificate beside, the subject's name as its
+ * name) and encrypted as hall_pii_encrypt does, key_origin 'hall' without
+ * proof of possession, the order 已制证 (not yet delivered), and the PIN
+ * as production_pin chose it: the memo's of a deposit (not for a corporate
+ * transfer), else a new one queued by SMS to the order's PIN phone
+ * (sms-pin-SERIAL).  { serial, pin, key (the key's PEM file) }.
  */
-function fileOfBefore(id) {
-    const conf = path.join(tmpdir(), 'hall.conf');
-    fs.writeFileSync(conf, `${fs.readFileSync(process.env.HALL_CONF, 'utf8')}\nproduction_medium = p12\n`);
+async function fileOfBefore(o) {
+    const { holderKey } = require('./holder');
+    const { piiEncrypt, piiDecrypt } = require('./secrets');
+    const { id, c } = o;
+    const [product, ca, certType] = psql(`SELECT o.product_id || '|' || p.ca || '|' || o.cert_type
+        FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = ${id}`).split('|');
+    const browser = psql(`SELECT id FROM products WHERE key_origin = 'browser' AND ca = '${ca}'
+        ORDER BY active DESC, id LIMIT 1`);
+    assert.match(browser, /^\d+$/, `a product of the ${ca} CA whose key is born in the browser`);
+    /* the PIN production of before took: read before the holder's path
+     * destroys the memo's */
+    const method = psql(`SELECT coalesce((SELECT method FROM payments WHERE order_id = ${id}
+        AND status = 'paid' ORDER BY paid_at DESC LIMIT 1), '')`);
+    const memo = method === 'transfer' ? '' : psql(`SELECT coalesce(encode(pin_enc, 'hex'), '')
+        FROM finauth_attempts WHERE order_id = ${id} AND memo_kind = 'pin' AND pin_enc IS NOT NULL
+        AND result IN ('verified', 'sent', 'queued') ORDER BY result = 'verified' DESC, id DESC LIMIT 1`);
+    const pin = memo ? piiDecrypt(Buffer.from(memo, 'hex')).toString()
+        : String(crypto.randomInt(0, 100000000)).padStart(8, '0');
+    psql(`UPDATE orders SET product_id = ${browser} WHERE id = ${id}`);
+    let h;
+    try {
+        h = await holderKey(c, id, { curve: ca === 'sm2' ? 'SM2' : 'P-256' });
+    } finally {
+        psql(`UPDATE orders SET product_id = ${product} WHERE id = ${id}`);
+    }
+    const { serial } = h;
+    const cn = psql(`SELECT subject_cn FROM certificates WHERE serial = '${serial}'`);
+    const p12 = path.join(h.dir, `${serial}.before.p12`);
+    const e = openssl(['pkcs12', '-export', '-inkey', h.key, '-in', h.certPem, '-certfile', h.chainPem,
+        '-name', cn, '-keypbe', 'AES-256-CBC', '-certpbe', 'AES-256-CBC', '-macalg', 'sha256',
+        '-iter', '100000', '-passout', `pass:${pin}`, '-out', p12]);
+    assert.equal(e.status, 0, e.stderr);
+    const enc = piiEncrypt(fs.readFileSync(p12)).toString('hex');
+    fs.rmSync(p12);
+    let sms = '';
+    if (!memo) {
+        const form = JSON.parse(piiDecrypt(Buffer.from(psql(`SELECT encode(form_enc, 'hex') FROM orders
+            WHERE id = ${id}`), 'hex')).toString());
+        /* core/biz/produce.c hall_pin_phone */
+        const phone = ['org', 'org_business'].includes(certType) ? form.agent_mobile
+            : form.app_mobile || form.agent_mobile;
+        if (/^\d{11}$/.test(phone || '')) {
+            const payload = JSON.stringify({ phone, kind: 'pin', params: { serial, pin } });
+            sms = `INSERT INTO outbox (kind, idem_key, payload_enc) VALUES ('sms', 'sms-pin-${serial}',
+                '\\x${piiEncrypt(Buffer.from(payload)).toString('hex')}'::bytea) ON CONFLICT DO NOTHING;`;
+        }
+    }
+    psql(`BEGIN;
+        UPDATE certificates SET key_origin = 'hall', pop_checked_at = NULL, p12_enc = '\\x${enc}'::bytea
+            WHERE serial = '${serial}';
+        UPDATE orders SET status = 'issued', delivered_at = NULL, delivery_received_at = NULL WHERE id = ${id};
+        ${sms}
+        COMMIT;`);
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${id} AND state = 'issued'
+        AND seal_item_id IS NULL AND key_origin = 'hall' AND p12_enc IS NOT NULL`), '1',
+    `order ${id}: a certificate with the hall's PKCS#12`);
+    return { serial, pin, key: h.key };
+}
+
+/*
+ * A seal order's certificates as files, as before issue 64: made by the
+ * hall (`hall-pkitool issue-file`, refused for any other order), which a
+ * seal order's keys still are until they are born with their holder too
+ * (core/biz/sealprod.c).  The serial.
+ */
+function sealFileOfBefore(id) {
     const r = spawnSync(path.join(process.env.HALL_ROOT, 'tools/pkitool/hall-pkitool'),
-        ['-c', conf, 'issue-file', String(id)], { encoding: 'utf8' });
+        ['-c', process.env.HALL_CONF, 'issue-file', String(id)], { encoding: 'utf8' });
     assert.equal(r.status, 0, `hall-pkitool issue-file ${id}: ${r.stdout}${r.stderr}`);
     const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'
         AND seal_item_id IS NULL AND p12_enc IS NOT NULL`);
@@ -114,4 +188,5 @@ function fileOfBefore(id) {
 
 module.exports = {
     softhsmModule, mediaEnv, p11Skip, p11, blankMedia, mediumOf, openMedium, stampWith, fileOfBefore,
+    sealFileOfBefore,
 };
