@@ -72,6 +72,24 @@
    * headings' data-fen, as the server counts it), plus a 寄付 parcel's fee */
   var total = document.getElementById('total-amount');
   var form = document.getElementById('apply');
+  /* 证书算法 SM2: the keys are born in the browser, nothing is mailed (no
+   * 邮寄信息, no 寄付 parcel: modules/seal/seal_apply.c skips the group) */
+  var caSel = document.getElementById('ca');
+  var mailFs = document.getElementById('mail-fields');
+  var noMail = function () {
+    return (caSel ? caSel.value : form ? form.getAttribute('data-ca') : '') === 'sm2';
+  };
+  var showMail = function () {
+    var hint = document.getElementById('nomail-hint');
+    if (!mailFs) return;
+    mailFs.hidden = noMail();
+    mailFs.disabled = noMail();
+    if (hint) hint.hidden = !noMail();
+  };
+  if (form) {
+    form.addEventListener('change', function (e) { if (e.target === caSel) showMail(); });
+    showMail();
+  }
   if (total && form) {
     var terms = function (id) {
       var h = document.getElementById(id);
@@ -92,7 +110,7 @@
       });
       var ship = form.querySelector('input[name="shipping"][value="prepaid"]');
       var text = document.getElementById('prepaid-text');
-      var shipFen = ship && ship.checked && text && text.getAttribute('data-fee-fen')
+      var shipFen = ship && ship.checked && !noMail() && text && text.getAttribute('data-fee-fen')
         ? Number(text.getAttribute('data-fee-fen')) : 0;
       total.textContent = yuan(seals + shipFen) + '元';
       document.getElementById('total-parts').textContent =

@@ -234,7 +234,7 @@ seal_do_apply(struct hall_req *req)
     struct hall_partner p;
     struct hall_price prices[4];
     struct hall_flow_save s;
-    const char *ca, *asked;
+    const char *ca, *asked, *nomail;
     int64_t total = 0, years = 1;
     int i;
 
@@ -264,14 +264,22 @@ seal_do_apply(struct hall_req *req)
         if (ss->product[c->items[i].kind] == 0)
             hall_msg_add(req, &e, HALL_M_SEAL_KIND_NOT_OFFERED,
                          c->items[i].kind == HALL_SEAL_BUSINESS ? "biz_count" : "person_count");
-    hall_flow_fields_check(req, HALL_T_ORG, form, &e);
+    /* an SM2 order's keys are born in its applicant's browser
+     * (order_key_origin): nothing is mailed, so no address and no 邮寄方式
+     * are asked for or kept (the mail group is skipped, as a 证书新办's
+     * browser key: modules/new/new.c) */
+    nomail = strcmp(ca, "sm2") == 0 ? "mail" : NULL;
+    hall_flow_fields_check_but(req, HALL_T_ORG, form, &e, nomail);
     /* 申请人信息 (seed 001), whose fields the catalogue gives the personal
      * types: checked and kept in the order's form (form_enc) with the rest;
      * the unit's fields, theirs too, are only read again */
-    hall_flow_fields_check(req, HALL_T_ORGP, form, &e);
-    hall_flow_delivery_check(req, &p, form, &e);
+    hall_flow_fields_check_but(req, HALL_T_ORGP, form, &e, nomail);
+    if (nomail == NULL)
+        hall_flow_delivery_check(req, &p, form, &e);
+    else if (!hall_errors_has(&e, "invoice"))
+        hall_val_set_str(req->pool, form, "invoice", hall_req_param(req, "invoice"));
     glyphs_check(req, c, form, &e);
-    if (hall_flow_cross_check(req, HALL_T_ORG, form, &e) != HALL_OK)
+    if (hall_flow_cross_check_but(req, HALL_T_ORG, form, &e, nomail) != HALL_OK)
         return HALL_OK;
     if (hall_flow_submit_checked(req, &e, form, HALL_T_ORG, &s) != HALL_OK)
         return HALL_OK;
@@ -300,6 +308,8 @@ seal_do_apply(struct hall_req *req)
     hall_val_set_fmt(req->pool, form, "choice_seal", "%d枚", c->n);
     /* the algorithm, kept with the form for its page, the print and review */
     hall_val_set_str(req->pool, form, "ca", ca);
+    if (nomail != NULL)
+        hall_val_set_str(req->pool, form, "key_origin", "browser"); /* the print: 不邮寄 */
     s.cert_type = "org";
     s.subject = hall_val_str(form, "org_name");
     s.product_id = ss->product[HALL_SEAL_ORG];
@@ -366,8 +376,13 @@ seal_apply_page(struct hall_req *req)
         struct hall_price prices[4];
         int k;
 
-        if (seal_products(prods, *ca != '\0' ? ca : NULL, product, prices) == NULL)
-            seal_products(prods, NULL, product, prices);
+        const char *now = seal_products(prods, *ca != '\0' ? ca : NULL, product, prices);
+
+        if (now == NULL)
+            now = seal_products(prods, NULL, product, prices);
+        /* the algorithm the page opens on: SM2 mails nothing (static/seal.js) */
+        if (now != NULL)
+            hall_val_set_str(req->pool, ctx, "seal_ca", now);
         for (k = HALL_SEAL_ORG; k <= HALL_SEAL_PERSON; k++) {
             const char *n = k == HALL_SEAL_ORG ? "org" : k == HALL_SEAL_BUSINESS ? "biz" : "person";
 
