@@ -23,11 +23,10 @@
  * again) and named, and its intent voided: nothing is issued
  * (docs/internals/pki.md, "Production onto a medium").
  *
- * No other certificate's key is made here (issue 64 §4): a file (PKCS#12,
- * the key made by hall_pki_cert_make, kept encrypted until handed over) is
- * refused but for an order with seals (a seal order, a 新办 with its
- * 电子签章), whose keys are still to move to their holders
- * (core/biz/sealprod.c).
+ * No subscriber key is made here (issue 64 §4): a file (PKCS#12) is
+ * refused for every order, one with seals too (a seal order's 机构业务章
+ * keys are born on its medium, core/biz/sealprod.c); a key born with its
+ * holder is core/biz/produce_csr.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,12 +237,11 @@ struct production {
     struct hall_sealprod *sp;
     struct hall_sealremake *rm;
     X509 *x;
-    EVP_PKEY *key;
     /* step 3's */
     const char *pin, *superseded_ca;
     char pinbuf[9];
     int new_pin, remade, renamed;
-    /* onto a medium (core/pki/medium.c); else a seal order's file */
+    /* onto a medium (core/pki/medium.c): a file is refused */
     int medium, touched;
     char mserial[17], so_pin[17];
     const char *csr_sha256;
@@ -354,11 +352,6 @@ production_read(struct production *pd)
         *pd->msg = "业务单缺少证书主题（机构名称或姓名）";
         return HALL_CONFLICT;
     }
-    /* an SM2 seal order, whatever the medium chosen: no medium signs with
-     * SM2 (medium_fits), so its 机构证书 is a file as before and its
-     * seals' keys are born in a browser (sealbiz.c, sealhold.c) */
-    if (pd->medium && strcmp(pd->business, "seal") == 0 && strcmp(ca_alg(pd->ca), "sm2") == 0)
-        pd->medium = 0;
     return pd->medium ? medium_fits(pd) : HALL_OK;
 }
 
@@ -434,11 +427,10 @@ production_intent(struct production *pd)
                               &pd->sp);
     if (rc != HALL_OK)
         return rc;
-    if (!pd->medium && pd->sp == NULL) {
-        /* issue 64 §4: no subscriber key made in the hall for a new
-         * certificate; only an order with seals still makes files
-         * (sealprod.c), until their keys are born with their holders too.
-         * Nothing committed: the intent is rolled back, no serial burnt */
+    if (!pd->medium) {
+        /* issue 64 §4: no subscriber key made in the hall, an order with
+         * seals' neither.  Nothing committed: the intent is rolled back,
+         * no serial burnt */
         *pd->msg = "文件介质（PKCS#12）已停用：网上营业厅不再生成订户私钥，"
                    "证书只能写入USB Key：请在制作台插入一枚空白USB Key后制作证书"
                    "（或 hall-pkitool issue）";
@@ -467,12 +459,9 @@ production_sign(struct production *pd, unsigned char **der, size_t *der_len)
     struct hall_ctx *cx = pd->cx;
     const char *fault;
 
-    if (pd->pub != NULL)
-        pd->x = hall_pki_cert_for(cx, pd->ca, pd->serial, pd->nb, pd->na, pd->cert_type, pd->s.cn,
-                                  pd->s.org, pd->s.uscc, pd->s.ric, pd->pub);
-    else
-        pd->x = hall_pki_cert_make(cx, pd->ca, pd->serial, pd->nb, pd->na, pd->cert_type, pd->s.cn,
-                                   pd->s.org, pd->s.uscc, pd->s.ric, &pd->key);
+    /* the key the medium made (medium_born): certified, never made here */
+    pd->x = hall_pki_cert_for(cx, pd->ca, pd->serial, pd->nb, pd->na, pd->cert_type, pd->s.cn,
+                              pd->s.org, pd->s.uscc, pd->s.ric, pd->pub);
     if (pd->x == NULL) {
         hall_err(cx, "msg=\"pki: signing failed\" order=%lld serial=%s", (long long)pd->order_id,
                  pd->serial);
@@ -573,7 +562,7 @@ production_supersede(struct production *pd)
 
 /* the issue's audit detail: where the key was born (sql/153 key_origin),
  * the medium, and when the hall checked the request it signed (proof of
- * possession); a key the hall made has none to check */
+ * possession) */
 static struct hall_val *
 key_birth(struct production *pd)
 {
@@ -582,9 +571,7 @@ key_birth(struct production *pd)
     char at[32];
     struct tm tm;
 
-    hall_val_set_str(pool, d, "key_origin", pd->medium ? "medium" : "hall");
-    if (!pd->medium)
-        return d;
+    hall_val_set_str(pool, d, "key_origin", "medium");
     gmtime_r(&pd->pop_at, &tm);
     strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
     hall_val_set_str(pool, d, "medium", pd->mserial);
@@ -602,29 +589,15 @@ production_store(struct production *pd, const unsigned char *der, size_t der_len
     struct hall_ctx *cx = pd->cx;
     struct hall_dbres *res;
     struct hall_val *detail;
-    unsigned char *p12, *enc;
-    size_t p12_len, enc_len;
     int rc;
 
     if (hall_db_begin(cx) != HALL_OK || (pd->pin == NULL && production_pin(pd) != HALL_OK))
         return HALL_ERR;
-    if (pd->medium) {
-        /* the key is in the medium: the register keeps the certificate
-         * and the medium's serial, nothing to hand over */
-        res =
-            hall_cert_store_medium(cx, pd->serial, der, der_len, pd->mserial, (int64_t)pd->pop_at);
-        if (res == NULL || medium_stored(pd) != HALL_OK)
-            return HALL_ERR;
-    } else {
-        /* an order with seals' file (production_intent refuses any other) */
-        p12 = hall_pki_p12_make(cx->pool, pd->pin, pd->key, pd->x, pd->ca, pd->s.cn, &p12_len);
-        if (p12 == NULL)
-            return HALL_ERR;
-        enc = hall_pii_encrypt(cx->pool, (const char *)p12, p12_len, &enc_len);
-        res = hall_cert_store(cx, pd->serial, der, der_len, enc, enc_len, 0, NULL);
-        if (res == NULL)
-            return HALL_ERR;
-    }
+    /* the key is in the medium: the register keeps the certificate and the
+     * medium's serial, nothing to hand over */
+    res = hall_cert_store_medium(cx, pd->serial, der, der_len, pd->mserial, (int64_t)pd->pop_at);
+    if (res == NULL || medium_stored(pd) != HALL_OK)
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0) {
         /* reconciled as dead meanwhile: the order gets a new serial */
         *pd->msg = "证书制作超时，请重新制作";
@@ -641,7 +614,7 @@ production_store(struct production *pd, const unsigned char *der, size_t der_len
     }
     if (hall_audit(cx, pd->actor, "certificate", pd->serial, "issue", "intent", "issued",
                    key_birth(pd)) != HALL_OK ||
-        hall_sealprod_store(cx, pd->sp, pd->pin, pd->actor) != HALL_OK ||
+        hall_sealprod_store(cx, pd->sp, pd->actor) != HALL_OK ||
         hall_sealprod_remake_store(cx, pd->rm, pd->pin, pd->actor, &pd->remade, &pd->renamed) !=
             HALL_OK ||
         hall_finauth_pin_destroy(cx, pd->order_id) != HALL_OK)
@@ -832,8 +805,8 @@ static int produce(struct hall_ctx *cx, int64_t order_id, const char *actor, con
                    const char **msg);
 
 /* staff's 制作证书 and hall-pkitool's: medium "" is production_medium's
- * (pkcs11, a USB key); a file ("p12", the key made here) is refused for
- * any order without seals (issue 64 §4) */
+ * (pkcs11, a USB key); a file ("p12") is refused for every order (issue 64
+ * §4: the hall makes no subscriber key) */
 int
 hall_produce_onto(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *medium,
                   const char **msg)
@@ -907,7 +880,6 @@ produce(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *me
     hall_sealprod_free(pd.sp);
     hall_sealprod_remake_free(pd.rm);
     X509_free(pd.x);
-    EVP_PKEY_free(pd.key);
     EVP_PKEY_free(pd.pub);
     return rc;
 }

@@ -84,8 +84,7 @@ hall_csrseal_store(struct hall_ctx *cx, struct hall_csrseal *cs, const char *act
     *remade = 0;
     if (cs == NULL)
         return HALL_OK;
-    /* no PIN: no seal's key is made here (hall_csrseal_intent) */
-    if (hall_sealprod_store(cx, cs->sp, NULL, actor) != HALL_OK ||
+    if (hall_sealprod_store(cx, cs->sp, actor) != HALL_OK ||
         hall_sealprod_remake_store(cx, cs->rm, NULL, actor, &cs->remade, &cs->renamed) != HALL_OK)
         return HALL_ERR;
     *remade = cs->remade;

@@ -191,7 +191,6 @@ struct sp_item {
     char serial[17];
     time_t nb, na;
     X509 *x;
-    EVP_PKEY *key;
     unsigned char *cert, *png, *seal;
     size_t cert_len, png_len, seal_len;
     const char *es_id;
@@ -534,13 +533,10 @@ hall_sealprod_sign(struct hall_ctx *cx, struct hall_sealprod *sp, const char *or
         if (it->holder)
             continue; /* made when its holder's request comes (sealhold.c) */
         if (it->own && it->pub != NULL)
-            /* its key born on the order's medium: certified, never here */
+            /* its key born on the order's medium: certified, never made
+             * here (issue 64 §4: without a medium, none; own_signer fails) */
             it->x = hall_pki_cert_for(cx, sp->ca, it->serial, it->nb, it->na, HALL_PKI_PROFILE_SEAL,
                                       it->cn, it->org, it->uscc, it->ric, it->pub);
-        else if (it->own && strcmp(sp->ca, "sm2") != 0) /* never an SM2 key: a browser's */
-            it->x =
-                hall_pki_cert_make(cx, sp->ca, it->serial, it->nb, it->na, HALL_PKI_PROFILE_SEAL,
-                                   it->cn, it->org, it->uscc, it->ric, &it->key);
         if (it->own) {
             if (own_signer(cx, it->x, &it->cert, &it->cert_len) != HALL_OK)
                 return HALL_ERR;
@@ -570,31 +566,6 @@ hall_sealprod_sign(struct hall_ctx *cx, struct hall_sealprod *sp, const char *or
         }
     }
     return HALL_OK;
-}
-
-/* a 业务章's certificate made as a file (the order made as files): its
- * PKCS#12 under the order's PIN (one medium, one PIN), the key made here
- * (key_origin 'hall'; helper nohallkey ends this path) */
-static int
-own_p12_store(struct hall_ctx *cx, struct hall_sealprod *sp, struct sp_item *it, const char *pin,
-              const char *actor)
-{
-    size_t p12_len, enc_len;
-    unsigned char *p12, *enc;
-    struct hall_dbres *r;
-    struct hall_val *born;
-
-    p12 = hall_pki_p12_make(cx->pool, pin, it->key, it->x, sp->ca, it->cn, &p12_len);
-    if (p12 == NULL)
-        return HALL_ERR;
-    enc = hall_pii_encrypt(cx->pool, (const char *)p12, p12_len, &enc_len);
-    OPENSSL_cleanse(p12, p12_len);
-    r = hall_cert_store(cx, it->serial, it->cert, it->cert_len, enc, enc_len, 1, NULL);
-    if (r == NULL || hall_dbres_rows(r) != 1)
-        return HALL_ERR;
-    born = hall_val_obj(cx->pool);
-    hall_val_set_str(cx->pool, born, "key_origin", "hall");
-    return hall_audit(cx, actor, "certificate", it->serial, "issue", "intent", "issued", born);
 }
 
 /* a 业务章's certificate whose key was born on the order's medium: no
@@ -686,8 +657,7 @@ hall_sealprod_void(struct hall_ctx *cx, const struct hall_sealprod *sp, const ch
 }
 
 int
-hall_sealprod_store(struct hall_ctx *cx, struct hall_sealprod *sp, const char *pin,
-                    const char *actor)
+hall_sealprod_store(struct hall_ctx *cx, struct hall_sealprod *sp, const char *actor)
 {
     int i;
 
@@ -706,8 +676,6 @@ hall_sealprod_store(struct hall_ctx *cx, struct hall_sealprod *sp, const char *p
             continue;
         }
         if (it->own && it->pub != NULL && own_medium_store(cx, sp, it, actor) != HALL_OK)
-            return HALL_ERR;
-        if (it->own && it->pub == NULL && own_p12_store(cx, sp, it, pin, actor) != HALL_OK)
             return HALL_ERR;
         if (hall_db_exec(cx, "sp_seseal_store", HALL_STR(it->es_id), HALL_I64(it->id),
                          HALL_I64(sp->order_id), HALL_STR(serial), HALL_BIN(it->seal, it->seal_len),
@@ -730,10 +698,8 @@ hall_sealprod_free(struct hall_sealprod *sp)
         return;
     for (i = 0; i < sp->n; i++) {
         X509_free(sp->items[i].x);
-        EVP_PKEY_free(sp->items[i].key);
         EVP_PKEY_free(sp->items[i].pub);
         sp->items[i].x = NULL;
-        sp->items[i].key = NULL;
         sp->items[i].pub = NULL;
     }
 }

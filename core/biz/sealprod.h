@@ -28,8 +28,7 @@ int hall_sealprod_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, 
 int hall_sealprod_sign(struct hall_ctx *cx, struct hall_sealprod *sp, const char *order_serial,
                        const unsigned char *order_cert, size_t order_cert_len, time_t order_na);
 /* step 3, inside the transaction that moves the order to issued */
-int hall_sealprod_store(struct hall_ctx *cx, struct hall_sealprod *sp, const char *pin,
-                        const char *actor);
+int hall_sealprod_store(struct hall_ctx *cx, struct hall_sealprod *sp, const char *actor);
 void hall_sealprod_free(struct hall_sealprod *sp);
 /*
  * Onto the order's medium (hall_produce_onto "pkcs11"): each seal with a

@@ -845,9 +845,8 @@ profile_find(const char *name)
 
 static X509 *
 cert_build(struct hall_ctx *cx, struct hall_pki_ca *ca, const char *serial_hex, time_t nb,
-           time_t na, const char *profile, const struct subject *s, EVP_PKEY **key)
+           time_t na, const char *profile, const struct subject *s, EVP_PKEY *key)
 {
-    int given = *key != NULL;
     /* plain HTTP, as relying parties fetch them (pki_url) */
     const char *base = hall_conf_pki_url(cx->pool, cx->conf);
     X509 *x = X509_new();
@@ -863,24 +862,20 @@ cert_build(struct hall_ctx *cx, struct hall_pki_ca *ca, const char *serial_hex, 
         /* no silent default: a seal's certificate must not come out as a
          * login certificate */
         hall_err(cx, "msg=\"pki: no certificate profile %s\"", profile);
-        if (!given)
-            *key = NULL;
         X509_free(x);
         X509_NAME_free(n);
         return NULL;
     }
-    /* a key given (born in a medium, core/pki/medium.c): certified, not made */
-    if (!given)
-        *key = ca->sm2 ? EVP_PKEY_Q_keygen(NULL, NULL, "SM2")
-                       : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-    if (x == NULL || n == NULL || *key == NULL)
+    /* the key born outside the hall (a medium's, a browser's): certified,
+     * never made here (issue 64 §4) */
+    if (x == NULL || n == NULL || key == NULL)
         goto out;
     if (BN_hex2bn(&bn, serial_hex) == 0 || (sn = BN_to_ASN1_INTEGER(bn, NULL)) == NULL)
         goto out;
     if (X509_set_version(x, X509_VERSION_3) != 1 || X509_set_serialNumber(x, sn) != 1 ||
         X509_set_issuer_name(x, X509_get_subject_name(ca->cert)) != 1 ||
         ASN1_TIME_set(X509_getm_notBefore(x), nb) == NULL ||
-        ASN1_TIME_set(X509_getm_notAfter(x), na) == NULL || X509_set_pubkey(x, *key) != 1)
+        ASN1_TIME_set(X509_getm_notAfter(x), na) == NULL || X509_set_pubkey(x, key) != 1)
         goto out;
     if (X509_NAME_add_entry_by_txt(n, "C", MBSTRING_UTF8, (const unsigned char *)"CN", -1, -1, 0) !=
             1 ||
@@ -928,10 +923,6 @@ out:
     X509_NAME_free(n);
     if (!ok) {
         X509_free(x);
-        if (!given) {
-            EVP_PKEY_free(*key);
-            *key = NULL;
-        }
         return NULL;
     }
     return x;
@@ -992,31 +983,16 @@ hall_pki_serial_draw(char out[17])
 }
 
 X509 *
-hall_pki_cert_make(struct hall_ctx *cx, const char *ca_name, const char *serial, time_t nb,
-                   time_t na, const char *profile, const char *cn, const char *org,
-                   const char *uscc, const char *ric, EVP_PKEY **key)
-{
-    struct hall_pki_ca *ca = hall_pki_ca_find(ca_name);
-    struct subject s = {cn, org, uscc, ric};
-
-    *key = NULL;
-    if (ca == NULL || ca->key == NULL)
-        return NULL;
-    return cert_build(cx, ca, serial, nb, na, profile, &s, key);
-}
-
-X509 *
 hall_pki_cert_for(struct hall_ctx *cx, const char *ca_name, const char *serial, time_t nb,
                   time_t na, const char *profile, const char *cn, const char *org, const char *uscc,
                   const char *ric, EVP_PKEY *pub)
 {
     struct hall_pki_ca *ca = hall_pki_ca_find(ca_name);
     struct subject s = {cn, org, uscc, ric};
-    EVP_PKEY *k = pub;
 
     if (ca == NULL || ca->key == NULL || pub == NULL)
         return NULL;
-    return cert_build(cx, ca, serial, nb, na, profile, &s, &k);
+    return cert_build(cx, ca, serial, nb, na, profile, &s, pub);
 }
 
 unsigned char *

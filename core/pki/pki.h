@@ -104,17 +104,14 @@ int hall_pki_token_ready(const char *what);
 /* the profile of a seal's own certificate (a 机构业务章's, a 机构个人章's):
  * fit for signing documents (docs/internals/pki.md, "Certificate profiles") */
 #define HALL_PKI_PROFILE_SEAL "seal"
-/* a certificate of the issuing CA ca_name for a new key pair (in *key), NULL
- * when that CA cannot sign or the profile is none of ca.c's; nb, na its
- * validity; profile the order's cert_type (org, org_person, person,
- * org_business) or HALL_PKI_PROFILE_SEAL; cn, org, uscc, ric the subject's
- * parts (org and uscc may be "", ric is hashed into the subject, never
- * written) */
-X509 *hall_pki_cert_make(struct hall_ctx *cx, const char *ca_name, const char *serial, time_t nb,
-                         time_t na, const char *profile, const char *cn, const char *org,
-                         const char *uscc, const char *ric, EVP_PKEY **key);
-/* the same for a key pair made elsewhere (a medium's, core/pki/medium.c):
- * pub, its public key, certified (not taken) */
+/* a certificate of the issuing CA ca_name for a key pair made outside the
+ * hall (a medium's, core/pki/medium.c; a browser's, core/biz/produce_csr.c:
+ * the hall makes no subscriber key, issue 64 §4): pub, its public key,
+ * certified (not taken); NULL when that CA cannot sign or the profile is
+ * none of ca.c's; nb, na its validity; profile the order's cert_type (org,
+ * org_person, person, org_business) or HALL_PKI_PROFILE_SEAL; cn, org,
+ * uscc, ric the subject's parts (org and uscc may be "", ric is hashed into
+ * the subject, never written) */
 X509 *hall_pki_cert_for(struct hall_ctx *cx, const char *ca_name, const char *serial, time_t nb,
                         time_t na, const char *profile, const char *cn, const char *org,
                         const char *uscc, const char *ric, EVP_PKEY *pub);

@@ -54,3 +54,27 @@ test('no_file_medium__conf_p12_refused__form_offers_none_post_400__issue_file_3_
     assert.match(cli.stderr, /hall-pkitool issue/);
     nothing();
 });
+
+/* issue 64 §4, the last path: an order with seals (a 电子签章申请 with a
+ * 机构业务章 of its own certificate, a 新办 with its bundled 电子签章) is
+ * not made as files either: status 3, no certificate, no seal, no key */
+test('no_file_medium__issue_file_of_orders_with_seals_3__nothing_made', async () => {
+    const { applicant, freshPhone } = require('./lib/client');
+    const { sealOrder, bundledSealDraft } = require('./lib/seal');
+    const c = await applicant();
+    const seal = await sealOrder(c, {
+        org_count: '1', org_years: '1', org_style: 'auto',
+        biz_count: '1', biz_years: '1', biz_1_name: '合同专用章', biz_1_style: 'auto', person_count: '0',
+    }, { agent_mobile: freshPhone('137') });
+    const bundled = await bundledSealDraft('szjsgws');
+    for (const id of [seal.id, bundled.id]) {
+        psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+            WHERE id = ${id}`);
+        const cli = pkitool(process.env.HALL_CONF, 'issue-file', String(id));
+        assert.equal(cli.status, 3, `order ${id}: ${cli.stdout}${cli.stderr}`);
+        assert.match(cli.stderr, /文件介质（PKCS#12）已停用：网上营业厅不再生成订户私钥/);
+        assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${id}`), '0', 'no serial, no key');
+        assert.equal(psql(`SELECT count(*) FROM seseals WHERE order_id = ${id}`), '0', 'no seal');
+        assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'accepted');
+    }
+});

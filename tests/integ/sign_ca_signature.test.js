@@ -27,7 +27,7 @@ before(async () => {
     /* makePdf's signature field of a 1-page PDF is object 6; mutool now and
      * then writes a /Contents of zeros (lib/stamp.js, foreignSigned): again */
     for (let i = 0; i < 8 && !signed; i++) {
-        const r = spawnSync('mutool', ['sign', '-s', seals.org_business.p12, '-P', seals.pin, '-o', f('out.pdf'),
+        const r = spawnSync('mutool', ['sign', '-s', seals.org.p12, '-P', seals.pin, '-o', f('out.pdf'),
             f('in.pdf'), '6'], { encoding: 'utf8' });
         assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
         const p = spawnSync('pdfsig', [f('out.pdf')], { encoding: 'utf8' });

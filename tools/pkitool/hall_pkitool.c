@@ -8,14 +8,11 @@
  *                                           browser (its holder's); with
  *                                           several, one after the other, and
  *                                           the certificates per second
- *   hall-pkitool -c CONF issue-file ORDER_ID...  an order with seals (a seal
- *                                           order, a 新办 with its 电子签章) as
- *                                           files (PKCS#12, the keys made here:
- *                                           sealprod.c, until they are born
- *                                           with their holders); any other
- *                                           order is refused (status 3): the
- *                                           hall generates no subscriber key
- *                                           (issue 64 §4), use issue
+ *   hall-pkitool -c CONF issue-file ORDER_ID...  refused for every order
+ *                                           (status 3, saying why): the hall
+ *                                           generates no subscriber key (issue
+ *                                           64 §4), an order with seals' neither;
+ *                                           use issue
  *   hall-pkitool -c CONF reconcile [SECS]   void the intents older than SECS
  *                                           (default 0: run it with the hall stopped,
  *                                           or after the issuer is known dead)
@@ -434,8 +431,8 @@ static void
 usage(void)
 {
     fprintf(stderr, "usage: hall-pkitool -c CONF issue ORDER_ID...\n"
-                    "       hall-pkitool -c CONF issue-file ORDER_ID...  (an order with"
-                    " seals only)\n"
+                    "       hall-pkitool -c CONF issue-file ORDER_ID...  (refused: no"
+                    " key made in the hall)\n"
                     "       hall-pkitool -c CONF reconcile [MIN_AGE_SECONDS]\n"
                     "       hall-pkitool -c CONF media-reconcile [MIN_AGE_SECONDS]\n"
                     "       hall-pkitool -c CONF crl\n"

@@ -192,7 +192,7 @@ async function bundledSealOrder(code, { file = false } = {}) {
     psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
         WHERE id = ${id}`);
     if (file) {
-        require('./station').sealFileOfBefore(id);
+        await require('./station').sealFileOfBefore({ id, c });
     } else {
         const issued = await (await operator()).post('/admin/pki/issue', { id });
         assert.equal(issued.status, 200, issued.text);

@@ -189,7 +189,8 @@ function pdfsig(db, file) {
  * chain), env (hall-stamp's environment: the station's media) }.  file:
  * the old way, as a PKCS#12 file the hall made (each kind's p12, a path),
  * for a tool that takes no PKCS#11 (mutool sign), made as before issue
- * 64 (station.js's sealFileOfBefore: a station of USB keys makes none).
+ * 64 (station.js's sealFileOfBefore: a station of USB keys makes none),
+ * the 机构章's only (a 机构业务章's own key is born on a USB key).
  */
 async function hallSeals({ file = false } = {}) {
     const c = await applicant();
@@ -199,6 +200,7 @@ async function hallSeals({ file = false } = {}) {
         app_name: '赵敏', app_ric: '11010519491231002X', app_mobile: '13700137000', app_email: 'zhaomin@example.com',
         org_count: '1', org_years: '2', org_style: 'auto',
         biz_count: '1', biz_years: '1', biz_1_name: '合同专用章', biz_1_style: 'auto', person_count: '0',
+        ...(file ? { biz_count: '0' } : {}),
     };
     delete form.years;
     const r = await c.post('/seal/apply', form);
@@ -208,7 +210,7 @@ async function hallSeals({ file = false } = {}) {
         WHERE id = ${id}`);
     if (file) {
         /* a station of USB keys makes no file: one as before issue 64 */
-        sealFileOfBefore(id);
+        await sealFileOfBefore({ id, c });
     } else {
         const made = await (await operator()).post('/admin/pki/issue', { id, medium: 'pkcs11' });
         assert.equal(made.status, 200, made.text);
@@ -218,7 +220,7 @@ async function hallSeals({ file = false } = {}) {
     await fetchPki(dir);
     const medium = file ? null : mediumOf(id);
     const out = { dir, pin, order: id, medium };
-    for (const kind of ['org', 'org_business']) {
+    for (const kind of file ? ['org'] : ['org', 'org_business']) {
         const item = psql(`SELECT id FROM seal_items WHERE order_id = ${id} AND kind = '${kind}'`);
         const get = async (p) => {
             const res = await fetch(`${HALL}${p}?id=${item}`, { headers: { Cookie: c.cookieHeader() } });
@@ -303,7 +305,7 @@ async function producedSeal(dir, { sm2 = false, medium = false } = {}) {
     } else {
         /* a PKCS#12 of before issue 64 (在线盖章 in a browser takes a file;
          * a new order's keys are on a USB key) */
-        sealFileOfBefore(id);
+        await sealFileOfBefore({ id, c });
     }
     if (pin === null)
         pin = (await smsTo(form.agent_mobile, /PIN码/)).match(/PIN码为：(\d{8})/)[1];

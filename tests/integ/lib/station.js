@@ -115,8 +115,10 @@ async function fileOfBefore(o) {
     const { holderKey } = require('./holder');
     const { piiEncrypt, piiDecrypt } = require('./secrets');
     const { id, c } = o;
-    const [product, ca, certType] = psql(`SELECT o.product_id || '|' || p.ca || '|' || o.cert_type
-        FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = ${id}`).split('|');
+    const [product, ca, certType, business, priced, origin] = psql(`SELECT o.product_id || '|' || p.ca
+        || '|' || o.cert_type || '|' || o.business_type || '|' || coalesce(p.breakdown ? '签章费', false)
+        || '|' || p.key_origin FROM orders o JOIN products p ON p.id = o.product_id
+        WHERE o.id = ${id}`).split('|');
     const browser = psql(`SELECT id FROM products WHERE key_origin = 'browser' AND ca = '${ca}'
         ORDER BY active DESC, id LIMIT 1`);
     assert.match(browser, /^\d+$/, `a product of the ${ca} CA whose key is born in the browser`);
@@ -129,12 +131,23 @@ async function fileOfBefore(o) {
         AND result IN ('verified', 'sent', 'queued') ORDER BY result = 'verified' DESC, id DESC LIMIT 1`);
     const pin = memo ? piiDecrypt(Buffer.from(memo, 'hex')).toString()
         : String(crypto.randomInt(0, 100000000)).padStart(8, '0');
-    psql(`UPDATE orders SET product_id = ${browser} WHERE id = ${id}`);
+    /* an ECDSA 电子签章申请 is the station's whatever its product
+     * (order_key_origin): lent a 新办's business too for the call.  A
+     * 新办 whose product's price bundles the seal (湖南's 签章费: production
+     * makes its seal from the product, core/biz/sealprod.c sp_bundle) keeps
+     * its product, made the browser's for that call */
+    const lent = business === 'seal' ? ", business_type = 'new'" : '';
+    const own = priced === 'true' && business === 'new';
+    if (own)
+        psql(`UPDATE products SET key_origin = 'browser' WHERE id = ${product}`);
+    else
+        psql(`UPDATE orders SET product_id = ${browser}${lent} WHERE id = ${id}`);
     let h;
     try {
         h = await holderKey(c, id, { curve: ca === 'sm2' ? 'SM2' : 'P-256' });
     } finally {
-        psql(`UPDATE orders SET product_id = ${product} WHERE id = ${id}`);
+        psql(`UPDATE products SET key_origin = '${origin}' WHERE id = ${product};
+            UPDATE orders SET product_id = ${product}, business_type = '${business}' WHERE id = ${id}`);
     }
     const { serial } = h;
     const cn = psql(`SELECT subject_cn FROM certificates WHERE serial = '${serial}'`);
@@ -171,19 +184,16 @@ async function fileOfBefore(o) {
 }
 
 /*
- * A seal order's certificates as files, as before issue 64: made by the
- * hall (`hall-pkitool issue-file`, refused for any other order), which a
- * seal order's keys still are until they are born with their holder too
- * (core/biz/sealprod.c).  The serial.
+ * An order with seals (a 电子签章申请, a 新办 with its 电子签章) produced as a
+ * PKCS#12 file as before issue 64, when `hall-pkitool issue-file` made its
+ * key: fileOfBefore, its seals made with its certificate (POST /pki/csr,
+ * core/biz/produce_csr_seal.c).  A seal whose certificate is its own (an
+ * ECDSA 机构业务章) has no such path: none in the order.  The serial.
  */
-function sealFileOfBefore(id) {
-    const r = spawnSync(path.join(process.env.HALL_ROOT, 'tools/pkitool/hall-pkitool'),
-        ['-c', process.env.HALL_CONF, 'issue-file', String(id)], { encoding: 'utf8' });
-    assert.equal(r.status, 0, `hall-pkitool issue-file ${id}: ${r.stdout}${r.stderr}`);
-    const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND state = 'issued'
-        AND seal_item_id IS NULL AND p12_enc IS NOT NULL`);
-    assert.match(serial, /^[0-9A-F]{16}$/, `order ${id}: a certificate with the hall's PKCS#12`);
-    return serial;
+async function sealFileOfBefore(o) {
+    assert.equal(psql(`SELECT count(*) FROM seal_items WHERE order_id = ${o.id} AND kind = 'org_business'`),
+        '0', `order ${o.id}: a 机构业务章's key is born on a USB key only`);
+    return (await fileOfBefore(o)).serial;
 }
 
 module.exports = {
