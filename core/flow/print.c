@@ -25,10 +25,12 @@ print_sections(struct hall_req *req, struct hall_val *ctx, const struct hall_val
         const struct hall_field *fd;
         struct hall_val *sec = NULL, *rows = NULL;
 
-        /* a key born in the holder's browser: nothing is mailed, the form
-         * kept no 邮寄信息 (modules/new/new.c) */
+        /* a key born in the holder's browser, or a replacement made on the
+         * same USB key (mail_none, core/flow/replace.c): nothing is mailed,
+         * the form kept no 邮寄信息 (modules/new/new.c) */
         if (grp != NULL && strcmp(*g, "mail") == 0 &&
-            strcmp(hall_val_str(form, "key_origin"), "browser") == 0) {
+            (strcmp(hall_val_str(form, "key_origin"), "browser") == 0 ||
+             *hall_val_str(form, "mail_none") != '\0')) {
             struct hall_val *row;
 
             sec = hall_val_push_obj(req->pool, list);
@@ -37,7 +39,11 @@ print_sections(struct hall_req *req, struct hall_val *ctx, const struct hall_val
             row = hall_val_push_obj(req->pool, hall_val_set_list(req->pool, sec, "rows"));
             hall_val_set_str(req->pool, row, "name", "shipping");
             hall_val_set_str(req->pool, row, "label", "邮寄方式");
-            hall_val_set_str(req->pool, row, "value", "不邮寄（浏览器生成密钥，证书文件自行保存）");
+            hall_val_set_str(
+                req->pool, row, "value",
+                *hall_val_str(form, "mail_none") != '\0'
+                    ? hall_psprintf(req->pool, "不邮寄（%s）", hall_val_str(form, "mail_none"))
+                    : "不邮寄（浏览器生成密钥，证书文件自行保存）");
             continue;
         }
         for (fd = hall_fields; grp != NULL && fd->name != NULL; fd++) {
@@ -109,6 +115,8 @@ hall_flow_print_ctx(struct hall_req *req, struct hall_dbres *o, const struct hal
                      hall_yuan(req->pool, hall_dbres_int(o, 0, "cert_fen")));
     hall_val_set_str(req->pool, ctx, "shipping_amount",
                      hall_yuan(req->pool, hall_dbres_int(o, 0, "shipping_fen")));
+    /* 邮寄费用 of a replacement that mails nothing: 无需寄送 */
+    hall_val_set_bool(req->pool, ctx, "shipping_none", *hall_val_str(form, "mail_none") != '\0');
     /* 邮寄费用 of a 到付 parcel: 到付, paid to the carrier, not 0.00元 */
     hall_val_set_bool(req->pool, ctx, "shipping_collect",
                       strcmp(hall_val_str(form, "shipping"), "collect") == 0);

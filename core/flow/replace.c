@@ -677,7 +677,7 @@ hall_replace_cert_product(struct hall_req *req, struct hall_dbres *o, const char
 
 const struct hall_pspec hall_replace_params[] = {
     HALL_REPLACE_PARAMS_CERT,
-    HALL_FLOW_PARAMS_DELIVERY,
+    HALL_REPLACE_PARAMS_DELIVERY,
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -700,17 +700,52 @@ hall_replace_submit_open(struct hall_req *req, const struct hall_pspec *params,
     return HALL_OK;
 }
 
+const char *
+hall_replace_no_mail(const struct hall_replace_cert *c)
+{
+    if (strcmp(c->key_origin, "browser") == 0)
+        return "新的密钥在您的浏览器中生成，证书文件由您自行保存，不制作、不邮寄介质";
+    /* a USB key's 更新 and 解锁: the 证书助手's on the same medium (its 变更
+     * may still be made by the operator onto a new one: mailed) */
+    if (*c->medium != '\0' && (strcmp(hall_flow_current()->business, "renew") == 0 ||
+                               strcmp(hall_flow_current()->business, "unlock") == 0))
+        return "由证书助手在原USB Key上办理，不制作、不邮寄新介质";
+    return NULL;
+}
+
+/* 邮寄方式, required where a medium is mailed (hall_replace_fields_check) */
+static const struct hall_pspec shipping_param[] = {
+    {"shipping", HALL_P_CHOICE, 0, 0, 0, "邮寄方式", hall_choices_shipping},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
 void
 hall_replace_fields_check(struct hall_req *req, struct hall_replace_submit *a)
 {
+    const char *none = hall_replace_no_mail(&a->c), *out, *note, *msg;
+
+    if (none != NULL) {
+        /* nothing is mailed: no address, no 邮寄方式, no 寄付 fee kept */
+        hall_flow_fields_check_but(req, a->bit, a->form, &a->e, "mail");
+        hall_val_set_str(req->pool, a->form, "mail_none", none);
+        if (!hall_errors_has(&a->e, "invoice"))
+            hall_val_set_str(req->pool, a->form, "invoice", hall_req_param(req, "invoice"));
+        return;
+    }
     hall_flow_fields_check(req, a->bit, a->form, &a->e);
+    /* a medium is mailed: 邮寄方式 is required */
+    if (!hall_errors_has(&a->e, "shipping") &&
+        hall_param_check(req->pool, shipping_param, hall_req_param(req, "shipping"), &out, &note,
+                         &msg) != HALL_OK)
+        hall_errors_add(req->pool, &a->e, 400, "shipping", msg);
     hall_flow_delivery_check(req, &a->p, a->form, &a->e);
 }
 
 int
 hall_replace_submit_checked(struct hall_req *req, struct hall_replace_submit *a)
 {
-    if (hall_flow_cross_check(req, a->bit, a->form, &a->e) != HALL_OK)
+    if (hall_flow_cross_check_but(req, a->bit, a->form, &a->e,
+                                  hall_replace_no_mail(&a->c) != NULL ? "mail" : NULL) != HALL_OK)
         return hall_req_failed(req);
     return hall_flow_submit_checked(req, &a->e, a->form, a->bit, &a->s);
 }
@@ -740,6 +775,8 @@ int
 hall_replace_apply_open(struct hall_req *req, const char *title, int want_old,
                         struct hall_replace_page *a)
 {
+    const char *none;
+
     memset(a, 0, sizeof(*a));
     if (hall_flow_apply_open(req, &a->p, &a->o) != HALL_OK)
         return hall_req_failed(req);
@@ -760,6 +797,10 @@ hall_replace_apply_open(struct hall_req *req, const char *title, int want_old,
         return hall_req_failed(req);
     hall_flow_choices_ctx(req, a->ctx, a->prods, &a->p, a->c.cert_type, 1, 0, a->form);
     hall_replace_cert_ctx(req, a->ctx, &a->c);
+    /* nothing mailed: 无需寄送 and why, no 邮寄信息 asked (flow_groups) */
+    none = hall_replace_no_mail(&a->c);
+    if (none != NULL)
+        hall_val_set_str(req->pool, a->ctx, "no_mail", none);
     return HALL_OK;
 }
 

@@ -174,8 +174,18 @@ struct hall_replace_submit {
  * refusal naming "serial", or 503 */
 int hall_replace_submit_open(struct hall_req *req, const struct hall_pspec *params,
                              struct hall_replace_submit *a);
+/* why nothing is mailed for the flow's replacement of c (无需寄送's
+ * line), NULL when a new medium is mailed: a certificate made in the
+ * browser (or SM2) is replaced in the browser, and a USB key's 更新 and
+ * 解锁 are the 证书助手's on the same medium; a USB key's 补办 and 变更
+ * (the operator may make it onto a new medium) and a file the hall made
+ * before go onto a new, mailed USB key */
+const char *hall_replace_no_mail(const struct hall_replace_cert *c);
 /* the catalogue's fields and the delivery checked into a->form, errors
- * added to a->e (hall_flow_fields_check, hall_flow_delivery_check) */
+ * added to a->e (hall_flow_fields_check, hall_flow_delivery_check); where
+ * nothing is mailed (hall_replace_no_mail) the 邮寄信息 group and the
+ * 邮寄方式 are neither checked nor kept (posted ones are ignored: no
+ * address, no carrier, no 寄付 fee), the form's mail_none says why */
 void hall_replace_fields_check(struct hall_req *req, struct hall_replace_submit *a);
 /* after the flow's own checks: the fields' cross checks, then every error
  * answered at once (hall_flow_cross_check, hall_flow_submit_checked);
@@ -244,13 +254,23 @@ int hall_replace_submit_save(struct hall_req *req, struct hall_replace_submit *a
 /* the submit's own parameters of a replacing flow, checked with the
  * catalogue's fields by the same registry (every error answered at once):
  * HALL_REPLACE_PARAMS_CERT (the order's and the serial), the flow's own,
- * then HALL_FLOW_PARAMS_DELIVERY; hall_replace_params when the flow has
+ * then HALL_REPLACE_PARAMS_DELIVERY; hall_replace_params when the flow has
  * none of its own (change, reissue) */
 extern const struct hall_pspec hall_replace_params[];
 /* clang-format off */
 #define HALL_REPLACE_PARAMS_CERT                                               \
     HALL_FLOW_PARAMS_ORDER,                                                    \
     {"serial", HALL_P_TEXT, HALL_PF_OPTIONAL, 0, 64, "证书序列号", NULL}
+/* HALL_FLOW_PARAMS_DELIVERY with 邮寄方式 optional: required by
+ * hall_replace_fields_check only where a medium is mailed */
+#define HALL_REPLACE_PARAMS_DELIVERY                                           \
+    {"shipping", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "邮寄方式",            \
+     hall_choices_shipping},                                                   \
+    {"carrier", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "到付快递",             \
+     hall_choices_carrier},                                                    \
+    {"invoice", HALL_P_CHOICE, 0, 0, 0, "是否开票", hall_choices_yes_no},      \
+    {"invoice_title_type", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0,              \
+     "发票抬头类型", hall_choices_title_type}
 /* a replacing flow's struct hall_flow, the members the four share: the
  * business NAME (a bare word: the catalogue's code and the path,
  * hall_steps_NAME) and its TITLE; the module's NAME_groups,

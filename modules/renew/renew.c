@@ -126,7 +126,7 @@ apply_page(struct hall_req *req)
 static const struct hall_pspec apply_params[] = {
     HALL_REPLACE_PARAMS_CERT,
     {"years", HALL_P_INT, 0, 1, 5, "证书年限", NULL},
-    HALL_FLOW_PARAMS_DELIVERY,
+    HALL_REPLACE_PARAMS_DELIVERY,
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 

@@ -109,7 +109,7 @@ apply_page(struct hall_req *req)
 static const struct hall_pspec apply_params[] = {
     HALL_REPLACE_PARAMS_CERT,
     {"sms_code", HALL_P_SMSCODE, HALL_PF_OPTIONAL, 6, 6, "短信验证码", NULL},
-    HALL_FLOW_PARAMS_DELIVERY,
+    HALL_REPLACE_PARAMS_DELIVERY,
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 

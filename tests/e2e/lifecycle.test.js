@@ -103,7 +103,9 @@ test('lifecycle: Hunan 证书更新 from its home page: notice → agreements �
             await page.locator('#replace-years', { hasText: '2年（500.00元）' }).waitFor();
             await page.locator('#replace-price', { hasText: '证书费用：250.00元/年（不制作、不寄送新介质，不收介质费）' }).waitFor();
             await page.check('input[name="years"][value="2"]');
-            await page.locator('select[name="mail_district"] option[value="440305"]').waitFor({ state: 'attached' });
+            /* renewed on the same USB key: no address, no 邮寄方式 */
+            await page.locator('#no-mail', { hasText: '无需寄送：由证书助手在原USB Key上办理' }).waitFor();
+            assert.equal(await page.locator('input[name="shipping"]').count(), 0);
             /* the subject stays the certificate's: named on the page, nothing saved */
             await page.fill('input[name="org_name"]', '另一家科技有限公司');
             await page.click('#apply-next');
@@ -185,7 +187,9 @@ test('lifecycle: 证书解锁 from 我的证书: why the PIN cannot be reset →
             await page.locator('#sms-hint', { hasText: `${o.phone.slice(0, 3)}****${o.phone.slice(7)}` }).waitFor();
             await a11y.check(page, '确认信息');
             await shot('02-apply');
-            await page.locator('select[name="mail_district"] option[value="440305"]').waitFor({ state: 'attached' });
+            /* unlocked on the same USB key: no address, no 邮寄方式 */
+            await page.locator('#no-mail', { hasText: '无需寄送：由证书助手在原USB Key上办理' }).waitFor();
+            assert.equal(await page.locator('input[name="shipping"]').count(), 0);
             /* without the code: named under its field */
             await page.click('#apply-next');
             await page.locator('.err[data-for="sms_code"]', { hasText: '短信验证码' }).waitFor();

@@ -60,7 +60,7 @@ const charged = (id) => psql(`SELECT o.cert_fen || '|' || o.amount_fen || '|' ||
 
 /* 介质遗失补办 by its pages: 录入信息 shows the fee, the submit makes the
  * order; its id and the page */
-async function reissue(o, project = 'hall') {
+async function reissue(o, project = 'hall', extra = {}) {
     const a = await o.c.post('/reissue/agree', { project, agree1: 'on', agree2: 'on' });
     assert.equal(a.status, 200, a.text);
     const page = await o.c.get(`/reissue/apply?project=${project}&serial=${o.serial}`);
@@ -68,14 +68,14 @@ async function reissue(o, project = 'hall') {
     const form = orgForm({ agent_mobile: o.phone, bank_account: freshAccount() });
     delete form.cert_type;
     delete form.years;
-    const r = await o.c.post('/reissue/apply', { project, serial: o.serial, ...form,
+    const r = await o.c.post('/reissue/apply', { project, serial: o.serial, ...form, ...extra,
         submit_key: page.text.match(/name="submit_key" value="([^"]+)"/)[1] });
     assert.equal(r.status, 200, r.text);
     return { id: Number(r.body.redirect.match(/id=(\d+)/)[1]), page: page.text };
 }
 
 /* 证书解锁 by its pages: the fee on 确认信息, the SMS code, the order */
-async function unlock(o) {
+async function unlock(o, extra = {}) {
     const a = await o.c.post('/unlock/agree', { project: 'hall', agree1: 'on', agree2: 'on' });
     assert.equal(a.status, 200, a.text);
     const page = await o.c.get(`/unlock/apply?project=hall&serial=${o.serial}`);
@@ -87,7 +87,8 @@ async function unlock(o) {
     const form = orgForm({ agent_mobile: o.phone });
     for (const k of ['cert_type', 'years', 'bank_account_name', 'bank_branch_id', 'bank_account'])
         delete form[k];
-    const r = await o.c.post('/unlock/apply', { project: 'hall', serial: o.serial, ...form, sms_code: code,
+    const r = await o.c.post('/unlock/apply', { project: 'hall', serial: o.serial, ...form, ...extra,
+        sms_code: code,
         submit_key: page.text.match(/name="submit_key" value="([^"]+)"/)[1] });
     assert.equal(r.status, 200, r.text);
     return { id: Number(r.body.redirect.match(/id=(\d+)/)[1]), page: page.text };
@@ -171,7 +172,7 @@ test('browser_fee__browser_key_agreement_2026_2__lost_file_reissue_forgotten_pin
 
 /* 证书更新 by its pages, the certificate brought into the window: the
  * years with their prices on 确认信息, the order */
-async function renew(o, years = '2') {
+async function renew(o, years = '2', extra = {}) {
     psql(`UPDATE certificates SET not_after = date_trunc('second', now() + interval '10 days'),
         not_before = date_trunc('second', now() + interval '10 days') - interval '1 year'
         WHERE serial = '${o.serial}'`);
@@ -182,7 +183,7 @@ async function renew(o, years = '2') {
     const form = orgForm({ agent_mobile: o.phone });
     for (const k of ['cert_type', 'bank_account_name', 'bank_branch_id', 'bank_account'])
         delete form[k];
-    const r = await o.c.post('/renew/apply', { project: 'hall', serial: o.serial, ...form, years,
+    const r = await o.c.post('/renew/apply', { project: 'hall', serial: o.serial, ...form, ...extra, years,
         submit_key: page.text.match(/name="submit_key" value="([^"]+)"/)[1] });
     assert.equal(r.status, 200, r.text);
     return { id: Number(r.body.redirect.match(/id=(\d+)/)[1]), page: page.text };
@@ -209,4 +210,52 @@ test('browser_fee__renew_of_a_usb_key__online_on_the_same_medium__no_medium_fee_
     const dd = view.text.match(/<dd id="amount">([^<]*)<\/dd>/)[1];
     assert.ok(dd.startsWith(`${(Number(amount) / 100).toFixed(2)}元（证书费760.00元，`), dd);
     assert.doesNotMatch(dd, /介质费/);
+});
+
+/* the order's 证书费, 邮寄费 and amount */
+const billed = (id) => psql(`SELECT cert_fen || '|' || shipping_fen || '|' || amount_fen FROM orders WHERE id = ${id}`);
+
+/* the 确认信息 page of a replacement that mails nothing: 无需寄送 and why,
+ * no 邮寄信息 and no 邮寄方式 (no 寄付 to choose) */
+function asksNoShipping(page, why, what) {
+    assert.match(page, new RegExp(`<p class="hint" id="no-mail">无需寄送：[^<]*${why}[^<]*</p>`), what);
+    assert.doesNotMatch(page, /id="mail-fields"|name="shipping"|name="mail_address"|快递寄付/, what);
+}
+
+test('browser_fee__nothing_mailed__usb_key_unlock_renew_browser_reissue__no_address_no_shipping_fee', async () => {
+    /* the form posts 寄付 (京东 13.00 to 南山区) each time: an order that
+     * mails nothing ignores it, a USB key's 补办 (a new medium) charges it */
+    const prepaid = { shipping: 'prepaid' };
+    const op = await operator();
+
+    /* 解锁 of a USB key: the 证书助手 on the same medium */
+    const k = await usbKeyMade(op);
+    const u = await unlock(k, prepaid);
+    asksNoShipping(u.page, '证书助手在原USB Key上办理', 'the USB key\'s 解锁');
+    assert.equal(billed(u.id), '0|0|0', 'the USB key\'s 解锁 charges no shipping');
+    const printed = await k.c.get(`/unlock/print?id=${u.id}`);
+    assert.equal(printed.status, 200, printed.text);
+    assert.match(printed.text, /id="print-shipping-fee">无需寄送</);
+    assert.match(printed.text, /不邮寄（由证书助手在原USB Key上办理/);
+    assert.doesNotMatch(printed.text, /id="print-mail_/, 'no delivery address kept');
+
+    /* 更新 of a USB key: 在线更新 on the same medium */
+    const r = await usbKeyMade(op);
+    const rn = await renew(r, '1', prepaid);
+    asksNoShipping(rn.page, '证书助手在原USB Key上办理', 'the USB key\'s 更新');
+    assert.equal(billed(rn.id), '38000|0|38000', 'the USB key\'s 更新 charges no shipping');
+
+    /* 补办 of a file made in the browser: a new key in the browser */
+    const b = await browserMade(tmpdir());
+    const rb = await reissue(b, 'hall', prepaid);
+    asksNoShipping(rb.page, '浏览器中生成', 'the browser file\'s 补办');
+    assert.equal(billed(rb.id), '0|0|0', 'the browser file\'s 补办 charges no shipping');
+
+    /* 补办 of a USB key: a new medium is mailed, 寄付 offered and charged */
+    const c = await usbKeyMade(op);
+    const rc = await reissue(c, 'hall', prepaid);
+    assert.match(rc.page, /id="mail-fields"/);
+    assert.match(rc.page, /name="shipping" value="prepaid"/, 'the USB key\'s 补办 offers 寄付');
+    assert.doesNotMatch(rc.page, /id="no-mail"/);
+    assert.equal(billed(rc.id), '10000|1300|11300', 'the USB key\'s 补办 charges 介质费 and 寄付');
 });

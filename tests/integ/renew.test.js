@@ -272,11 +272,11 @@ test('renew__subject_fields_stay_the_certificate_s__all_errors_at_once', async (
     const o = await issuedCert(op);
     const key = await toForm(o);
     const r = await o.c.post('/renew/apply', {
-        ...renewForm(o.serial, { org_name: '另一家科技有限公司', agent_mobile: '1', mail_postcode: 'abc' }),
+        ...renewForm(o.serial, { org_name: '另一家科技有限公司', agent_mobile: '1', agent_email: 'abc' }),
         years: '9', submit_key: key,
     });
     assert.equal(r.status, 400, r.text);
-    assert.deepEqual(r.body.errors.map((e) => e.field).sort(), ['agent_mobile', 'mail_postcode', 'org_name', 'years']);
+    assert.deepEqual(r.body.errors.map((e) => e.field).sort(), ['agent_email', 'agent_mobile', 'org_name', 'years']);
     assert.match(r.body.errors.find((e) => e.field === 'org_name').message,
         /机构名称须与原证书一致（深圳测试科技有限公司）；信息已变更的，请办理证书变更/);
     assert.equal(psql(`SELECT count(*) FROM orders WHERE reissue_of = '${o.serial}'`), '0');
