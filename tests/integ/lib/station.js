@@ -115,9 +115,9 @@ async function fileOfBefore(o) {
     const { holderKey } = require('./holder');
     const { piiEncrypt, piiDecrypt } = require('./secrets');
     const { id, c } = o;
-    const [product, ca, certType, business, priced, origin] = psql(`SELECT o.product_id || '|' || p.ca
+    const [product, ca, certType, business, priced] = psql(`SELECT o.product_id || '|' || p.ca
         || '|' || o.cert_type || '|' || o.business_type || '|' || coalesce(p.breakdown ? '签章费', false)
-        || '|' || p.key_origin FROM orders o JOIN products p ON p.id = o.product_id
+        FROM orders o JOIN products p ON p.id = o.product_id
         WHERE o.id = ${id}`).split('|');
     const browser = psql(`SELECT id FROM products WHERE key_origin = 'browser' AND ca = '${ca}'
         ORDER BY active DESC, id LIMIT 1`);
@@ -134,20 +134,26 @@ async function fileOfBefore(o) {
     /* an ECDSA 电子签章申请 is the station's whatever its product
      * (order_key_origin): lent a 新办's business too for the call.  A
      * 新办 whose product's price bundles the seal (湖南's 签章费: production
-     * makes its seal from the product, core/biz/sealprod.c sp_bundle) keeps
-     * its product, made the browser's for that call */
+     * makes its seal from the product, core/biz/sealprod.c sp_bundle) is
+     * lent a copy of its product made the browser's, off sale, dropped
+     * after the call (the product itself, which other tests running at the
+     * same time sell, is never changed) */
     const lent = business === 'seal' ? ", business_type = 'new'" : '';
     const own = priced === 'true' && business === 'new';
-    if (own)
-        psql(`UPDATE products SET key_origin = 'browser' WHERE id = ${product}`);
-    else
-        psql(`UPDATE orders SET product_id = ${browser}${lent} WHERE id = ${id}`);
+    const twin = own ? psql(`WITH t AS (INSERT INTO products SELECT (jsonb_populate_record(NULL::products,
+        to_jsonb(p) || jsonb_build_object('id', nextval(pg_get_serial_sequence('products', 'id')),
+        'key_origin', 'browser', 'active', false))).* FROM products p WHERE p.id = ${product}
+        RETURNING id) SELECT id FROM t`) : browser;
+    assert.match(twin, /^\d+$/, `order ${id}: a browser copy of product ${product}`);
+    psql(`UPDATE orders SET product_id = ${twin}${lent} WHERE id = ${id}`);
     let h;
     try {
         h = await holderKey(c, id, { curve: ca === 'sm2' ? 'SM2' : 'P-256' });
     } finally {
-        psql(`UPDATE products SET key_origin = '${origin}' WHERE id = ${product};
-            UPDATE orders SET product_id = ${product}, business_type = '${business}' WHERE id = ${id}`);
+        psql(`UPDATE orders SET product_id = ${product}, business_type = '${business}' WHERE id = ${id}`);
+        if (own)
+            psql(`UPDATE seal_items SET product_id = ${product} WHERE order_id = ${id} AND product_id = ${twin};
+                DELETE FROM products WHERE id = ${twin}`);
     }
     const { serial } = h;
     const cn = psql(`SELECT subject_cn FROM certificates WHERE serial = '${serial}'`);
