@@ -689,14 +689,14 @@ ex 409 '"field":"serial".*到期前30天内' curl -s -b "$J" -H "X-CSRF-Token: $
 ex 200 '电子签名法》第十三条' curl -s "$H/unlock/notice"
 ex 200 'serial\?project=hall' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d project=hall -d agree1=on -d agree2=on "$H/unlock/agree"
-ex 200 '合计 100.00元' curl -s -b "$J" "$H/unlock/apply?project=hall&serial=$SERIAL"
+ex 200 '合计 0.00元' curl -s -b "$J" "$H/unlock/apply?project=hall&serial=$SERIAL"
 WAIT=$((SMS_AT + 61 - $(date +%s)))
 [ "$WAIT" -le 0 ] || sleep "$WAIT"
 ex 200 '验证码已发送至 [0-9]{3}\*{4}[0-9]{4}' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d project=hall -d serial="$SERIAL" "$H/unlock/sms"
 # the code's SMS names the action and the certificate (not the login text)
-wait_for "the unlock SMS" '您正在解锁证书' curl -s "$B/sandbox/sms?phone=$P&limit=1"
-ex 200 "您正在解锁证书（序列号尾号${SERIAL: -4}），验证码是[0-9]{6}" curl -s "$B/sandbox/sms?phone=$P&limit=1"
+wait_for "the unlock SMS" '您正在解锁USB Key中的证书' curl -s "$B/sandbox/sms?phone=$P&limit=1"
+ex 200 "您正在解锁USB Key中的证书（序列号尾号${SERIAL: -4}），验证码是[0-9]{6}.*密钥和证书保持不变" curl -s "$B/sandbox/sms?phone=$P&limit=1"
 ex 400 '"field":"sms_code".*原证书登记手机号码' curl -s -b "$J" -H "X-CSRF-Token: $T" -H 'Accept: application/json' \
     -d project=hall -d serial="$SERIAL" "${ORG[@]}" "$H/unlock/apply"
 # the 证书助手's exchange refuses what is not a medium's code (docs/modules/assist.md)

@@ -175,7 +175,11 @@ sms_send(struct hall_req *req)
         return HALL_ERR;
     r = hall_sms_client_limit(req);
     if (r == HALL_SMS_OK)
-        r = hall_sms_object_code_send(req, phone, "unlock", c.serial, HALL_SMST_unlock_code);
+        /* a USB key's 解锁 resets its PIN by the 证书助手 and keeps the key
+         * and certificate; any other 解锁 issues a new certificate */
+        r = hall_sms_object_code_send(req, phone, "unlock", c.serial,
+                                      *c.medium != '\0' ? HALL_SMST_unlock_code_medium
+                                                        : HALL_SMST_unlock_code);
     if (r == HALL_SMS_DB_ERROR)
         return HALL_ERR;
     if (r == HALL_SMS_TOO_SOON)

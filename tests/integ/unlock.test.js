@@ -306,13 +306,17 @@ test('unlock__code_asked_for_one_certificate__refused_for_another__nothing_writt
     assert.equal(count(y), '0');
 });
 
-/* the SMS names the action and the certificate, not the login text */
+/* the SMS names the action and the certificate, not the login text; a
+ * certificate on a USB key is unlocked by the 证书助手, which keeps its key
+ * and certificate: the SMS says so, not that a new one is issued */
 test('unlock__sms_code__names_the_unlock_and_the_serial_s_tail__not_the_login_text', async () => {
     const op = await operator();
     const o = await issuedCert(op);
+    assert.equal(psql(`SELECT key_origin FROM certificates WHERE serial = '${o.serial}'`), 'medium');
     const { msg } = await codeSms(o);
     assert.ok(!msg.text.includes('您的验证码是'), msg.text);
-    assert.ok(msg.text.includes(`解锁证书（序列号尾号${o.serial.slice(-4)}）`), msg.text);
-    assert.match(msg.text, /原证书/);
-    assert.equal(msg.template_code, 'SMS_480300022');
+    assert.ok(msg.text.includes(`解锁USB Key中的证书（序列号尾号${o.serial.slice(-4)}）`), msg.text);
+    assert.match(msg.text, /密钥和证书保持不变，不签发新证书/);
+    assert.doesNotMatch(msg.text, /原证书随之吊销/);
+    assert.equal(msg.template_code, 'SMS_480300025');
 });
