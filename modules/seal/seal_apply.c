@@ -215,10 +215,22 @@ seal_products(struct hall_dbres *prods, const char *ca, int64_t product[4],
 
 static const char *const ca_values[] = {"ecc", "sm2", NULL};
 
+/* 邮寄方式: asked unless the order is SM2 (its keys born in the
+ * applicant's browser: nothing is mailed); checked once the algorithm is
+ * known, as modules/new/new.c does for a browser key */
+static const struct hall_pspec shipping_param[] = {
+    {"shipping", HALL_P_CHOICE, 0, 0, 0, "邮寄方式", hall_choices_shipping},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
 static const struct hall_pspec apply_params[] = {
     HALL_FLOW_PARAMS_ORDER,
     {"ca", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "证书算法", ca_values},
-    HALL_FLOW_PARAMS_DELIVERY,
+    {"shipping", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "邮寄方式", hall_choices_shipping},
+    {"carrier", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "到付快递", hall_choices_carrier},
+    {"invoice", HALL_P_CHOICE, 0, 0, 0, "是否开票", hall_choices_yes_no},
+    {"invoice_title_type", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "发票抬头类型",
+     hall_choices_title_type},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -274,9 +286,15 @@ seal_do_apply(struct hall_req *req)
      * types: checked and kept in the order's form (form_enc) with the rest;
      * the unit's fields, theirs too, are only read again */
     hall_flow_fields_check_but(req, HALL_T_ORGP, form, &e, nomail);
-    if (nomail == NULL)
+    if (nomail == NULL) {
+        const char *out, *note, *msg;
+
+        if (!hall_errors_has(&e, "shipping") &&
+            hall_param_check(req->pool, shipping_param, hall_req_param(req, "shipping"), &out,
+                             &note, &msg) != HALL_OK)
+            hall_errors_add(req->pool, &e, 400, "shipping", msg);
         hall_flow_delivery_check(req, &p, form, &e);
-    else if (!hall_errors_has(&e, "invoice"))
+    } else if (!hall_errors_has(&e, "invoice"))
         hall_val_set_str(req->pool, form, "invoice", hall_req_param(req, "invoice"));
     glyphs_check(req, c, form, &e);
     if (hall_flow_cross_check_but(req, HALL_T_ORG, form, &e, nomail) != HALL_OK)

@@ -132,15 +132,17 @@ test('电子签章申请 with 证书算法 SM2: applied, paid, reviewed, produce
         await page.locator('#bank_search').fill('工商 南山');
         await page.locator('#bank_suggest li', { hasText: '中国工商银行深圳南山支行' }).click();
         await fill('bank_account', account);
-        await page.selectOption('select[name="mail_province"]', '440000');
-        await page.locator('select[name="mail_city"] option[value="440300"]').waitFor({ state: 'attached' });
-        await page.selectOption('select[name="mail_city"]', '440300');
-        await page.locator('select[name="mail_district"] option[value="440305"]').waitFor({ state: 'attached' });
-        await page.selectOption('select[name="mail_district"]', '440305');
-        await fill('mail_address', '科技园1号');
-        await fill('mail_receiver', '李四');
-        await fill('mail_mobile', agentMobile);
-        await page.locator('#prepaid-text[data-fee-fen]').waitFor({ state: 'attached' });
+        /* SM2: its keys are born in the browser, nothing is mailed: no
+         * 邮寄信息 asked, the page says why, no parcel in 应付金额 */
+        assert.equal(await page.locator('#mail-fields').isVisible(), false);
+        await page.locator('#nomail-hint', { hasText: '无需填写邮寄信息' }).waitFor();
+        assert.match(await page.locator('#total-parts').innerText(), /^（印章费500\.00元）$/);
+        /* back to ECDSA, the address is asked again */
+        await page.selectOption('#ca', 'ecc');
+        await page.locator('select[name="mail_province"]').waitFor({ state: 'visible' });
+        assert.equal(await page.locator('#nomail-hint').isVisible(), false);
+        await page.selectOption('#ca', 'sm2');
+        await page.locator('#mail-fields').waitFor({ state: 'hidden' });
         await fill('invoice_title', '深圳国密签章测试有限公司');
         await fill('invoice_taxid', '91110000600037341L');
         await page.locator('#apply-next').click();
@@ -150,6 +152,7 @@ test('电子签章申请 with 证书算法 SM2: applied, paid, reviewed, produce
         assert.equal(psql(`SELECT p.ca || '|' || p.name || '|' || o.cert_fen FROM orders o
             JOIN products p ON p.id = o.product_id WHERE o.id = ${id}`), 'sm2|机构章（国密SM2）|50000');
         assert.equal(await page.locator('#print-ca').innerText(), 'SM2（国密算法）');
+        assert.equal(psql(`SELECT shipping_fen FROM orders WHERE id = ${id}`), '0');
         /* back to 录入信息: the choice kept */
         await page.goto(`${HALL}/seal/apply?id=${id}`);
         assert.equal(await page.locator('#ca').inputValue(), 'sm2');
