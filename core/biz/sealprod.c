@@ -29,6 +29,7 @@
 #include <openssl/x509.h>
 
 #include "biz/biz.h"
+#include "biz/sealprod_int.h"
 
 const struct hall_stmt hall_sealprod_stmts[] = {
     {"sp_items",
@@ -206,9 +207,8 @@ struct hall_sealprod {
     struct sp_item items[HALL_SEAL_ITEMS_MAX];
 };
 
-/* characters of a UTF-8 string */
-static size_t
-sp_chars(const char *s)
+size_t
+hall_sealprod_chars(const char *s)
 {
     size_t n = 0;
 
@@ -429,7 +429,8 @@ hall_sealprod_intent(struct hall_ctx *cx, int64_t order_id, const char *ca, cons
         } else if (strcmp(it->kind, "org_business") == 0) {
             it->name = hall_psprintf(cx->pool, "%s%s", org, seal_name);
             /* CN at most 64 characters (certificates.subject_cn) */
-            it->cn = sp_chars(it->name) <= 64 ? it->name : hall_pstrdup(cx->pool, seal_name);
+            it->cn =
+                hall_sealprod_chars(it->name) <= 64 ? it->name : hall_pstrdup(cx->pool, seal_name);
             /* SM2 (the CA sm2, as sql/161): its key born in the applicant's
              * browser later (sealbiz.c) */
             it->own = strcmp(ca, "sm2") != 0;
@@ -470,10 +471,8 @@ hall_seal_es_id(struct hall_pool *pool, int64_t order_id, const char *kind, int 
                          position);
 }
 
-/* the seal maker's key and certificate loaded (hall_seseal_load), before
- * a production signs seals; HALL_ERR logged */
-static int
-signer_ready(struct hall_ctx *cx)
+int
+hall_sealprod_signer_ready(struct hall_ctx *cx)
 {
     char err[512];
 
@@ -495,11 +494,10 @@ own_signer(struct hall_ctx *cx, X509 *x, unsigned char **der, size_t *len)
     return *der != NULL ? HALL_OK : HALL_ERR;
 }
 
-/* what a seal's SESeal says besides its type, name and picture: the one
- * signer's certificate (certs, lens), made now, valid from start to end */
-static void
-seal_in(struct hall_seseal_in *in, const char *es_id, const unsigned char *const *certs,
-        const size_t *lens, time_t now, time_t start, time_t end)
+void
+hall_sealprod_seal_in(struct hall_seseal_in *in, const char *es_id,
+                      const unsigned char *const *certs, const size_t *lens, time_t now,
+                      time_t start, time_t end)
 {
     memset(in, 0, sizeof(*in));
     in->es_id = es_id;
@@ -520,7 +518,7 @@ hall_sealprod_sign(struct hall_ctx *cx, struct hall_sealprod *sp, const char *or
 
     if (sp == NULL)
         return HALL_OK;
-    if (signer_ready(cx) != HALL_OK)
+    if (hall_sealprod_signer_ready(cx) != HALL_OK)
         return HALL_ERR;
     sp->order_serial = hall_pstrdup(cx->pool, order_serial);
     for (i = 0; i < sp->n; i++) {
@@ -551,7 +549,7 @@ hall_sealprod_sign(struct hall_ctx *cx, struct hall_sealprod *sp, const char *or
         it->valid_end = now + (time_t)it->years * 365 * 86400;
         if (it->valid_end > na)
             it->valid_end = na;
-        seal_in(&in, it->es_id, certs, lens, now, it->valid_start, it->valid_end);
+        hall_sealprod_seal_in(&in, it->es_id, certs, lens, now, it->valid_start, it->valid_end);
         in.type = strcmp(it->kind, "org_person") == 0 || strcmp(it->kind, "person") == 0 ? 2 : 1;
         in.name = it->name;
         in.png = it->png;

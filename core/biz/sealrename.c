@@ -19,6 +19,7 @@
 #include <openssl/x509.h>
 
 #include "biz/biz.h"
+#include "biz/sealprod_int.h"
 
 #define SUPERSEDED 4 /* RFC 5280 CRLReason */
 
@@ -26,47 +27,6 @@
 extern unsigned char *hall_sealimg_render(struct hall_pool *pool, enum hall_seal_kind kind,
                                           const char *org, const char *name, size_t *len,
                                           struct hall_sealimg_fit *fit) __attribute__((weak));
-
-/* characters of a UTF-8 string */
-static size_t
-sr_chars(const char *s)
-{
-    size_t n = 0;
-
-    for (; *s != '\0'; s++)
-        n += ((unsigned char)*s & 0xc0) != 0x80;
-    return n;
-}
-
-/* the seal maker's key and certificate loaded (hall_seseal_load), before
- * a re-make signs seals; HALL_ERR logged */
-static int
-signer_ready(struct hall_ctx *cx)
-{
-    char err[512];
-
-    if (hall_seseal_load(cx->conf, 1, err, sizeof(err)) != HALL_OK) {
-        hall_err(cx, "msg=\"%s\"", err);
-        return HALL_ERR;
-    }
-    return HALL_OK;
-}
-
-/* what a re-made seal's SESeal says besides its type, name and picture:
- * the one signer's certificate, made now, valid from start to end */
-static void
-seal_in(struct hall_seseal_in *in, const char *es_id, const unsigned char *const *certs,
-        const size_t *lens, time_t now, time_t start, time_t end)
-{
-    memset(in, 0, sizeof(*in));
-    in->es_id = es_id;
-    in->certs = certs;
-    in->cert_lens = lens;
-    in->ncerts = 1;
-    in->created = now;
-    in->valid_start = start;
-    in->valid_end = end;
-}
 
 struct sr_item {
     int64_t item_id, order_id;
@@ -141,7 +101,7 @@ rename_intent(struct hall_ctx *cx, struct hall_sealremake *rm, struct hall_dbres
     it->own = 1;
     it->old_cert = hall_pstrdup(cx->pool, hall_dbres_str(res, row, "own_serial"));
     it->ca = hall_pstrdup(cx->pool, hall_dbres_str(res, row, "own_ca"));
-    it->cn = sr_chars(name) <= 64 ? name : it->seal_name;
+    it->cn = hall_sealprod_chars(name) <= 64 ? name : it->seal_name;
     hall_pki_serial_draw(it->serial);
     r = hall_cert_intent(cx, it->serial, rm->order_id, it->item_id, it->ca, it->cn, rm->org, 0,
                          hall_dbres_int(res, row, "own_not_after_epoch"), 0);
@@ -252,7 +212,7 @@ hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm, const
 
     if (rm == NULL)
         return HALL_OK;
-    if (signer_ready(cx) != HALL_OK)
+    if (hall_sealprod_signer_ready(cx) != HALL_OK)
         return HALL_ERR;
     rm->new_serial = hall_pstrdup(cx->pool, new_serial);
     for (i = 0; i < rm->n; i++) {
@@ -293,7 +253,7 @@ hall_sealprod_remake_sign(struct hall_ctx *cx, struct hall_sealremake *rm, const
             it->skip = 1;
             continue;
         }
-        seal_in(&in, it->es_id, certs, lens, now, it->valid_start, it->valid_end);
+        hall_sealprod_seal_in(&in, it->es_id, certs, lens, now, it->valid_start, it->valid_end);
         in.type = info.type;
         in.name = info.name;
         in.png = info.png;
