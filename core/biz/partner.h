@@ -71,13 +71,16 @@ int hall_partner_key_add(struct hall_ctx *cx, const char *code, const char *key_
  * partner_auth.c: the partner API's rule for a caller (modules/partner
  * answers it): key, timestamp (HALL_PARTNER_WINDOW_S), nonce and signature
  * forms, the HMAC of METHOD "\n" target "\n" ts "\n" nonce "\n" body, the
- * nonce's first use, the partner's rate, in that order.  HALL_OK with c
+ * nonce's first use, the key's bucket, the partner's rate, in that order.  HALL_OK with c
  * filled; HALL_PARTNER_REFUSED with *why (401; c->partner set once the key
  * is known), HALL_PARTNER_RATE (429), HALL_ERR the store (503).
  */
 #define HALL_PARTNER_WINDOW_S 300
 #define HALL_PARTNER_REFUSED  1
 #define HALL_PARTNER_RATE     2
+/* each key's bucket, spent after the signature (sql/200): 10 a second, 40 at once */
+#define HALL_PARTNER_KEY_RATE  10
+#define HALL_PARTNER_KEY_BURST 40
 struct hall_partner_call {
     const char *key_id, *ts, *nonce, *sig, *method, *target, *body;
     size_t body_len;
@@ -90,6 +93,14 @@ struct hall_partner_caller {
 extern const struct hall_stmt hall_pauth_stmts[];
 int hall_partner_authenticate(struct hall_ctx *cx, const struct hall_partner_call *in,
                               struct hall_partner_caller *c, const char **why);
+/* a known key's refusal counted in its minute (sql/200): the count in
+ * this minute (1: its first, the one to audit), the minute before it and
+ * its count in *prev_minute ("" if none) and *prev; -1 on database failure */
+int hall_partner_refused_count(struct hall_ctx *cx, const char *key_id, long *prev,
+                               const char **prev_minute);
+/* how many HMACs hall_partner_authenticate computed in this process (known
+ * and unknown key ids alike: a dummy secret for an unknown one) */
+unsigned long hall_partner_macs(void);
 /* s is min to max of [A-Za-z0-9_-] (a key id, a nonce) */
 int hall_partner_token_ok(const char *s, size_t min, size_t max);
 

@@ -17,13 +17,18 @@
  * of METHOD "\n" PATH?QUERY "\n" TIMESTAMP "\n" NONCE "\n" BODY, lower-case
  * hex.  A key that is unknown, expired or revoked, a wrong signature, a
  * stale timestamp and a replayed nonce are refused (401) before anything is
- * read, all but the replay with the same words (REFUSED).  Every call with a key the hall knows,
- * refused or not, is a row of the hash-chained audit log (actor partner:CODE); one with no key or
- * an unknown one is counted and sampled in the log (unknown_refused).  A partner sees its own
- * orders only: another partner's order is "not found", as an order that does not exist.  nginx
- * limits the rate per client address and per key (flood guards); the partner's own rate over all
- * its keys is partners.api_rate_per_min (hall_partner_rate, after the signature).
+ * read, all but the replay with the same words (PAPI_REFUSED).  Every call
+ * with a key the hall knows is a row of the hash-chained audit log (actor
+ * partner:CODE), but its 401s: those are counted per key and minute and
+ * only a minute's first is a row (known_refused); one with no key or an
+ * unknown one is counted and sampled in the log (unknown_refused).  A
+ * partner sees its own orders only: another partner's order is "not
+ * found", as an order that does not exist.  nginx limits the rate per
+ * client address (a flood guard); each key's rate (a bucket) and the
+ * partner's over all its keys (partners.api_rate_per_min) are counted
+ * after the signature (core/biz/partner_auth.c).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +36,6 @@
 
 #include "hall.h"
 
-#define REFUSED  "请求认证失败：请核对密钥、时间戳（与本站时钟相差不超过300秒）和签名"
 #define PAGE_MAX 100
 
 static const struct hall_stmt partner_stmts[] = {
@@ -81,16 +85,32 @@ struct caller {
     const char *entry_path;
 };
 
+/*
+ * A refusal of messages.def, as JSON whatever the caller's Accept (the
+ * API speaks JSON only: json_only below makes the core's own answers, a
+ * store failure's 503 among them, JSON too); HALL_ANSWERED.
+ */
 static int
-api_error(struct hall_req *req, int status, const char *field, const char *message)
+api_refuse(struct hall_req *req, enum hall_msg_code c, const char *field, ...)
 {
     struct hall_val *v = hall_val_obj(req->pool);
+    va_list ap;
 
+    va_start(ap, field);
     hall_val_set_bool(req->pool, v, "ok", 0);
     if (field != NULL)
         hall_val_set_str(req->pool, v, "field", field);
-    hall_val_set_str(req->pool, v, "message", message);
-    return hall_resp_json(req, status, v);
+    hall_val_set_str(req->pool, v, "message", hall_msg_vtext(req->pool, c, ap));
+    va_end(ap);
+    hall_resp_json(req, hall_msgs[c].status, v);
+    return HALL_ANSWERED;
+}
+
+/* every answer JSON, the core's too (hall_app_finish's 503) */
+static void
+json_only(struct hall_req *req)
+{
+    req->accept = "application/json";
 }
 
 /* the call on the audit trail: who (partner:CODE), which key, what, answer */
@@ -144,8 +164,58 @@ unknown_refused(struct hall_req *req, const char *key_id, const char *why)
 }
 
 /*
- * The request's key, timestamp, nonce and signature; HALL_OK with c filled,
- * else it answered 401 (or 503) and audited the refusal.
+ * A known key's refusal (a wrong signature, a stale timestamp, a revoked or
+ * expired key, a replay): anybody who knows the key id can send those as
+ * fast as nginx's guard per address lets them, so they are counted per key
+ * and minute (sql/200) and only the minute's first is a row of the audit
+ * log, with the count of the minute before it; every one is counted
+ * (hall_events_total{event="partner_api_refused"}) and the rest sampled in
+ * the log as unknown_refused samples.
+ */
+static void
+known_refused(struct hall_req *req, const struct caller *c, const char *action, const char *why)
+{
+    static time_t logged_at;
+    static unsigned long unlogged;
+    time_t now = time(NULL);
+    const char *prev_minute = "";
+    long prev = 0;
+    int n = hall_partner_refused_count(req->cx, c->key_id, &prev, &prev_minute);
+    struct hall_val *d;
+
+    hall_metrics_event("partner_api_refused");
+    if (n == 1) {
+        d = hall_val_obj(req->pool);
+        hall_val_set_str(req->pool, d, "method", req->method);
+        hall_val_set_str(req->pool, d, "path", req->path);
+        hall_val_set_int(req->pool, d, "status", 401);
+        hall_val_set_str(req->pool, d, "refused", why);
+        hall_val_set_str(req->pool, d, "addr", req->remote_addr != NULL ? req->remote_addr : "-");
+        if (*prev_minute != '\0') {
+            hall_val_set_str(req->pool, d, "refused_minute_before", prev_minute);
+            hall_val_set_int(req->pool, d, "refused_in_it", prev);
+        }
+        if (hall_audit(req->cx, hall_psprintf(req->pool, "partner:%s", c->partner), "partner_api",
+                       c->key_id, action, NULL, NULL, d) != HALL_OK)
+            hall_warn(req, "msg=\"partner api: audit row not written\"");
+        return;
+    }
+    if (logged_at != 0 && now - logged_at < UNKNOWN_LOG_S) {
+        unlogged++;
+        return;
+    }
+    hall_warn(req,
+              "msg=\"partner api refused, audited once a minute\" why=\"%s\" key=%s addr=%s"
+              " refused_this_minute=%d also_refused_since_last_line=%lu",
+              why, c->key_id, req->remote_addr != NULL ? req->remote_addr : "-", n, unlogged);
+    logged_at = now;
+    unlogged = 0;
+}
+
+/*
+ * The request's key, timestamp, nonce and signature; HALL_OK with c
+ * filled, else HALL_ANSWERED (401 or 429, the refusal audited or counted)
+ * or HALL_ERR (the store failed: hall_app_finish answers it).
  */
 static int
 authenticate(struct hall_req *req, const char *action, struct caller *c)
@@ -161,15 +231,21 @@ authenticate(struct hall_req *req, const char *action, struct caller *c)
         .body = req->raw_body,
         .body_len = req->raw_len,
     };
-    const char *key_id = in.key_id;
     struct hall_partner_caller pc;
+    unsigned long macs;
     int rc;
 
+    json_only(req);
     memset(c, 0, sizeof(*c));
-    /* the rule is the core's (core/biz/partner_auth.c): this answers it */
+    /* the rule is the core's (core/biz/partner_auth.c): this answers it;
+     * the HMACs it computed counted (partner_api_hmac: one for every
+     * call, whatever its key: an unknown one's refusal does that work too) */
+    macs = hall_partner_macs();
     rc = hall_partner_authenticate(req->cx, &in, &pc, &why);
+    for (; macs < hall_partner_macs(); macs++)
+        hall_metrics_event("partner_api_hmac");
     if (pc.partner != NULL) {
-        c->key_id = key_id;
+        c->key_id = in.key_id;
         c->partner = pc.partner;
         c->links = pc.links;
         c->entry_path = pc.entry_path;
@@ -177,26 +253,29 @@ authenticate(struct hall_req *req, const char *action, struct caller *c)
     if (rc == HALL_OK)
         return HALL_OK;
     if (rc == HALL_PARTNER_RATE) {
-        hall_warn(req, "msg=\"partner api over its rate\" partner=%s", c->partner);
-        audit(req, c, key_id, action, 429, "rate");
-        api_error(req, 429, NULL, "请求过于频繁，请稍后再试");
-        return HALL_ERR;
+        /* the key's bucket refills in a tenth of a second, the partner's
+         * minute at the minute's end */
+        hall_warn(req, "msg=\"partner api over its rate\" partner=%s why=\"%s\"", c->partner, why);
+        audit(req, c, c->key_id, action, 429, why);
+        hall_resp_header(req, "Retry-After",
+                         strcmp(why, "rate") == 0
+                             ? hall_psprintf(req->pool, "%d", 60 - (int)(time(NULL) % 60))
+                             : "1");
+        return api_refuse(req, HALL_M_PAPI_RATE, NULL);
     }
     if (rc != HALL_PARTNER_REFUSED)
-        return api_error(req, 503, NULL, "系统繁忙，请稍后再试"), HALL_ERR;
-    if (c->partner != NULL) {
-        hall_warn(req, "msg=\"partner api refused\" why=\"%s\" key=%s", why, key_id);
-        audit(req, c, key_id, action, 401, why);
-    } else {
-        unknown_refused(req, key_id, why);
-    }
+        return HALL_ERR;
+    if (c->partner != NULL)
+        known_refused(req, c, action, why);
+    else
+        unknown_refused(req, in.key_id, why);
     /* one answer for every refusal before the signature checks: a
      * stranger learns nothing of a key's state (unknown, revoked, expired)
      * from it; the reason is in the audit row (or the log).  A replay is
      * told apart: its signature checked, the caller holds the secret */
-    api_error(req, 401, "X-Hall-Signature",
-              strcmp(why, "replayed nonce") == 0 ? "请求已使用过（nonce 重复）" : REFUSED);
-    return HALL_ERR;
+    return api_refuse(
+        req, strcmp(why, "replayed nonce") == 0 ? HALL_M_PAPI_REPLAYED : HALL_M_PAPI_REFUSED,
+        "X-Hall-Signature");
 }
 
 /* what an application may pre-fill, checked by the form's own rules
@@ -220,44 +299,43 @@ api_application(struct hall_req *req)
     struct hall_dbres *res;
     struct hall_val *pre, *out;
     struct caller c;
-    int i;
+    int i, rc;
 
-    if (authenticate(req, "application", &c) != HALL_OK)
-        return HALL_OK;
+    rc = authenticate(req, "application", &c);
+    if (rc != HALL_OK)
+        return rc;
     /* a NUL inside a string, a member twice: refused naming it (the core's
      * reader, core/base/value.c), never read cut or first-wins */
     if (req->json == NULL && req->json_why != NULL && req->json_why->field != NULL) {
         const char *f = req->json_why->field;
 
         audit(req, &c, c.key_id, "application", 400, f);
-        return api_error(req, 400, f,
-                         hall_msg_text(req->pool,
-                                       req->json_why->what == HALL_JSON_NUL ? HALL_M_REQ_JSON_NUL
-                                                                            : HALL_M_REQ_JSON_DUP,
-                                       f));
+        return api_refuse(
+            req, req->json_why->what == HALL_JSON_NUL ? HALL_M_REQ_JSON_NUL : HALL_M_REQ_JSON_DUP,
+            f, f);
     }
     if (req->json == NULL) {
         audit(req, &c, c.key_id, "application", 400, "body");
-        return api_error(req, 400, NULL, "请求体须为 JSON 对象（Content-Type: application/json）");
+        return api_refuse(req, HALL_M_PAPI_BODY, NULL);
     }
     type = hall_val_str_or_null(req->json, "cert_type");
     project = hall_val_str_or_null(req->json, "project_id");
     if (type == NULL || (strcmp(type, "org") != 0 && strcmp(type, "person") != 0)) {
         audit(req, &c, c.key_id, "application", 400, "cert_type");
-        return api_error(req, 400, "cert_type", "证书类型必须是 org 或 person");
+        return api_refuse(req, HALL_M_PAPI_CERT_TYPE, "cert_type");
     }
     res = hall_db_exec(req->cx, "papi_sells", HALL_STR(c.partner), HALL_STR(type));
     if (res == NULL)
-        return api_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return HALL_ERR;
     if (hall_dbres_rows(res) == 0) {
         audit(req, &c, c.key_id, "application", 400, "cert_type");
-        return api_error(req, 400, "cert_type",
-                         strcmp(type, "org") == 0 ? "该项目不办理机构证书"
-                                                  : "该项目不办理个人证书");
+        return api_refuse(req,
+                          strcmp(type, "org") == 0 ? HALL_M_PAPI_NO_ORG : HALL_M_PAPI_NO_PERSON,
+                          "cert_type");
     }
     if (project != NULL && *project != '\0' && !hall_partner_token_ok(project, 1, 64)) {
         audit(req, &c, c.key_id, "application", 400, "project_id");
-        return api_error(req, 400, "project_id", "项目编号格式不正确");
+        return api_refuse(req, HALL_M_PAPI_PROJECT, "project_id");
     }
     pre = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, pre, "cert_type", type);
@@ -269,18 +347,18 @@ api_application(struct hall_req *req)
             continue;
         if (hall_param_check(req->pool, f, raw, &v, &note, &msg) != HALL_OK) {
             audit(req, &c, c.key_id, "application", 400, f->name);
-            return api_error(req, 400, f->name, msg);
+            return api_refuse(req, HALL_M_PAPI_FIELD, f->name, msg);
         }
         if (*v != '\0')
             hall_val_set_str(req->pool, pre, f->name, v);
     }
     if (strcmp(type, "org") == 0 && hall_val_str(pre, "org_name")[0] == '\0') {
         audit(req, &c, c.key_id, "application", 400, "org_name");
-        return api_error(req, 400, "org_name", "请填写机构名称");
+        return api_refuse(req, HALL_M_PAPI_ORG_NAME, "org_name");
     }
     if (hall_flow_link_make(req->cx, c.partner, c.key_id, project, pre, &ticket, &expires) !=
         HALL_OK)
-        return api_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return HALL_ERR;
     /* where entry's link sends a user: the partner's 证书新办 with the
      * ticket, through the login */
     next = hall_psprintf(req->pool, "%snew?project=%s&link=%s", c.entry_path, c.partner, ticket);
@@ -353,50 +431,69 @@ api_orders(struct hall_req *req)
     struct caller c;
     char *end;
     long long n = -1;
-    int i;
+    int i, rc;
 
-    if (authenticate(req, "orders", &c) != HALL_OK)
-        return HALL_OK;
+    rc = authenticate(req, "orders", &c);
+    if (rc != HALL_OK)
+        return rc;
     if (id != NULL) {
         n = strtoll(id, &end, 10);
         if (*id == '\0' || *end != '\0' || n <= 0) {
             audit(req, &c, c.key_id, "orders", 400, "id");
-            return api_error(req, 400, "id", "业务单编号格式不正确");
+            return api_refuse(req, HALL_M_PAPI_ORDER_ID, "id");
         }
     }
     if (id == NULL && no == NULL && serial == NULL && uscc == NULL) {
         audit(req, &c, c.key_id, "orders", 400, "query");
-        return api_error(req, 400, "id", "请给出 id、order_no、serial 或 uscc 之一");
+        return api_refuse(req, HALL_M_PAPI_QUERY, "id");
     }
     res = hall_db_exec(req->cx, "papi_find", HALL_STR(c.partner), HALL_I64(n),
                        HALL_STR(no != NULL ? no : ""), HALL_STR(serial != NULL ? serial : ""),
                        HALL_STR(uscc != NULL && *uscc != '\0' ? uscc : "-"));
     if (res == NULL)
-        return api_error(req, 503, NULL, "系统繁忙，请稍后再试");
+        return HALL_ERR;
     out = hall_val_obj(req->pool);
     hall_val_set_bool(req->pool, out, "ok", 1);
     list = hall_val_set_list(req->pool, out, "orders");
     for (i = 0; i < hall_dbres_rows(res); i++)
         if (order_put(req, list, hall_dbres_int(res, i, "id")) != HALL_OK)
-            return api_error(req, 503, NULL, "系统繁忙，请稍后再试");
+            return HALL_ERR;
     audit(req, &c, c.key_id, "orders", hall_dbres_rows(res) > 0 ? 200 : 404, NULL);
     if (hall_dbres_rows(res) == 0)
-        return api_error(req, 404, NULL, "业务单不存在");
+        return api_refuse(req, HALL_M_ORDER_NOT_FOUND, NULL);
     return hall_resp_json(req, 200, out);
 }
 
-/* 1 for YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM), as the answers write times */
+/* the number of the two digits at s */
+static int
+two(const char *s)
+{
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* 1 for YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM), as the answers write
+ * times, a day of its month and a time of a day (PostgreSQL reads every
+ * one: a failure of the statement below is the store's) */
 static int
 iso_time(const char *s)
 {
     static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     size_t i, n = s != NULL ? strlen(s) : 0;
+    int y, m, d, leap;
 
     if (n < sizeof(shape) || n > 40)
         return 0;
     for (i = 0; i + 1 < sizeof(shape); i++)
         if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != shape[i])
             return 0;
+    y = two(s) * 100 + two(s + 2);
+    m = two(s + 5);
+    d = two(s + 8);
+    leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && !leap) ||
+        two(s + 11) > 23 || two(s + 14) > 59 || two(s + 17) > 59)
+        return 0;
     s += i;
     if (*s == '.') {
         for (s++, n = 0; *s >= '0' && *s <= '9'; s++)
@@ -408,7 +505,7 @@ iso_time(const char *s)
         return 1;
     return (s[0] == '+' || s[0] == '-') && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' &&
            s[2] <= '9' && s[3] == ':' && s[4] >= '0' && s[4] <= '9' && s[5] >= '0' && s[5] <= '9' &&
-           s[6] == '\0';
+           s[6] == '\0' && two(s + 1) <= 15 && two(s + 4) <= 59;
 }
 
 /* GET /partner-api/v1/orders/changed?since=&cursor=&limit= */
@@ -422,15 +519,16 @@ api_changed(struct hall_req *req)
     struct caller c;
     long long after_id = 0, limit = 50;
     char *end, *bar;
-    int i;
+    int i, rc;
 
-    if (authenticate(req, "changed", &c) != HALL_OK)
-        return HALL_OK;
+    rc = authenticate(req, "changed", &c);
+    if (rc != HALL_OK)
+        return rc;
     if (lim != NULL) {
         limit = strtoll(lim, &end, 10);
         if (*lim == '\0' || *end != '\0' || limit < 1 || limit > PAGE_MAX) {
             audit(req, &c, c.key_id, "changed", 400, "limit");
-            return api_error(req, 400, "limit", "limit 必须是 1 到 100 的整数");
+            return api_refuse(req, HALL_M_PAPI_LIMIT, "limit");
         }
     }
     /* the cursor is the last row's "updated_at|id" of the page before */
@@ -439,28 +537,25 @@ api_changed(struct hall_req *req)
         after_id = bar != NULL ? strtoll(bar + 1, &end, 10) : -1;
         if (bar == NULL || *end != '\0' || after_id <= 0 || bar - cursor > 40) {
             audit(req, &c, c.key_id, "changed", 400, "cursor");
-            return api_error(req, 400, "cursor", "cursor 格式不正确");
+            return api_refuse(req, HALL_M_PAPI_CURSOR, "cursor");
         }
         since = hall_psprintf(req->pool, "%.*s", (int)(bar - cursor), cursor);
     }
     if (!iso_time(since)) {
         audit(req, &c, c.key_id, "changed", 400, "since");
-        return api_error(req, 400, "since", "since 必须是 ISO 8601 时间，如 2026-11-27T00:00:00Z");
+        return api_refuse(req, HALL_M_PAPI_SINCE, "since");
     }
     res = hall_db_exec(req->cx, "papi_changed", HALL_STR(c.partner), HALL_STR(since),
                        HALL_I64(after_id), HALL_I64(limit));
-    if (res == NULL) {
-        /* a time PostgreSQL could not read is the client's mistake */
-        audit(req, &c, c.key_id, "changed", 400, "since");
-        return api_error(req, 400, "since", "since 必须是 ISO 8601 时间，如 2026-11-27T00:00:00Z");
-    }
+    if (res == NULL)
+        return HALL_ERR;
     out = hall_val_obj(req->pool);
     hall_val_set_bool(req->pool, out, "ok", 1);
     list = hall_val_set_list(req->pool, out, "orders");
     at = NULL;
     for (i = 0; i < hall_dbres_rows(res); i++) {
         if (order_put(req, list, hall_dbres_int(res, i, "id")) != HALL_OK)
-            return api_error(req, 503, NULL, "系统繁忙，请稍后再试");
+            return HALL_ERR;
         at = hall_psprintf(req->pool, "%s|%lld", hall_dbres_str(res, i, "at"),
                            (long long)hall_dbres_int(res, i, "id"));
     }
