@@ -340,6 +340,7 @@ int
 hall_app_dispatch(struct hall_req *req)
 {
     const struct hall_route *r, *found = NULL;
+    const char *bad;
     int path_seen = 0, rc;
     const char *m = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
 
@@ -364,6 +365,9 @@ hall_app_dispatch(struct hall_req *req)
         hall_parse_urlencoded(req->pool, req->query, strlen(req->query), &req->qparams,
                               MAX_PARAMS) != HALL_OK)
         return hall_msg(req, HALL_M_REQ_PATH, NULL);
+    bad = hall_params_not_utf8(req->qparams);
+    if (bad != NULL)
+        return hall_msg(req, HALL_M_REQ_UTF8, bad, bad);
     if (found == NULL) {
         if (path_seen)
             return hall_msg(req, HALL_M_REQ_METHOD, NULL);
@@ -377,6 +381,9 @@ hall_app_dispatch(struct hall_req *req)
     if (!is_safe_method(req->method) && !(found->flags & HALL_R_SPOOL) &&
         parse_body(req) != HALL_OK)
         return HALL_OK;
+    bad = hall_params_not_utf8(req->bparams);
+    if (bad != NULL)
+        return hall_msg(req, HALL_M_REQ_UTF8, bad, bad);
     /* one kind of session per route: staff routes never read the
      * applicant's cookie, applicant routes never the staff's */
     if (found->flags & HALL_R_STAFF) {

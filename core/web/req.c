@@ -117,6 +117,18 @@ hall_parse_urlencoded(struct hall_pool *pool, const char *s, size_t len, struct 
     return HALL_OK;
 }
 
+const char *
+hall_params_not_utf8(const struct hall_param *p)
+{
+    for (; p != NULL; p = p->next) {
+        if (hall_valid_utf8(p->name, strlen(p->name)) != HALL_OK)
+            return "?";
+        if (hall_valid_utf8(p->value, strlen(p->value)) != HALL_OK)
+            return p->name;
+    }
+    return NULL;
+}
+
 int
 hall_parse_cookies(struct hall_pool *pool, const char *s, struct hall_param **out)
 {

@@ -276,6 +276,7 @@ hall_req_spool(struct hall_req *req, const char *field, size_t max, struct hall_
     const char *cl = hall_req_env(req, "CONTENT_LENGTH");
     const char *ct = req->content_type != NULL ? req->content_type : "";
     FCGX_Request *fr = req->fcgi;
+    const char *bad;
     int multipart = strncasecmp(ct, "multipart/form-data", 19) == 0;
     unsigned long long clen = 0;
     static char chunk[SPOOL_CHUNK];
@@ -327,6 +328,10 @@ hall_req_spool(struct hall_req *req, const char *field, size_t max, struct hall_
     st = hall_spool_parts(req->pool, ct, fd, (off_t)got, field, max, out, &req->bparams, err);
     if (st != 0)
         return st;
+    /* the form's other fields are UTF-8, as every parameter (app.c) */
+    bad = hall_params_not_utf8(req->bparams);
+    if (bad != NULL)
+        return *err = hall_msg_text(req->pool, HALL_M_REQ_UTF8, bad), 400;
     if (out->fd < 0)
         return 400; /* no file: the caller names it */
     return spool_alone(req, out);

@@ -264,6 +264,11 @@ int hall_parse_urlencoded(struct hall_pool *pool, const char *s, size_t len,
                           struct hall_param **out, size_t max_params);
 int hall_parse_cookies(struct hall_pool *pool, const char *s, struct hall_param **out);
 char *hall_url_decode(struct hall_pool *pool, const char *s, size_t len, size_t *outlen);
+/* the name of the first parameter whose value (or name: then "?") is not
+ * well-formed UTF-8, else NULL: every query and form parameter is checked
+ * where the request is read (app.c, spool.c), a bad one refused 400 naming
+ * it (REQ_UTF8), before PostgreSQL or a page could see it */
+const char *hall_params_not_utf8(const struct hall_param *p);
 
 /* multipart: pull parser fed by read callback; files are kept in an arena
  * of the worker's, reused by the next request (never on disk in clear) */
