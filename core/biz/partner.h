@@ -35,10 +35,12 @@ char *hall_partner_mask_name(struct hall_pool *pool, const char *name);
 /* "138****8000": the first 3 and last 4 digits kept */
 char *hall_partner_mask_phone(struct hall_pool *pool, const char *phone);
 
-/* text with every run of digits an ID number, a bank account or a phone
- * could be masked, for a partner: 7 or more digits (ASCII or full-width,
- * groups joined by one space or '-'; an ID number's final X with them),
- * each digit a '*'; shorter numbers and dates (2026-11-27) kept */
+/* partner_mask.c: text with every run of digits an ID number, a bank
+ * account or a phone could be masked: 7 or more digits as read after
+ * normalising (full-width, Arabic-Indic, Chinese numerals and others;
+ * invisible characters dropped; up to 3 separators between digits; an ID
+ * number's final X with them), each digit a '*'; shorter numbers and dates
+ * (2026-11-27) kept; never longer than text */
 char *hall_partner_mask_digits(struct hall_pool *pool, const char *text);
 /* the reason in an order's events replaced by its masked text (sql/154) */
 int hall_partner_events_reason(struct hall_ctx *cx, int64_t order_id, const char *masked);

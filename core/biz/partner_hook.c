@@ -201,93 +201,12 @@ hall_partner_mask_phone(struct hall_pool *pool, const char *phone)
     return hall_psprintf(pool, "%.3s****%s", phone, phone + n - 4);
 }
 
-/* the length of a digit at s (ASCII, or full-width U+FF10-FF19), else 0 */
-static size_t
-digit_len(const char *s)
-{
-    const unsigned char *u = (const unsigned char *)s;
-
-    if (u[0] >= '0' && u[0] <= '9')
-        return 1;
-    if (u[0] == 0xEF && u[1] == 0xBC && u[2] >= 0x90 && u[2] <= 0x99)
-        return 3;
-    return 0;
-}
-
-/* the length of an ID number's check character X at s (x, X, ｘ, Ｘ), else 0 */
-static size_t
-x_len(const char *s)
-{
-    const unsigned char *u = (const unsigned char *)s;
-
-    if (u[0] == 'X' || u[0] == 'x')
-        return 1;
-    if (u[0] == 0xEF && ((u[1] == 0xBC && u[2] == 0xB8) || (u[1] == 0xBD && u[2] == 0x98)))
-        return 3;
-    return 0;
-}
-
 int
 hall_partner_events_reason(struct hall_ctx *cx, int64_t order_id, const char *masked)
 {
     return hall_db_exec(cx, "partner_events_reason", HALL_I64(order_id), HALL_STR(masked)) != NULL
                ? HALL_OK
                : HALL_ERR;
-}
-
-char *
-hall_partner_mask_digits(struct hall_pool *pool, const char *text)
-{
-    size_t n = strlen(text), i = 0, j, k, d, digits, groups, glen[3], l;
-    char *out = hall_palloc(pool, n + 1), *p = out, seps[2];
-    int date;
-
-    while (text[i] != '\0') {
-        if (digit_len(text + i) == 0) {
-            *p++ = text[i++];
-            continue;
-        }
-        /* the run: groups of digits joined by one space or '-' */
-        digits = groups = 0;
-        for (j = i;;) {
-            for (d = 0; (l = digit_len(text + j)) > 0; j += l)
-                d++;
-            if (groups < 3)
-                glen[groups] = d;
-            groups++;
-            digits += d;
-            if ((text[j] == ' ' || text[j] == '-') && digit_len(text + j + 1) > 0) {
-                if (groups <= 2)
-                    seps[groups - 1] = text[j];
-                j++;
-                continue;
-            }
-            break;
-        }
-        /* an ID number's check character */
-        if (digits == 17 && x_len(text + j) > 0)
-            j += x_len(text + j);
-        /* 2026-11-27 is a date, not an account */
-        date = groups == 3 && glen[0] == 4 && glen[1] <= 2 && glen[2] <= 2 && seps[0] == '-' &&
-               seps[1] == '-';
-        if (digits < 7 || date) {
-            memcpy(p, text + i, j - i);
-            p += j - i;
-        } else {
-            for (k = i; k < j;) {
-                l = digit_len(text + k) > 0 ? digit_len(text + k) : x_len(text + k);
-                if (l > 0) {
-                    *p++ = '*';
-                    k += l;
-                } else {
-                    *p++ = text[k++];
-                }
-            }
-        }
-        i = j;
-    }
-    *p = '\0';
-    return out;
 }
 
 /* the body of the claimed event (row 0 of res), as the partner reads it */
