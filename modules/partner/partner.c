@@ -133,34 +133,52 @@ audit(struct hall_req *req, const struct caller *c, const char *key_id, const ch
 }
 
 /*
+ * A log line at most every SAMPLE_S seconds a worker (its first at once):
+ * 1 when one is due, with *since the calls that had none since the last.
+ */
+#define SAMPLE_S 10
+
+struct sampler {
+    time_t at;
+    unsigned long unlogged;
+};
+
+static int
+sample_due(struct sampler *s, unsigned long *since)
+{
+    time_t now = time(NULL);
+
+    if (s->at != 0 && now - s->at < SAMPLE_S) {
+        s->unlogged++;
+        return 0;
+    }
+    *since = s->unlogged;
+    s->at = now;
+    s->unlogged = 0;
+    return 1;
+}
+
+/*
  * A call with no key or a key the hall does not know: anybody can send one,
  * as fast as nginx lets it, so it is no row of the hash-chained audit log
  * (which is append-only: a flood of strangers would fill it).  Counted
  * (hall_events_total{event="partner_api_unknown_key"}, /metrics/partner)
- * and sampled in the log: the first of a worker's, then one line every
- * UNKNOWN_LOG_S with how many came since and the last one's key id.
+ * and sampled in the log with how many came since and the last one's key
+ * id.
  */
-#define UNKNOWN_LOG_S 10
-
 static void
 unknown_refused(struct hall_req *req, const char *key_id, const char *why)
 {
-    static time_t logged_at;
-    static unsigned long unlogged;
-    time_t now = time(NULL);
+    static struct sampler sampled;
+    unsigned long since;
 
     hall_metrics_event("partner_api_unknown_key");
-    if (logged_at != 0 && now - logged_at < UNKNOWN_LOG_S) {
-        unlogged++;
-        return;
-    }
-    hall_warn(req,
-              "msg=\"partner api refused, not audited\" why=\"%s\" key=%s addr=%s"
-              " also_refused_since_last_line=%lu",
-              why, hall_partner_token_ok(key_id, 8, 64) ? key_id : "-",
-              req->remote_addr != NULL ? req->remote_addr : "-", unlogged);
-    logged_at = now;
-    unlogged = 0;
+    if (sample_due(&sampled, &since))
+        hall_warn(req,
+                  "msg=\"partner api refused, not audited\" why=\"%s\" key=%s addr=%s"
+                  " also_refused_since_last_line=%lu",
+                  why, hall_partner_token_ok(key_id, 8, 64) ? key_id : "-",
+                  req->remote_addr != NULL ? req->remote_addr : "-", since);
 }
 
 /*
@@ -170,19 +188,20 @@ unknown_refused(struct hall_req *req, const char *key_id, const char *why)
  * and minute (sql/200) and only the minute's first is a row of the audit
  * log, with the count of the minute before it; every one is counted
  * (hall_events_total{event="partner_api_refused"}) and the rest sampled in
- * the log as unknown_refused samples.
+ * the log.  HALL_ERR when the store could not count it.
  */
-static void
+static int
 known_refused(struct hall_req *req, const struct caller *c, const char *action, const char *why)
 {
-    static time_t logged_at;
-    static unsigned long unlogged;
-    time_t now = time(NULL);
+    static struct sampler sampled;
     const char *prev_minute = "";
+    unsigned long since;
     long prev = 0;
     int n = hall_partner_refused_count(req->cx, c->key_id, &prev, &prev_minute);
     struct hall_val *d;
 
+    if (n < 0)
+        return HALL_ERR;
     hall_metrics_event("partner_api_refused");
     if (n == 1) {
         d = hall_val_obj(req->pool);
@@ -198,18 +217,13 @@ known_refused(struct hall_req *req, const struct caller *c, const char *action, 
         if (hall_audit(req->cx, hall_psprintf(req->pool, "partner:%s", c->partner), "partner_api",
                        c->key_id, action, NULL, NULL, d) != HALL_OK)
             hall_warn(req, "msg=\"partner api: audit row not written\"");
-        return;
+    } else if (sample_due(&sampled, &since)) {
+        hall_warn(req,
+                  "msg=\"partner api refused, audited once a minute\" why=\"%s\" key=%s addr=%s"
+                  " refused_this_minute=%d also_refused_since_last_line=%lu",
+                  why, c->key_id, req->remote_addr != NULL ? req->remote_addr : "-", n, since);
     }
-    if (logged_at != 0 && now - logged_at < UNKNOWN_LOG_S) {
-        unlogged++;
-        return;
-    }
-    hall_warn(req,
-              "msg=\"partner api refused, audited once a minute\" why=\"%s\" key=%s addr=%s"
-              " refused_this_minute=%d also_refused_since_last_line=%lu",
-              why, c->key_id, req->remote_addr != NULL ? req->remote_addr : "-", n, unlogged);
-    logged_at = now;
-    unlogged = 0;
+    return HALL_OK;
 }
 
 /*
@@ -265,10 +279,10 @@ authenticate(struct hall_req *req, const char *action, struct caller *c)
     }
     if (rc != HALL_PARTNER_REFUSED)
         return HALL_ERR;
-    if (c->partner != NULL)
-        known_refused(req, c, action, why);
-    else
+    if (c->partner == NULL)
         unknown_refused(req, in.key_id, why);
+    else if (known_refused(req, c, action, why) != HALL_OK)
+        return HALL_ERR;
     /* one answer for every refusal before the signature checks: a
      * stranger learns nothing of a key's state (unknown, revoked, expired)
      * from it; the reason is in the audit row (or the log).  A replay is
