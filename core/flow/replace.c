@@ -705,10 +705,9 @@ hall_replace_no_mail(const struct hall_replace_cert *c)
 {
     if (strcmp(c->key_origin, "browser") == 0)
         return "新的密钥在您的浏览器中生成，证书文件由您自行保存，不制作、不邮寄介质";
-    /* a USB key's 更新 and 解锁: the 证书助手's on the same medium (its 变更
-     * may still be made by the operator onto a new one: mailed) */
-    if (*c->medium != '\0' && (strcmp(hall_flow_current()->business, "renew") == 0 ||
-                               strcmp(hall_flow_current()->business, "unlock") == 0))
+    /* a USB key's 更新, 变更 and 解锁: the 证书助手's on the same medium
+     * (hall-assist renew, change, unlock); only 补办 makes a new one */
+    if (*c->medium != '\0' && strcmp(hall_flow_current()->business, "reissue") != 0)
         return "由证书助手在原USB Key上办理，不制作、不邮寄新介质";
     return NULL;
 }

@@ -14,8 +14,12 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { SKIP } = require('./lib/hall');
 const { applicant, freshPhone } = require('./lib/client');
-const { psql, orgForm } = require('./lib/pki');
+const { operator, acceptedByTransfer, psql, orgForm } = require('./lib/pki');
 const { toApply } = require('./lib/seal');
+const { freshAccount } = require('./lib/payflow');
+const { holderKey } = require('./lib/holder');
+
+const NEW_ORG = '深圳不邮寄变更科技有限公司';
 
 async function sealForm(ca) {
     const c = await applicant();
@@ -63,4 +67,67 @@ test('sm2_seal_order__no_medium_fee__ecdsa_keeps_its_medium', { skip: SKIP }, as
     const eid = Number(x.body.redirect.match(/id=(\d+)/)[1]);
     assert.equal(psql(`SELECT cert_fen FROM orders WHERE id = ${eid}`),
         String(product('org', 'ecc').fen + product('org_business', 'ecc').fen));
+});
+
+test('usb_key_change__no_address_no_courier__pay_page_says_nothing_is_mailed', { skip: SKIP }, async () => {
+    const op = await operator();
+    const o = await acceptedByTransfer({ project: 'hall' });
+    assert.equal((await op.post('/admin/pki/issue', { id: o.id })).status, 200);
+    const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${o.id} AND state = 'issued'`);
+    assert.notEqual(psql(`SELECT coalesce(medium_serial, '') FROM certificates WHERE serial = '${serial}'`), '',
+        'the certificate is on a USB key');
+    assert.equal((await o.c.post('/change/agree', { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
+    const page = await o.c.get(`/change/apply?project=hall&serial=${serial}`);
+    assert.equal(page.status, 200, page.text);
+    assert.match(page.text, /id="no-mail">无需寄送：由证书助手在原USB Key上办理，不制作、不邮寄新介质/);
+    assert.doesNotMatch(page.text, /name="mail_province"/);
+    const key = page.text.match(/name="submit_key" value="([^"]+)"/)[1];
+    const f = { ...o.form, bank_account: freshAccount(), org_name: NEW_ORG, bank_account_name: NEW_ORG,
+        invoice_title: NEW_ORG, shipping: 'prepaid' };
+    delete f.cert_type;
+    delete f.years;
+    for (const k of Object.keys(f))
+        if (k.startsWith('mail_'))
+            delete f[k];
+    /* no address: saved, and the 寄付 posted charges nothing */
+    const r = await o.c.post('/change/apply', { project: 'hall', serial, submit_key: key, ...f });
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    assert.equal(psql(`SELECT shipping_fen || '|' || (amount_fen = cert_fen) FROM orders WHERE id = ${id}`), '0|true');
+    /* the pay page says so before payment, and promises no PIN by SMS */
+    psql(`UPDATE orders SET status = 'unpaid' WHERE id = ${id}`);
+    const pay = await o.c.get(`/pay?id=${id}`);
+    assert.equal(pay.status, 200, pay.text);
+    assert.match(pay.text, /id="delivery">不邮寄（由证书助手在原USB Key上办理/);
+    assert.doesNotMatch(pay.text, /快递费用|PIN码将通过短信/);
+    assert.match(pay.text, /USB Key的PIN码不变/);
+});
+
+test('browser_key_reissue__zero_fee__no_medium_invoice_purpose__pay_page_no_pin_promise', { skip: SKIP }, async () => {
+    const o = await acceptedByTransfer({ project: 'hall',
+        form: orgForm({ agent_mobile: freshPhone('137'), bank_account: freshAccount(), ca: 'sm2' }) });
+    const serial = (await holderKey(o.c, o.id)).serial;
+    await o.c.get('/reissue?project=hall');
+    assert.equal((await o.c.post('/reissue/agree', { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
+    const page = await o.c.get(`/reissue/apply?project=hall&serial=${serial}`);
+    assert.equal(page.status, 200, page.text);
+    assert.doesNotMatch(page.text, /介质服务费/);
+    assert.match(page.text, /id="invoice-purpose">本业务单费用为0.00元/);
+    assert.match(page.text, /name="invoice" value="no" checked/);
+    const key = page.text.match(/name="submit_key" value="([^"]+)"/)[1];
+    const form = orgForm({ agent_mobile: freshPhone('137'), bank_account: freshAccount(), invoice: 'no' });
+    delete form.cert_type;
+    delete form.years;
+    delete form.ca;
+    const r = await o.c.post('/reissue/apply', { project: 'hall', serial, submit_key: key, ...form });
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)$/)[1]);
+    const print = await o.c.get(`/reissue/print?id=${id}`);
+    assert.doesNotMatch(print.text, /介质服务费/);
+    psql(`UPDATE orders SET status = 'unpaid' WHERE id = ${id}`);
+    const pay = await o.c.get(`/pay?id=${id}`);
+    assert.equal(pay.status, 200, pay.text);
+    assert.match(pay.text, /id="delivery">不邮寄（新的密钥在您的浏览器中生成/);
+    assert.doesNotMatch(pay.text, /PIN码将通过短信|转账交易附言方式下发证书PIN码/);
+    assert.match(pay.text, /证书PIN码由您生成密钥时自行设定/);
 });
