@@ -800,6 +800,19 @@ hall_replace_apply_open(struct hall_req *req, const char *title, int want_old,
     none = hall_replace_no_mail(&a->c);
     if (none != NULL)
         hall_val_set_str(req->pool, a->ctx, "no_mail", none);
+    /* and no PIN sent (no memo, no SMS): the holder's own, or the key's */
+    if (strcmp(a->c.key_origin, "browser") == 0)
+        hall_val_set_str(req->pool, a->ctx, "pin_own",
+                         "证书的密钥在您的浏览器中生成，证书PIN码由您生成密钥时自行设定，"
+                         "不以转账交易附言或短信发送。");
+    else if (none != NULL)
+        hall_val_set_str(
+            req->pool, a->ctx, "pin_own",
+            strcmp(hall_flow_current()->business, "unlock") == 0
+                ? "由证书助手在原USB Key上重设PIN码：新的PIN码由您在证书助手中自行设定，"
+                  "不以转账交易附言或短信发送。"
+                : "由证书助手在原USB Key上办理：USB Key的PIN码不变，"
+                  "不以转账交易附言或短信发送PIN码。");
     return HALL_OK;
 }
 
