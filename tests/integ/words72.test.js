@@ -5,15 +5,21 @@
  *   - a browser-made certificate's 补办, 变更 and 解锁 forms no longer say
  *     证书PIN码将以转账交易附言方式发送至对公账户 (the holder sets the PIN);
  *     a USB key's 变更 by the 证书助手 says the key's PIN stays;
- *   - the order page's key step no longer says 代替打款附言或短信通知的PIN码.
+ *   - the order page's key step no longer says 代替打款附言或短信通知的PIN码;
+ *   - an SM2 seal order's page shows its own 机构证书's serial, not the
+ *     机构业务章's made after it;
+ *   - 常见问题 of a channel that sells no product whose key is born in the
+ *     browser (湖南, 建筑工务署) does not describe one; the hall's does.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { SKIP } = require('./lib/hall');
 const { freshPhone } = require('./lib/client');
-const { operator, acceptedByTransfer, psql, orgForm } = require('./lib/pki');
+const { operator, acceptedByTransfer, psql, orgForm, tmpdir } = require('./lib/pki');
+const { applicant } = require('./lib/client');
 const { freshAccount } = require('./lib/payflow');
-const { holderKey } = require('./lib/holder');
+const { holderKey, holderRequest } = require('./lib/holder');
+const { toApply } = require('./lib/seal');
 
 const hint = (html) => (html.match(/id="bank-memo-hint">([^<]*)</) || [])[1];
 
@@ -44,4 +50,47 @@ test('usb_key_change_form__the_keys_pin_stays__no_pin_sent', { skip: SKIP }, asy
     const page = await o.c.get(`/change/apply?project=hall&serial=${serial}`);
     assert.equal(page.status, 200, page.text);
     assert.equal(hint(page.text), '由证书助手在原USB Key上办理：USB Key的PIN码不变，不以转账交易附言或短信发送PIN码。');
+});
+
+test('faq__browser_key_answers_only_where_such_a_product_is_sold', { skip: SKIP }, async () => {
+    const { Client } = require('./lib/client');
+    const c = new Client();
+    for (const [base, code] of [['/hunan', 'hunan'], ['/szjsgws', 'szjsgws']]) {
+        assert.equal(psql(`SELECT count(*) FROM products WHERE partner_code = '${code}' AND active
+            AND business_type IN ('new', 'seal') AND (key_origin = 'browser' OR ca = 'sm2')`), '0',
+            `${code} sells no browser-key product`);
+        const page = await c.get(`${base}/faq`);
+        assert.equal(page.status, 200, `${base}: ${page.text}`);
+        assert.doesNotMatch(page.text, /浏览器生成|在您的浏览器中生成|生成密钥并下载证书/, base);
+        assert.match(page.text, /id="faq-medium-key">您的私钥在USB Key内部生成、不能导出：网上营业厅从不持有您的私钥/, base);
+    }
+    const hall = await c.get('/faq');
+    assert.match(hall.text, /id="faq-delivery-browser">选择“浏览器生成密钥”产品的，不邮寄USB Key/);
+    assert.match(hall.text, /id="faq-pin-browser">/);
+});
+
+test('sm2_seal_order_page__its_own_certificate_serial__not_the_business_seals', { skip: SKIP }, async () => {
+    const c = await applicant();
+    const key = await toApply(c);
+    const form = {
+        ...orgForm({ agent_mobile: freshPhone('138') }), project: 'hall', submit_key: key, ca: 'sm2',
+        app_name: '赵敏', app_ric: '11010519491231002X', app_mobile: '13700137000', app_email: 'zhaomin@example.com',
+        org_count: '1', org_years: '1', org_style: 'auto', biz_count: '1', biz_years: '1',
+        biz_1_name: '合同专用章', biz_1_style: 'auto', person_count: '0',
+    };
+    delete form.years;
+    const r = await c.post('/seal/apply', form);
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1 WHERE id = ${id}`);
+    const dir = tmpdir();
+    const own = await holderKey(c, id, { dir });
+    const esId = psql(`SELECT 'SZCA' || lpad('${id}', 12, '0') || 'B01'`);
+    const x = await c.post('/pki/seal-key', { es_id: esId, csr: holderRequest(dir, 'SM2').b64 });
+    assert.equal(x.status, 200, x.text);
+    const biz = psql(`SELECT serial FROM certificates WHERE order_id = ${id} AND seal_item_id IS NOT NULL`);
+    assert.notEqual(biz, '');
+    const page = await c.get(`/center/order?id=${id}`);
+    assert.match(page.text, new RegExp(`id="cert-serial">${own.serial}<`), 'the order\'s own 机构证书');
+    assert.doesNotMatch(page.text, new RegExp(`id="cert-serial">${biz}<`));
 });
