@@ -204,6 +204,9 @@ test('电子签章申请 with 证书算法 SM2: applied, paid, reviewed, produce
         const [md] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.click('#keygen-go')]);
         await md.saveAs(file('medium.p12'));
         await page.waitForSelector('#keygen-done:not([hidden])');
+        /* made and in hand: the page says so at once, no 申请退费 (issue 72 §4) */
+        assert.equal(await page.locator('#status').innerText(), '已签收');
+        assert.equal(await page.locator('#refund').count(), 0);
 
         /* 我的电子印章: the seal file downloaded */
         await page.goto(`${HALL}/center/order?id=${id}`);

@@ -8,6 +8,10 @@
  *   - the order page's key step no longer says 代替打款附言或短信通知的PIN码;
  *   - an SM2 seal order's page shows its own 机构证书's serial, not the
  *     机构业务章's made after it;
+ *   - the SM2 seal order's page before its key is made: 印章费 as the form
+ *     totals it (not 证书900.00元), no 新的密钥 on a first certificate, no
+ *     印章证书 to download; the form's 机构个人章 hint and 我的电子印章's
+ *     caption promise no SMS PIN, no 介质下载码, no one-time download;
  *   - 常见问题 of a channel that sells no product whose key is born in the
  *     browser (湖南, 建筑工务署) does not describe one; the hall's does.
  */
@@ -93,4 +97,32 @@ test('sm2_seal_order_page__its_own_certificate_serial__not_the_business_seals', 
     const page = await c.get(`/center/order?id=${id}`);
     assert.match(page.text, new RegExp(`id="cert-serial">${own.serial}<`), 'the order\'s own 机构证书');
     assert.doesNotMatch(page.text, new RegExp(`id="cert-serial">${biz}<`));
+});
+
+test('sm2_seal_order_page_before_the_key__印章费__no_new_key_words__no_certificate_download', { skip: SKIP }, async () => {
+    const c = await applicant();
+    const key = await toApply(c);
+    const apply = (await c.get('/seal/apply?project=hall')).text;
+    assert.match(apply, /id="person-hint">[^<]*持有人在“机构个人章密钥生成”页面于自己的浏览器中生成密钥/);
+    assert.doesNotMatch(apply, /介质下载码/);
+    const form = {
+        ...orgForm({ agent_mobile: freshPhone('138') }), project: 'hall', submit_key: key, ca: 'sm2',
+        app_name: '赵敏', app_ric: '11010519491231002X', app_mobile: '13700137000', app_email: 'zhaomin@example.com',
+        org_count: '1', org_years: '2', org_style: 'auto', biz_count: '1', biz_years: '1',
+        biz_1_name: '合同专用章', biz_1_style: 'auto', person_count: '0',
+    };
+    delete form.years;
+    const r = await c.post('/seal/apply', form);
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    psql(`UPDATE orders SET status = 'review', submitted_at = now(), review_due = current_date + 1 WHERE id = ${id}`);
+    const fen = Number(psql(`SELECT cert_fen FROM orders WHERE id = ${id}`));
+    const page = (await c.get(`/center/order?id=${id}`)).text;
+    assert.match(page, new RegExp(`id="amount">[^<]*（印章费${(fen / 100).toFixed(2)}元，`), 'the form\'s 印章费');
+    assert.doesNotMatch(page, /id="amount">[^<]*（证书\d/);
+    assert.match(page, /id="keygen-later">[^<]*由您的浏览器生成密钥/);
+    assert.doesNotMatch(page, /新的密钥/, 'a first certificate, not a new key');
+    assert.match(page, /id="seals"[^>]*>查看电子印章，下载印章文件（印章证书的密钥在浏览器中生成/);
+    const seals = (await c.get(`/seal/seals?id=${id}`)).text;
+    assert.doesNotMatch(seals, /只能下载一次/, 'no medium to download once');
 });
