@@ -91,12 +91,19 @@
     showMail();
   }
   if (total && form) {
+    var yuan = function (fen) { return (fen / 100).toFixed(2); };
+    /* the terms of the algorithm chosen (data-fen-sm2: no 介质费), the
+     * heading's 元/年 with them */
     var terms = function (id) {
       var h = document.getElementById(id);
-      var t = h ? (h.getAttribute('data-fen') || '').split(' ').map(Number) : [];
-      return t.length === 2 && !isNaN(t[0]) && !isNaN(t[1]) ? t : null;
+      var ca = caSel ? caSel.value : '';
+      var a = h ? (ca && h.getAttribute('data-fen-' + ca)) || h.getAttribute('data-fen') || '' : '';
+      var t = a.split(' ').map(Number);
+      if (t.length !== 2 || isNaN(t[0]) || isNaN(t[1])) return null;
+      var y = h.querySelector('.yearly');
+      if (y) y.textContent = yuan(t[0] + t[1]);
+      return t;
     };
-    var yuan = function (fen) { return (fen / 100).toFixed(2); };
     var val = function (name) {
       var el = form.querySelector('[name="' + name + '"]:checked') || form.querySelector('select[name="' + name + '"]');
       return el ? Number(el.value) || 0 : 0;

@@ -60,7 +60,8 @@ const struct hall_stmt flow_lookup_stmts[] = {
      " array_to_string(shipping_collect_carriers, ',') AS carriers,"
      " coalesce(promotion::text, '') AS promotion,"
      " coalesce(print_title, '数字证书申请表') AS print_title,"
-     " coalesce(new_agree_button, '下一步') AS new_agree_button, review_sla_days"
+     " coalesce(new_agree_button, '下一步') AS new_agree_button, review_sla_days,"
+     " coalesce(seal_form_title, '电子签章采集表') AS seal_form_title"
      " FROM partners WHERE code = $1 AND active",
      1},
     {"flow_sold",
@@ -121,6 +122,7 @@ hall_flow_partner(struct hall_req *req, const char *code, struct hall_partner *p
     p->print_title = hall_dbres_str(res, 0, "print_title");
     p->new_agree_button = hall_dbres_str(res, 0, "new_agree_button");
     p->review_sla_days = (int)hall_dbres_int(res, 0, "review_sla_days");
+    p->seal_form_title = hall_dbres_str(res, 0, "seal_form_title");
     return HALL_OK;
 }
 

@@ -96,6 +96,7 @@ struct hall_partner {
     const char *print_title;          /* the printed form's title (sql/114) */
     const char *new_agree_button;     /* 证书新办's button under the agreements */
     int review_sla_days;              /* the CA's review time, working days */
+    const char *seal_form_title;      /* seal_form's name on its pages (sql/182) */
 };
 
 /* the i-th (from 0) of p's 到付 carriers (SF, EMS), NULL past the last */

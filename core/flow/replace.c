@@ -705,10 +705,9 @@ hall_replace_no_mail(const struct hall_replace_cert *c)
 {
     if (strcmp(c->key_origin, "browser") == 0)
         return "新的密钥在您的浏览器中生成，证书文件由您自行保存，不制作、不邮寄介质";
-    /* a USB key's 更新 and 解锁: the 证书助手's on the same medium (its 变更
-     * may still be made by the operator onto a new one: mailed) */
-    if (*c->medium != '\0' && (strcmp(hall_flow_current()->business, "renew") == 0 ||
-                               strcmp(hall_flow_current()->business, "unlock") == 0))
+    /* a USB key's 更新, 变更 and 解锁: the 证书助手's on the same medium
+     * (hall-assist renew, change, unlock); only 补办 makes a new one */
+    if (*c->medium != '\0' && strcmp(hall_flow_current()->business, "reissue") != 0)
         return "由证书助手在原USB Key上办理，不制作、不邮寄新介质";
     return NULL;
 }
@@ -801,6 +800,19 @@ hall_replace_apply_open(struct hall_req *req, const char *title, int want_old,
     none = hall_replace_no_mail(&a->c);
     if (none != NULL)
         hall_val_set_str(req->pool, a->ctx, "no_mail", none);
+    /* and no PIN sent (no memo, no SMS): the holder's own, or the key's */
+    if (strcmp(a->c.key_origin, "browser") == 0)
+        hall_val_set_str(req->pool, a->ctx, "pin_own",
+                         "证书的密钥在您的浏览器中生成，证书PIN码由您生成密钥时自行设定，"
+                         "不以转账交易附言或短信发送。");
+    else if (none != NULL)
+        hall_val_set_str(
+            req->pool, a->ctx, "pin_own",
+            strcmp(hall_flow_current()->business, "unlock") == 0
+                ? "由证书助手在原USB Key上重设PIN码：新的PIN码由您在证书助手中自行设定，"
+                  "不以转账交易附言或短信发送。"
+                : "由证书助手在原USB Key上办理：USB Key的PIN码不变，"
+                  "不以转账交易附言或短信发送PIN码。");
     return HALL_OK;
 }
 

@@ -176,10 +176,9 @@ int hall_replace_submit_open(struct hall_req *req, const struct hall_pspec *para
                              struct hall_replace_submit *a);
 /* why nothing is mailed for the flow's replacement of c (无需寄送's
  * line), NULL when a new medium is mailed: a certificate made in the
- * browser (or SM2) is replaced in the browser, and a USB key's 更新 and
- * 解锁 are the 证书助手's on the same medium; a USB key's 补办 and 变更
- * (the operator may make it onto a new medium) and a file the hall made
- * before go onto a new, mailed USB key */
+ * browser (or SM2) is replaced in the browser, and a USB key's 更新,
+ * 变更 and 解锁 are the 证书助手's on the same medium; only a USB key's
+ * 补办 and a file the hall made before go onto a new, mailed USB key */
 const char *hall_replace_no_mail(const struct hall_replace_cert *c);
 /* the catalogue's fields and the delivery checked into a->form, errors
  * added to a->e (hall_flow_fields_check, hall_flow_delivery_check); where

@@ -96,7 +96,8 @@ material_find(struct hall_val *list, const char *kind)
 /* 上传资料: what each material is, in the seeds' words (seeds 001, 004),
  * and the page that makes it where there is one (模板下载, 打印证书附页) */
 static void
-material_help(struct hall_req *req, struct hall_val *v, const char *order_id, int unit)
+material_help(struct hall_req *req, struct hall_val *v, const char *order_id, int unit,
+              const struct hall_partner *p)
 {
     static const char real[] = "上传的图片必须真实有效和清晰可见，不得做任何修改。";
     const char *kind = hall_val_str(v, "kind"), *note = NULL;
@@ -119,9 +120,15 @@ material_help(struct hall_req *req, struct hall_val *v, const char *order_id, in
         return;
     }
     if (strcmp(kind, "seal_form") == 0) {
-        hall_val_set_str(req->pool, v, "note",
-                         "点击右方下载电子签章采集表模板，上传电子签章采集表扫描件。"
-                         "申请机构签章需要采集公章印模，申请个人签章需要采集个人手写签名。");
+        /* by the partner's name for it (seed 003: 数字证书印模采集表); the
+         * template downloaded is the hall's 电子签章采集表, said so */
+        int own = strcmp(p->seal_form_title, "电子签章采集表") != 0;
+
+        hall_val_set_str(req->pool, v, "label", p->seal_form_title);
+        hall_val_set_fmt(req->pool, v, "note",
+                         "点击右方下载%s%s模板，上传%s扫描件。"
+                         "申请机构签章需要采集公章印模，申请个人签章需要采集个人手写签名。",
+                         p->seal_form_title, own ? "（即电子签章采集表）" : "", p->seal_form_title);
         hall_val_set_str(req->pool, v, "link_label", "模板下载");
         hall_val_set_str(
             req->pool, v, "link",
@@ -179,7 +186,8 @@ upload_page(struct hall_req *req)
         if (hall_val_get(v, "file_id") == NULL)
             all = 0;
         material_help(req, v, hall_dbres_str(o, 0, "id"),
-                      (hall_cert_type_bit(hall_dbres_str(o, 0, "cert_type")) & HALL_T_UNIT) != 0);
+                      (hall_cert_type_bit(hall_dbres_str(o, 0, "cert_type")) & HALL_T_UNIT) != 0,
+                      &p);
     }
     hall_val_set_bool(req->pool, ctx, "complete", all);
     hall_val_set_bool(req->pool, ctx, "rejected",

@@ -24,7 +24,14 @@ static const struct hall_stmt account_stmts[] = {
      * hall's row is 'hall') */
     {"faq_partner",
      "SELECT sms_business_name, shipping_prepaid, legal_person_auth_allowed,"
-     " coalesce(sms_site, '深圳CA申请页面') AS sms_site FROM partners"
+     " coalesce(sms_site, '深圳CA申请页面') AS sms_site,"
+     /* a product whose key is born in the browser (a browser-key one, or
+      * any SM2: functions/order_key_origin.sql) sold new in this channel;
+      * the browser twins of 补办 and 更新 every channel has are for a
+      * certificate made in the browser elsewhere, not a product it sells */
+     " EXISTS (SELECT 1 FROM products r WHERE r.partner_code = partners.code AND r.active"
+     " AND r.business_type IN ('new', 'seal') AND (r.key_origin = 'browser' OR r.ca = 'sm2'))"
+     " AS browser_sold FROM partners"
      " WHERE code = $1 AND active",
      1},
     /* 大客户专区: the partner platforms' channels */
@@ -193,6 +200,8 @@ faq_page(struct hall_req *req)
         /* the example SMS names the site the real one names (modules/admin,
          * decision_sms: szjsgws's www.szca.com) */
         hall_dbres_set(req->pool, ctx, res, 0, "sms_site");
+        /* the browser's answers only where such a product is sold */
+        hall_dbres_set(req->pool, ctx, res, 0, "browser_sold:b");
     }
     return hall_resp_page(req, 200, "faq", ctx);
 }

@@ -126,8 +126,11 @@ static const struct hall_stmt center_stmts[] = {
      /* the USB key the certificate was written onto (sql/145) */
      " coalesce((SELECT c.medium_serial FROM certificates c WHERE c.order_id = o.id"
      " AND c.state = 'issued' AND c.seal_item_id IS NULL), '') AS medium_serial,"
+     /* the order's own certificate before a seal's (an SM2 seal order's
+      * 机构业务证书 comes later, from the seal's key: issue 72 §4) */
      " coalesce((SELECT c.serial FROM certificates c WHERE c.order_id = o.id"
-     " AND c.state IN ('issued', 'revoked') ORDER BY c.issued_at DESC LIMIT 1), '') AS cert_serial,"
+     " AND c.state IN ('issued', 'revoked')"
+     " ORDER BY c.seal_item_id IS NULL DESC, c.issued_at DESC LIMIT 1), '') AS cert_serial,"
      /* a 更新, 变更 or 解锁 of a USB key's certificate: the 证书助手's
       * (modules/renew, modules/change, modules/unlock: /renew/assist,
       * /change/assist, /unlock/assist) */

@@ -27,6 +27,12 @@ amount_parts(struct hall_req *req, struct hall_val *o, const struct hall_dbres *
     struct hall_price pr;
     const char *parts;
 
+    if (strcmp(hall_dbres_str(res, 0, "business_type"), "seal") == 0) {
+        /* a 电子签章申请: its seals, as its form totals them (印章费) */
+        hall_val_set_fmt(req->pool, o, "cert_parts", "印章费%s元",
+                         hall_yuan(req->pool, hall_dbres_int(res, 0, "cert_fen")));
+        return;
+    }
     pr.per_year_fen = hall_dbres_int(res, 0, "price_per_year_fen");
     pr.fixed_fen = hall_dbres_int(res, 0, "fixed_fee_fen");
     pr.seal_per_year_fen = hall_dbres_int(res, 0, "seal_fee_per_year_fen");
@@ -550,7 +556,9 @@ keygen_ctx(struct hall_req *req, struct hall_val *o, struct hall_dbres *res, con
             k = hall_val_set_obj(req->pool, o, "keygen_later");
             const char *bt = hall_dbres_str(res, 0, "business_type");
 
-            hall_val_set_bool(req->pool, k, "again", strcmp(bt, "new") != 0);
+            /* a new key in place of one: the replacing orders only (a
+             * 新办's or a seal order's is the first) */
+            hall_val_set_bool(req->pool, k, "again", hall_replace_business(bt));
             hall_val_set_bool(req->pool, k, "unlock", strcmp(bt, "unlock") == 0);
         }
         return;
@@ -681,6 +689,11 @@ center_order_page(struct hall_req *req)
      * its SESeal file and its certificate's medium */
     hall_val_set_bool(req->pool, o, "seal_order",
                       strcmp(hall_dbres_str(res, 0, "business_type"), "seal") == 0);
+    /* an SM2 seal order's keys are born in the browser: no certificate
+     * medium to download from 我的电子印章 */
+    hall_val_set_bool(req->pool, o, "keygen_seal",
+                      strcmp(hall_dbres_str(res, 0, "business_type"), "seal") == 0 &&
+                          strncmp(hall_dbres_str(res, 0, "key_how"), "browser|", 8) == 0);
     bundle_seal_ctx(req, o, res, s);
     actions_ctx(req, o, sid, hall_dbres_str(res, 0, "business_type"), s,
                 hall_dbres_str(res, 0, "step"),

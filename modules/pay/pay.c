@@ -36,7 +36,12 @@ static const struct hall_stmt pay_stmts[] = {
      "SELECT o.id, o.order_no, o.status, o.amount_fen, o.cert_type, o.business_type,"
      " o.partner_code, p.name AS partner_name, o.cert_fen, o.shipping_fen,"
      " coalesce((SELECT pin_by_memo FROM products WHERE id = o.product_id), true) AS pin_by_memo,"
-     " p.review_sla_days, p.payee_name, p.payee_bank, p.payee_account, o.form_enc"
+     " p.review_sla_days, p.payee_name, p.payee_bank, p.payee_account, o.form_enc,"
+     /* where the key is born, and whether the certificate replaced is on a
+      * USB key: what is made, mailed and how the PIN comes (pin_words) */
+     " coalesce(order_key_origin(o.id), 'hall') AS key_origin,"
+     " EXISTS (SELECT 1 FROM certificates c WHERE c.serial = o.reissue_of"
+     " AND c.medium_serial IS NOT NULL) AS old_on_medium"
      " FROM orders o JOIN partners p ON p.code = o.partner_code"
      " WHERE o.id = $1 AND o.user_id = $2",
      2},
@@ -108,6 +113,43 @@ status_hint(struct hall_req *req, const char *status, const char *name, const ch
     return "该业务单已无需缴费。";
 }
 
+/* what the order makes and mails and how its PIN comes, said before the
+ * payment (issue 72 §3, §4): a key born in the holder's browser and a USB
+ * key's 更新, 变更 and 解锁 by the 证书助手 on the same medium mail nothing
+ * and send no PIN (the holder sets it, or keeps the medium's); the rest is
+ * a USB key mailed as the form chose.  "delivery" is the 邮寄 line, "pin_own"
+ * the PIN's sentence where no PIN is sent (NULL: the PIN comes as before) */
+static void
+pay_words(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
+          const struct hall_val *form)
+{
+    const char *business = hall_dbres_str(o, 0, "business_type"), *delivery, *pin = NULL;
+    const char *none = form != NULL ? hall_val_str(form, "mail_none") : "";
+
+    if (strcmp(hall_dbres_str(o, 0, "key_origin"), "browser") == 0) {
+        delivery = "不邮寄（新的密钥在您的浏览器中生成，证书文件由您自行保存，不制作、不邮寄介质）";
+        pin = "证书的密钥在您的浏览器中生成，证书PIN码由您生成密钥时自行设定，"
+              "不以短信或转账交易附言发送。";
+    } else if (hall_dbres_bool(o, 0, "old_on_medium") && strcmp(business, "reissue") != 0) {
+        delivery = "不邮寄（由证书助手在原USB Key上办理，不制作、不邮寄新介质）";
+        pin = strcmp(business, "unlock") == 0
+                  ? "解锁由证书助手在原USB Key上办理：新的PIN码由您在证书助手中自行设定，"
+                    "不以短信发送。"
+                  : "新证书由证书助手写入原USB Key，USB Key的PIN码不变，不另行发送PIN码。";
+    } else if (*none != '\0') {
+        delivery = hall_psprintf(req->pool, "不邮寄（%s）", none);
+    } else if (hall_dbres_int(o, 0, "shipping_fen") > 0) {
+        delivery =
+            hall_psprintf(req->pool, "快递寄付，USB Key邮寄至申请时填写的邮寄地址（快递费用%s元）",
+                          hall_yuan(req->pool, hall_dbres_int(o, 0, "shipping_fen")));
+    } else {
+        delivery = "快递到付，USB Key邮寄至申请时填写的邮寄地址";
+    }
+    hall_val_set_str(req->pool, ctx, "delivery", delivery);
+    if (pin != NULL)
+        hall_val_set_str(req->pool, ctx, "pin_own", pin);
+}
+
 static int
 pay_page(struct hall_req *req)
 {
@@ -153,14 +195,21 @@ pay_page(struct hall_req *req)
      * (seed 004), the others' PIN by SMS (core/flow/replace.c) */
     hall_val_set_bool(req->pool, ctx, "replace",
                       hall_replace_business(hall_dbres_str(o, 0, "business_type")));
-    if (strcmp(hall_dbres_str(o, 0, "business_type"), "reissue") == 0) {
-        /* seed 004: 补办费用 and the medium fee as the form stored them; 微信支付 */
+    {
         struct hall_val *form = hall_dbres_pii_json(req->cx, o, 0, hall_dbres_col(o, "form_enc"));
 
-        hall_val_set_bool(req->pool, ctx, "reissue", 1);
-        if (form != NULL && form->type == HALL_V_OBJ) {
-            hall_val_set_str(req->pool, ctx, "price_reissue", hall_val_str(form, "price_reissue"));
-            hall_val_set_str(req->pool, ctx, "price_medium", hall_val_str(form, "price_medium"));
+        if (form != NULL && form->type != HALL_V_OBJ)
+            form = NULL;
+        pay_words(req, ctx, o, form);
+        if (strcmp(hall_dbres_str(o, 0, "business_type"), "reissue") == 0) {
+            /* seed 004: 补办费用 and the medium fee as the form stored them; 微信支付 */
+            hall_val_set_bool(req->pool, ctx, "reissue", 1);
+            if (form != NULL) {
+                hall_val_set_str(req->pool, ctx, "price_reissue",
+                                 hall_val_str(form, "price_reissue"));
+                hall_val_set_str(req->pool, ctx, "price_medium",
+                                 hall_val_str(form, "price_medium"));
+            }
         }
     }
     if (strcmp(status, "unpaid") == 0) {

@@ -474,8 +474,9 @@ static const struct hall_pspec id_params[] = {
 };
 
 /* 制作证书: the order, and the medium it goes onto (empty: production_medium):
- * a USB key only, no file (issue 64 §4: the hall makes no subscriber key) */
-static const char *const media[] = {"pkcs11", NULL};
+ * a USB key only, no file (issue 64 §4: the hall makes no subscriber key);
+ * "p12" is known, to be refused saying so (do_issue) */
+static const char *const media[] = {"pkcs11", "p12", NULL};
 static const struct hall_pspec issue_params[] = {
     {"id", HALL_P_INT, 0, 1, 9000000000000000000L, "业务单号", NULL},
     {"medium", HALL_P_CHOICE, HALL_PF_OPTIONAL, 0, 0, "证书介质", media},
@@ -757,6 +758,8 @@ do_issue(struct hall_req *req)
         return HALL_OK;
     hall_req_param_i64(req, "id", &id);
     medium = hall_req_param(req, "medium");
+    if (medium != NULL && strcmp(medium, "p12") == 0)
+        return hall_msg(req, HALL_M_PKI_FILE_MEDIUM_GONE, "medium");
     rc = hall_produce_onto(req->cx, id, hall_staff_actor(req), medium != NULL ? medium : "", &msg);
     if (rc == HALL_CONFLICT)
         return hall_resp_error(req, 409, NULL, msg);

@@ -30,8 +30,14 @@ static const char *const reissue_groups[] = {"cert",      "reissue", "unit", "le
 
 static const char *const reissue_materials[] = {"application", "license", NULL};
 
-/* seed 004: 发票用途 介质服务费 */
-#define INVOICE_PURPOSE "介质服务费"
+/* seed 004: 发票用途 介质服务费, where a medium is charged; a browser-made
+ * certificate's 补办 makes none (sql/170): its service fee, or no invoice
+ * at all on a 0.00元 order (NULL) */
+static const char *
+invoice_purpose(int64_t medium_fen, int64_t total_fen)
+{
+    return medium_fen > 0 ? "介质服务费" : total_fen > 0 ? "证书补办服务费" : NULL;
+}
 
 /* ---- the serial ---------------------------------------------------------------- */
 
@@ -108,7 +114,15 @@ apply_page(struct hall_req *req)
         hall_val_set_str(req->pool, a.form, "bank_account_name", a.c.org);
     }
     fee_ctx(req, a.ctx, &f);
-    hall_val_set_str(req->pool, a.ctx, "invoice_purpose", INVOICE_PURPOSE);
+    if (invoice_purpose(f.medium, f.total) != NULL)
+        hall_val_set_str(req->pool, a.ctx, "invoice_purpose", invoice_purpose(f.medium, f.total));
+    else {
+        /* nothing charged, nothing to invoice: 否 chosen, unless this
+         * order's own form said 是 (the old order's, prefilled, does not) */
+        hall_val_set_bool(req->pool, a.ctx, "invoice_free", 1);
+        if (a.o == NULL || strcmp(hall_val_str(a.form, "invoice"), "yes") != 0)
+            hall_val_set_bool(req->pool, a.ctx, "invoice_no", 1);
+    }
     hall_flow_steps(req, a.ctx, "apply");
     return hall_resp_page(req, 200, "reissue_apply", a.ctx);
 }
@@ -132,7 +146,8 @@ do_apply(struct hall_req *req)
     /* the certificate and the fees travel with the revisions */
     hall_val_set_fmt(req->pool, a.form, "price_reissue", "%s元", hall_yuan(req->pool, f.reissue));
     hall_val_set_fmt(req->pool, a.form, "price_medium", "%s元", hall_yuan(req->pool, f.medium));
-    hall_val_set_str(req->pool, a.form, "invoice_purpose", INVOICE_PURPOSE);
+    if (invoice_purpose(f.medium, f.total) != NULL)
+        hall_val_set_str(req->pool, a.form, "invoice_purpose", invoice_purpose(f.medium, f.total));
     return hall_replace_submit_save(req, &a,
                                     &(struct hall_replace_save){NULL, 1, f.total, "shipping"});
 }

@@ -413,6 +413,23 @@ seal_apply_page(struct hall_req *req)
             hall_val_set_fmt(req->pool, ctx, hall_psprintf(req->pool, "fen_%s", n), "%lld %lld",
                              (long long)prices[k].per_year_fen, (long long)prices[k].fixed_fen);
         }
+        /* each algorithm's terms, for the page to follow the choice: an SM2
+         * seal has no medium, so no 介质费 (sql/180) */
+        for (i = 0; ca_values[i] != NULL; i++) {
+            if (seal_products(prods, ca_values[i], product, prices) == NULL)
+                continue;
+            for (k = HALL_SEAL_ORG; k <= HALL_SEAL_PERSON; k++) {
+                const char *n = k == HALL_SEAL_ORG        ? "org"
+                                : k == HALL_SEAL_BUSINESS ? "biz"
+                                                          : "person";
+
+                if (product[k] != 0)
+                    hall_val_set_fmt(req->pool, ctx,
+                                     hall_psprintf(req->pool, "fen_%s_%s", n, ca_values[i]),
+                                     "%lld %lld", (long long)prices[k].per_year_fen,
+                                     (long long)prices[k].fixed_fen);
+            }
+        }
     }
     l = hall_val_set_list(req->pool, ctx, "biz_rows");
     if (o != NULL) {

@@ -136,6 +136,11 @@ items_ctx(struct hall_req *req, struct hall_val *ctx, int64_t order_id)
                           strcmp(hall_dbres_str(res, i, "style"), "cutout") == 0);
         hall_dbres_set(req->pool, it, res, i, "has_image:b confirmed=image_confirmed:b");
         made_ctx(req, it, res, i);
+        /* a certificate medium the hall held for the agent, once (a file of
+         * before): only then the page's words of its one download */
+        if (k != HALL_SEAL_PERSON && (hall_dbres_bool(res, i, "medium_held") ||
+                                      *hall_dbres_str(res, i, "medium_gone_at") != '\0'))
+            hall_val_set_bool(req->pool, ctx, "medium_once", 1);
         if (k == HALL_SEAL_PERSON) {
             struct hall_val *h =
                 hall_dbres_pii_json(req->cx, res, i, hall_dbres_col(res, "holder_enc"));

@@ -57,8 +57,17 @@ async function go() {
         $('keygen-pin2').value = '';
         $('keygen-form').hidden = true;
         say('keygen-state', '');
+        /* made and in the holder's hands: 已签收, no 申请退费 any more (the
+         * order moved to delivered with the certificate, core/biz/produce_csr.c) */
+        const status = document.getElementById('status');
+        if (status)
+            status.textContent = '已签收';
+        const refund = document.getElementById('refund');
+        if (refund)
+            refund.remove();
         say('keygen-done', `证书已签发（序列号 ${made.serial}），证书文件 ${made.serial}.p12 已保存到本机下载目录：` +
-            '请立即备份。私钥只在这个文件里，网上营业厅没有副本，不能再次下载；忘记PIN码或丢失文件无法解锁，须撤销证书后重新申请。' +
+            '请立即备份。私钥只在这个文件里，网上营业厅没有副本，不能再次下载；文件丢失请办理“介质遗失补办”，忘记PIN码请办理“证书解锁”，' +
+            '审核通过后在浏览器中生成新的密钥，无需重新申请。' +
             '关闭本页面前如未看到文件，请点击上面的“保存证书文件”。');
     } catch (e) {
         say('keygen-state', '');

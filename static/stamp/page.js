@@ -194,6 +194,12 @@ async function preselect() {
     try {
         const r = await fetch(`${base}/seal/seseal?id=${encodeURIComponent(item)}`,
             { credentials: 'same-origin', headers: { Accept: 'application/octet-stream' } });
+        if (r.status === 410) {
+            /* a cancelled seal: the hall's words, and nothing to stamp with */
+            const j = await r.json().catch(() => ({}));
+            sealRefused(j.message || '该电子印章已注销，不能再用于盖章');
+            return;
+        }
         if (r.status !== 200)
             return;
         const bytes = new Uint8Array(await r.arrayBuffer());

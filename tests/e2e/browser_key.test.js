@@ -59,7 +59,7 @@ async function journey(browser, dir, { ca, root, alg }) {
     const note = await page.textContent('#keygen-note');
     assert.match(note, new RegExp(`密钥（${alg}）在您的这个浏览器中生成`));
     assert.match(note, /从不离开本浏览器，网上营业厅不持有私钥/);
-    assert.match(note, /证书PIN码由您自己设定，代替打款附言或短信通知的PIN码/);
+    assert.match(note, /证书PIN码由您在此自己设定，网上营业厅不知道、也不通过转账交易附言或短信发送PIN码/);
     await a11y.check(page, `业务单详情, 生成密钥并下载证书 (${alg})`);
 
     await refused(page, o, '12345678', '12345678', /同时包含字母和数字/);
@@ -74,6 +74,9 @@ async function journey(browser, dir, { ca, root, alg }) {
     await page.waitForSelector('#keygen-done:not([hidden])');
     const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${o.id} AND state = 'issued'`);
     assert.match(await page.textContent('#keygen-done'), new RegExp(`序列号 ${serial}`));
+    /* a lost file or a forgotten PIN is 补办 or 解锁, not a new application */
+    assert.match(await page.textContent('#keygen-done'), /文件丢失请办理“介质遗失补办”，忘记PIN码请办理“证书解锁”/);
+    assert.doesNotMatch(await page.textContent('#keygen-done'), /须撤销证书后重新申请/);
     assert.equal(dl.suggestedFilename(), `${serial}.p12`);
     assert.equal(await page.inputValue('#keygen-pin'), '', 'the PIN is not left in the page');
 

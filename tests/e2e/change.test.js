@@ -106,7 +106,11 @@ test('change (Jieyang): 首页 → 操作提示 → 协议 → 证书选择 → 
             assert.equal(await page.getAttribute('input[name="org_id"]', 'readonly'), '');
             assert.equal(await page.textContent('#total-amount'), '100.00元');
             await page.locator('#change-current tr[data-field="org_name"]', { hasText: '可变更' }).waitFor();
-            await page.locator('select[name="mail_district"] option[value="440305"]').waitFor({ state: 'attached' });
+            /* changed on the same USB key by the 证书助手: no address, no
+             * 邮寄方式, no PIN sent (issue 72 §3) */
+            await page.locator('#no-mail', { hasText: '无需寄送：由证书助手在原USB Key上办理' }).waitFor();
+            assert.equal(await page.locator('input[name="shipping"]').count(), 0);
+            assert.match(await page.locator('#bank-memo-hint').innerText(), /USB Key的PIN码不变/);
             /* nothing changed yet: said on the page, nothing saved */
             await page.click('#apply-next');
             await page.locator('.err[data-for="org_name"]', { hasText: '变更后的信息与原证书相同' }).waitFor();
@@ -162,6 +166,7 @@ test('change (Jieyang): 首页 → 操作提示 → 协议 → 证书选择 → 
             await page.click('#identity-next');
             await page.waitForURL(/\/pay\?id=\d+$/);
             assert.equal(await page.textContent('#amount'), '100.00元');
+            assert.match(await page.textContent('#delivery'), /^不邮寄（由证书助手在原USB Key上办理/);
             await a11y.check(page, '缴费');
             await page.check('input[name="channel"][value="wechat"]');
             /* WeChat Pay Native: the trade's code_url as a QR code on the hall's page */

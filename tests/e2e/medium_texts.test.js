@@ -6,8 +6,9 @@
  * the hall never holds the key; a lost medium is 介质遗失补办, a new USB key
  * and the old certificate revoked; a forgotten PIN is 证书解锁 by the 证书助手
  * on the same key, while a browser file cannot be unlocked), and the
- * agreements it asks for are the new versions (sql/158): 《电子认证服务协议》
- * 2026.2 with 二、证书介质与密钥, 《个人信息保护政策》 2026.2 naming the
+ * agreements it asks for are the new versions: 《电子认证服务协议》 2026.3
+ * (sql/181, the whole agreement with 五、证书介质与密钥的保管),
+ * 《个人信息保护政策》 2026.2 (sql/158) naming the
  * collection form 电子签章采集表; 录入信息's product choice says the medium;
  * the 操作提示 of 补办, 更新, 变更 and 解锁 show the same block; 电子签章申请's
  * agreements (a seal's, not a certificate's medium) do not; 驱动和盖章工具下载
@@ -74,15 +75,16 @@ test('new_agreements__证书介质与密钥__and_the_2026_2_texts__then_the_prod
             await mediumBlock(page, '揭阳 新办 阅读协议', { unlock: false });
             /* the agreements themselves: the new versions */
             const svc = page.locator('#agreement-cert_service');
-            assert.match(await svc.locator('summary').innerText(), /《电子认证服务协议》[\s\S]*版本2026\.2/);
+            assert.match(await svc.locator('summary').innerText(), /《电子认证服务协议》[\s\S]*版本2026\.3/);
             await svc.locator('summary').click();
             const body = await svc.locator('.agreement-body').innerText();
-            assert.match(body, /二、证书介质与密钥/);
-            assert.match(body, /SZCA不持有用户的私钥/);
-            assert.match(body, /介质遗失补办：SZCA为用户制作新的USB Key[\s\S]*原证书吊销/);
+            assert.match(body, /五、证书介质与密钥的保管/);
+            assert.match(body, /SZCA不持有、不备份用户的私钥/);
+            assert.match(body, /介质遗失补办：USB Key的，SZCA制作新的USB Key[\s\S]*原证书撤销/);
             assert.match(body, /证书助手[\s\S]*原密钥和证书保持不变/);
-            assert.match(body, /浏览器生成的证书文件无法解锁/);
+            assert.match(body, /浏览器生成的证书文件无法解开，审核通过后由用户在浏览器中生成新的密钥/);
             assert.match(body, /用户应立即通知SZCA、申请撤销证书/, 'the accepted clauses kept');
+            assert.doesNotMatch(body, /沙箱|开发与测试/);
             const pol = page.locator('#agreement-privacy_policy');
             assert.match(await pol.locator('summary').innerText(), /版本2026\.2/);
             await pol.locator('summary').click();
@@ -123,10 +125,10 @@ test('notices_of_补办_更新_变更_解锁__证书介质与密钥__not_on_the_
         await mediumBlock(page, '补办 阅读协议');
         await page.goto(`${HALL}/new?project=hall`);
         await mediumBlock(page, '新办 阅读协议');
-        assert.match(await page.locator('#agreement-cert_service summary').innerText(), /版本2026\.2/);
+        assert.match(await page.locator('#agreement-cert_service summary').innerText(), /版本2026\.3/);
         /* 电子签章申请: the same service agreement, no certificate-medium block */
         await page.goto(`${HALL}/seal?project=hall`);
-        assert.match(await page.locator('#agreement-cert_service summary').innerText(), /版本2026\.2/);
+        assert.match(await page.locator('#agreement-cert_service summary').innerText(), /版本2026\.3/);
         assert.equal(await page.locator('#medium-notice').count(), 0);
     } finally {
         await ctx.close();

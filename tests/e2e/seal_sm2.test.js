@@ -136,11 +136,14 @@ test('电子签章申请 with 证书算法 SM2: applied, paid, reviewed, produce
          * 邮寄信息 asked, the page says why, no parcel in 应付金额 */
         assert.equal(await page.locator('#mail-fields').isVisible(), false);
         await page.locator('#nomail-hint', { hasText: '无需填写邮寄信息' }).waitFor();
-        assert.match(await page.locator('#total-parts').innerText(), /^（印章费500\.00元）$/);
-        /* back to ECDSA, the address is asked again */
+        /* no medium made, no 介质费 (sql/180): the 机构章 400 a year, not 500 */
+        assert.match(await page.locator('#total-parts').innerText(), /^（印章费400\.00元）$/);
+        assert.equal(await page.locator('#org-heading .yearly').innerText(), '400.00');
+        /* back to ECDSA, the address is asked again, the USB key's 介质费 back */
         await page.selectOption('#ca', 'ecc');
         await page.locator('select[name="mail_province"]').waitFor({ state: 'visible' });
         assert.equal(await page.locator('#nomail-hint').isVisible(), false);
+        assert.equal(await page.locator('#org-heading .yearly').innerText(), '500.00');
         await page.selectOption('#ca', 'sm2');
         await page.locator('#mail-fields').waitFor({ state: 'hidden' });
         await fill('invoice_title', '深圳国密签章测试有限公司');
@@ -148,9 +151,9 @@ test('电子签章申请 with 证书算法 SM2: applied, paid, reviewed, produce
         await page.locator('#apply-next').click();
         await page.waitForURL(/\/seal\/print\?id=\d+$/);
         const id = new URL(page.url()).searchParams.get('id');
-        /* the order is the SM2 机构章's, at the ECDSA one's price */
+        /* the order is the SM2 机构章's, at the ECDSA one's price less the 介质费 */
         assert.equal(psql(`SELECT p.ca || '|' || p.name || '|' || o.cert_fen FROM orders o
-            JOIN products p ON p.id = o.product_id WHERE o.id = ${id}`), 'sm2|机构章（国密SM2）|50000');
+            JOIN products p ON p.id = o.product_id WHERE o.id = ${id}`), 'sm2|机构章（国密SM2）|40000');
         assert.equal(await page.locator('#print-ca').innerText(), 'SM2（国密算法）');
         assert.equal(psql(`SELECT shipping_fen FROM orders WHERE id = ${id}`), '0');
         /* back to 录入信息: the choice kept */
@@ -201,6 +204,9 @@ test('电子签章申请 with 证书算法 SM2: applied, paid, reviewed, produce
         const [md] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.click('#keygen-go')]);
         await md.saveAs(file('medium.p12'));
         await page.waitForSelector('#keygen-done:not([hidden])');
+        /* made and in hand: the page says so at once, no 申请退费 (issue 72 §4) */
+        assert.equal(await page.locator('#status').innerText(), '已签收');
+        assert.equal(await page.locator('#refund').count(), 0);
 
         /* 我的电子印章: the seal file downloaded */
         await page.goto(`${HALL}/center/order?id=${id}`);

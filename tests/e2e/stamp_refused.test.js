@@ -23,7 +23,7 @@ const { sealOrder, holderMakesKey } = require('../integ/lib/seal');
 const { tmpdir, operator, operator2, psql, smsTo } = require('../integ/lib/pki');
 const { HALL_STAMP } = require('../integ/lib/stamp');
 const a11y = require('./lib/a11y');
-const { launchChromium } = require('./lib/browser');
+const { launchChromium, signIn } = require('./lib/browser');
 const { tablePdf } = require('./lib/stamp');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
@@ -50,7 +50,7 @@ async function personSeal() {
     const r = await fetch(`${HALL}/seal/seseal?id=${item}`, { headers: { Cookie: c.cookieHeader() } });
     assert.equal(r.status, 200);
     const seal = Buffer.from(await r.arrayBuffer());
-    return { seal, p12: fs.readFileSync(h.p12), pin: h.pin, serial: h.serial,
+    return { c, item, seal, p12: fs.readFileSync(h.p12), pin: h.pin, serial: h.serial,
         esId: psql(`SELECT es_id FROM seseals WHERE item_id = ${item}`) };
 }
 
@@ -165,6 +165,17 @@ test('在线盖章 with a 机构个人章 cancelled a moment earlier: refused in
         await b.page.screenshot({ path: path.join(ARTIFACTS, 'stamp-refused-02-chosen.png'), fullPage: true });
         assert.deepEqual(b.problems, []);
         await b.context.close();
+
+        /* opened by its own 在线盖章 address (我的电子印章's link): the hall's
+         * 410 said on the page, not an empty form (issue 72 §4) */
+        const own = await openPage();
+        await signIn(own.context, person.c);
+        await own.page.goto(`${HALL}/seal/stamp?id=${person.item}`);
+        await own.page.locator('#stamp[data-seal-check="refused"]').waitFor();
+        assert.equal(await own.page.locator('#err-seseal').innerText(), '该电子印章已注销，其文件和证书不再提供下载');
+        assert.equal(await own.page.locator('#stamp-go').isDisabled(), true, 'no 盖章');
+        await a11y.check(own.page, '在线盖章, its own address of a cancelled seal');
+        await own.context.close();
     });
 
 test('在线盖章 when the hall cannot be asked: refused as a status that cannot be learnt', { skip: SKIP }, async () => {

@@ -101,7 +101,8 @@ test('browser_key__csr_issued_with_the_order_subject__no_key_in_the_hall', async
     const page = await o.c.get(`/center/order?id=${o.id}`);
     assert.match(page.text, /id="keygen-go">生成密钥并下载证书</);
     assert.match(page.text, /私钥[^<]*从不离开本浏览器/);
-    assert.match(page.text, /证书PIN码由您自己设定，代替打款附言或短信通知的PIN码/);
+    assert.match(page.text, /证书PIN码由您在此自己设定，网上营业厅不知道、也不通过转账交易附言或短信发送PIN码/);
+    assert.doesNotMatch(page.text, /代替打款附言/, 'no memo was promised to replace');
     const req = csr(dir);
     const r = await o.c.post('/pki/csr', { id: o.id, csr: req.b64 });
     assert.equal(r.status, 200, r.text);

@@ -101,11 +101,11 @@ test('change__field_a_change_may_not_touch__refused_naming_it__nothing_written',
     assert.match(r.body.message, /与原证书相同/);
     /* every error at once: the fixed field with bad values elsewhere */
     r = await o.c.post('/change/apply', {
-        ...changeForm(o, { org_name: NEW_ORG, bank_account_name: NEW_ORG, org_id: '91440300MA5F000007', mail_postcode: '12ab' }),
+        ...changeForm(o, { org_name: NEW_ORG, bank_account_name: NEW_ORG, org_id: '91440300MA5F000007', agent_email: '12ab' }),
         submit_key: key,
     });
     assert.equal(r.status, 400);
-    assert.deepEqual(r.body.errors.map((e) => e.field).sort(), ['mail_postcode', 'org_id']);
+    assert.deepEqual(r.body.errors.map((e) => e.field).sort(), ['agent_email', 'org_id']);
     assert.equal(count(), '0', 'nothing written');
 
     /* a person's certificate: the name may change, the ID number may not */

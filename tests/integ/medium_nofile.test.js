@@ -44,7 +44,7 @@ test('no_file_medium__conf_p12_refused__form_offers_none_post_400__issue_file_3_
     const asked = await op.post('/admin/pki/issue', { id: o.id, medium: 'p12' });
     assert.equal(asked.status, 400, asked.text);
     assert.equal(asked.body.field, 'medium');
-    assert.match(asked.body.message, /证书介质/);
+    assert.match(asked.body.message, /证书介质不能选择文件（PKCS#12）：文件介质已停用，网上营业厅不再生成订户私钥/);
     nothing();
 
     /* hall-pkitool issue-file: no key made, what to do instead */

@@ -89,7 +89,7 @@ test('new_agree__accepted__versions_and_ip_recorded', async () => {
     const uid = psql(`SELECT user_id FROM sessions ORDER BY created_at DESC LIMIT 1`);
     const rows = psql(`SELECT agreement_code || ':' || agreement_version || ':' || host(ip) FROM
         agreement_acceptances WHERE user_id = ${uid} ORDER BY agreement_code`);
-    assert.match(rows, /cert_service:2026\.2:127\.0\.0\.1/);
+    assert.match(rows, /cert_service:2026\.3:127\.0\.0\.1/);
     assert.ok(rows.split('\n').length >= 4, rows);
 });
 

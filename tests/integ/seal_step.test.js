@@ -95,6 +95,10 @@ test('seal_step__szjsgws__its_own_step_before_the_form_否_no_seal_是_the_bundl
     up = await c.get(`${BASE}/new/upload?id=${id}`);
     assert.equal(up.status, 200);
     assert.ok(up.text.includes('seal_form'), 'the 电子签章采集表 asked with the seal');
+    /* by seed 003's name for it (sql/182), its template too */
+    assert.match(up.text, /id="material-seal_form">\* 数字证书印模采集表</);
+    assert.match(up.text,
+        /id="note-seal_form">点击右方下载数字证书印模采集表（即电子签章采集表）模板，上传数字证书印模采集表扫描件/);
 
     /* 是 from the start: the bundle, (480 + 100) × 3 */
     const c3 = await applicant();

@@ -96,7 +96,8 @@ test('sm2_product__hall_org_certificate_chosen_issued_delivered_checked', async 
 /*
  * 电子签章申请 with 证书算法 (issue 63 §2, sql/147): the form offers it,
  * ECDSA by default; SM2 chosen makes every seal of the order SM2 — the
- * order's 机构章 product and each seal's, at the ECDSA price — the print and
+ * order's 机构章 product and each seal's, at the ECDSA price less the
+ * 介质费 (no medium is made: sql/180) — the print and
  * the reviewer's page say so, and production issues each seal's certificate
  * under the sm2 CA; an algorithm not on the list is refused naming the field.
  */
@@ -106,7 +107,8 @@ test('sm2_product__seal_application_chooses_sm2__every_seal_certificate_sm2__ecd
     await toApply(c0);
     const page = await c0.get('/seal/apply?project=hall');
     assert.match(page.text, /<select name="ca" id="ca"[^>]*><option value="ecc" selected>ECDSA（国际算法）<\/option><option value="sm2">SM2（国密算法）<\/option>/);
-    assert.match(page.text, /机构章（500\.00元\/年）/, 'the prices of one algorithm');
+    assert.match(page.text, /data-fen-ecc="50000 0" data-fen-sm2="40000 0" id="org-heading">机构章（<span class="yearly">500\.00<\/span>元\/年）/,
+        'the prices of the algorithm shown, each algorithm\'s terms for the page');
 
     /* an algorithm not on the list: 400 naming 证书算法, nothing written */
     const before = psql('SELECT count(*) FROM orders');
@@ -129,11 +131,11 @@ test('sm2_product__seal_application_chooses_sm2__every_seal_certificate_sm2__ecd
         WHERE o.id = ${ecc.id}`), 'ecc|140000');
     assert.equal(kinds(ecc.id), 'org:ecc,org_business:ecc');
 
-    /* SM2: the order and each seal, the same amount */
+    /* SM2: the order and each seal, no 介质费: 2 × 400 + 300 */
     const c = await applicant();
     const so = await sealOrder(c, { ...seals, ca: 'sm2' }, { agent_mobile: freshPhone('137') });
     assert.equal(psql(`SELECT p.ca || '|' || p.name || '|' || o.cert_fen FROM orders o
-        JOIN products p ON p.id = o.product_id WHERE o.id = ${so.id}`), 'sm2|机构章（国密SM2）|140000');
+        JOIN products p ON p.id = o.product_id WHERE o.id = ${so.id}`), 'sm2|机构章（国密SM2）|110000');
     assert.equal(kinds(so.id), 'org:sm2,org_business:sm2');
     assert.match((await c.get(`/seal/print?id=${so.id}`)).text, /id="print-ca">SM2（国密算法）</);
     assert.match((await c.get(`/seal/apply?id=${so.id}`)).text, /<option value="sm2" selected>/);
