@@ -191,6 +191,8 @@ struct hall_conf {
     char *tsa_policy;      /* the TSA policy OID (docs/modules/tsa.md) */
     long tsa_accuracy_ms;  /* the accuracy its timestamps state */
     long ocsp_responder_s; /* the life of a worker's delegated OCSP responder certificate */
+    long ocsp_cache_s;     /* the longest nginx keeps a reused OCSP answer (X-Accel-Expires) */
+    char *ocsp_cache_dir;  /* nginx's OCSP cache, emptied when a revocation commits */
     /* modules/sign (docs/modules/sign.md) */
     char *demo_dir;          /* the 免费体验 demo CA: demo-root.crt, demo-signer.crt/.key */
     char *tsa_url;           /* where the demo stamps' timestamps come from ("": public_url/tsa) */
