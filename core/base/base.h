@@ -186,11 +186,11 @@ struct hall_conf {
     char *medium_module;
     char *medium_softhsm_conf;
     long medium_timeout_ms;
-    char *report_token;    /* the token of the 验签报告's key (modules/sign) */
-    char *report_pin_file; /* its user PIN */
-    char *tsa_policy;      /* the TSA policy OID (docs/modules/tsa.md) */
-    long tsa_accuracy_ms;  /* the accuracy its timestamps state */
-    long ocsp_responder_s; /* the life of a worker's delegated OCSP responder certificate */
+    char *report_token, *report_pin_file; /* the 验签报告's key's token (modules/sign), its PIN */
+    char *tsa_policy;                     /* the TSA policy OID (docs/modules/tsa.md) */
+    long tsa_accuracy_ms;                 /* the accuracy its timestamps state */
+    long ocsp_responder_s, ocsp_cache_s; /* a worker's OCSP responder's life; nginx's keeping */
+    char *ocsp_cache_dir;                /* nginx's OCSP cache, emptied by each revocation */
     /* modules/sign (docs/modules/sign.md) */
     char *demo_dir;          /* the 免费体验 demo CA: demo-root.crt, demo-signer.crt/.key */
     char *tsa_url;           /* where the demo stamps' timestamps come from ("": public_url/tsa) */

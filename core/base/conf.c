@@ -144,6 +144,13 @@ const struct hall_conf_opt hall_conf_opts[] = {
     I(ocsp_responder_s, 10, 2592000, "86400",
       "the life of the OCSP responder certificate each ocsp worker makes for itself (a key in its"
       " memory certified by the CA's key in the token), renewed at half of it"),
+    I(ocsp_cache_s, 0, 3300, "60",
+      "the longest nginx keeps an OCSP answer without a nonce to answer the same question again"
+      " (X-Accel-Expires; the bound within which a revocation shows when its purge of"
+      " ocsp_cache_dir cannot reach an nginx); 0: nginx keeps none"),
+    S(ocsp_cache_dir, "",
+      "nginx's OCSP cache (fastcgi_cache_path of nginx/hall.conf.in): a revocation's commit"
+      " deletes the answers kept there; empty: none on this host"),
     S(pkcs11_softhsm_conf, "",
       "SOFTHSM2_CONF set for the module (SoftHSM2's token directory); empty: the environment's"),
     /* the production station's media (core/pki/medium.c, docs/internals/pki.md) */

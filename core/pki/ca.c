@@ -8,6 +8,9 @@
  * with the GM/T 0009 default signer ID 1234567812345678, set on the
  * signing context (OpenSSL 3.0's default would be an empty ID).
  */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1031,6 +1034,53 @@ sleep_until_ms(int64_t at)
     }
 }
 
+/*
+ * nginx's OCSP cache (fastcgi_cache_path in nginx/hall.conf.in, no levels:
+ * one file per answer kept, and the temporary files of answers being kept)
+ * emptied once a revocation has committed: an answer nginx would serve
+ * again was made before the commit, so none is left to say good.  A file
+ * nginx is writing goes too (its rename fails: that answer is not kept).
+ * nginx takes a missing file for an answer not kept and asks the module.
+ * Without this (another host's nginx, ocsp_cache_dir empty or out of
+ * reach) an answer lives ocsp_cache_s at most (docs/modules/ocsp.md).
+ */
+static void
+ocsp_cache_purge(struct hall_ctx *cx)
+{
+    const char *dir = cx->conf != NULL ? cx->conf->ocsp_cache_dir : NULL;
+    struct dirent *e;
+    DIR *d;
+    int fd, gone = 0, kept = 0;
+
+    if (dir == NULL || *dir == '\0')
+        return;
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+        int err = errno;
+
+        if (fd >= 0)
+            close(fd);
+        if (err != ENOENT)
+            hall_log(HALL_LOG_ERR, cx->request_id,
+                     "msg=\"ocsp cache: cannot open\" dir=%s err=\"%s\"", dir, strerror(err));
+        return;
+    }
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (unlinkat(fd, e->d_name, 0) == 0)
+            gone++;
+        else if (errno != ENOENT)
+            kept++;
+    }
+    closedir(d);
+    if (kept > 0)
+        hall_log(HALL_LOG_ERR, cx->request_id,
+                 "msg=\"ocsp cache: answers left after a revocation\" dir=%s left=%d", dir, kept);
+    else
+        hall_log(HALL_LOG_DEBUG, cx->request_id, "msg=\"ocsp cache emptied\" answers=%d", gone);
+}
+
 int
 hall_pki_revoke(struct hall_ctx *cx, const char *serial, int reason, const char *actor,
                 const char **ca_name)
@@ -1065,10 +1115,14 @@ hall_pki_revoke(struct hall_ctx *cx, const char *serial, int reason, const char 
         HALL_OK)
         return HALL_ERR;
     /* the wait at COMMIT; outside a transaction (no caller does so), here */
-    if (cx->in_tx)
+    /* and nginx's kept answers emptied once it has committed */
+    if (cx->in_tx) {
         hall_db_commit_after(cx, held + HALL_PKI_OCSP_HOLD_MS);
-    else
+        cx->after_commit = ocsp_cache_purge;
+    } else {
         sleep_until_ms(held + HALL_PKI_OCSP_HOLD_MS);
+        ocsp_cache_purge(cx);
+    }
     return HALL_OK;
 }
 

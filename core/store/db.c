@@ -1010,6 +1010,7 @@ hall_db_begin(struct hall_ctx *cx)
     cx->in_tx = 1;
     cx->begin_pending = 1;
     cx->commit_after_ms = 0;
+    cx->after_commit = NULL;
     return HALL_OK;
 }
 
@@ -1040,6 +1041,7 @@ wait_until_ms(int64_t at)
 int
 hall_db_commit(struct hall_ctx *cx)
 {
+    void (*after)(struct hall_ctx *) = cx->after_commit;
     int rc;
 
     if (!cx->in_tx)
@@ -1047,6 +1049,7 @@ hall_db_commit(struct hall_ctx *cx)
     if (cx->commit_after_ms > 0)
         wait_until_ms(cx->commit_after_ms);
     cx->commit_after_ms = 0;
+    cx->after_commit = NULL;
     cx->in_tx = 0;
     if (cx->begin_pending) {
         /* no statement: the server never saw the transaction */
@@ -1056,6 +1059,8 @@ hall_db_commit(struct hall_ctx *cx)
     rc = simple(cx, "COMMIT");
     if (rc != HALL_OK && PQstatus(cx->store->pg) == CONNECTION_BAD)
         fate_unknown(cx, "COMMIT");
+    if (rc == HALL_OK && after != NULL)
+        after(cx);
     return rc;
 }
 
@@ -1063,6 +1068,7 @@ void
 hall_db_rollback(struct hall_ctx *cx)
 {
     cx->commit_after_ms = 0;
+    cx->after_commit = NULL;
     if (!cx->in_tx)
         return;
     cx->in_tx = 0;

@@ -63,6 +63,10 @@ struct hall_ctx {
     /* hall_db_commit waits until this CLOCK_MONOTONIC time, in ms (0: no
      * wait); set by hall_db_commit_after, cleared at BEGIN, COMMIT, ROLLBACK */
     int64_t commit_after_ms;
+    /* called once this work's transaction has committed (hall_db_commit),
+     * dropped at BEGIN and ROLLBACK: what a commit must be followed by
+     * outside the database (a revocation empties nginx's OCSP cache) */
+    void (*after_commit)(struct hall_ctx *cx);
     /* the statement hall_db_send sent and hall_db_recv has not read yet */
     const char *sent;
 };

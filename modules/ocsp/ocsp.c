@@ -15,6 +15,7 @@
  * SELECT by primary key, or what this worker read less than 500 ms ago
  * (docs/modules/ocsp.md, status cache).
  */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -150,6 +151,34 @@ cache_headers(struct hall_req *req, const struct hall_ocsp_meta *meta, time_t no
     hall_buf_add(&req->headers, cache_lines.rest, cache_lines.rest_len);
 }
 
+/*
+ * How long nginx may keep this answer to give it again to the same
+ * question (its fastcgi_cache, nginx/hall.conf.in): an answer the worker
+ * would give again (no nonce, one certificate of ours) for ocsp_cache_s at
+ * most and never past the worker's own reuse; any other, not at all.
+ * nginx reads X-Accel-Expires before Cache-Control and Expires and never
+ * passes it on; a revocation's commit also empties the cache (hall_pki_revoke).
+ */
+static void
+accel_expires(struct hall_req *req, const struct hall_ocsp_meta *meta, time_t now)
+{
+    static long long last = -1;
+    static char line[48];
+    static size_t line_len;
+    long long secs = 0;
+
+    if (meta->reuse_until > now && req->cx->conf->ocsp_cache_s > 0) {
+        secs = (long long)(meta->reuse_until - now);
+        if (secs > req->cx->conf->ocsp_cache_s)
+            secs = req->cx->conf->ocsp_cache_s;
+    }
+    if (secs != last) {
+        line_len = (size_t)snprintf(line, sizeof(line), "X-Accel-Expires: %lld\r\n", secs);
+        last = secs;
+    }
+    hall_buf_add(&req->headers, line, line_len);
+}
+
 static int
 answer(struct hall_req *req, const unsigned char *der, size_t len, int get)
 {
@@ -163,11 +192,12 @@ answer(struct hall_req *req, const unsigned char *der, size_t len, int get)
     /* one line per answer, at debug only (as the core's request line on
      * this route, HALL_R_QUIETLOG): nginx's OCSP log has every request */
     hall_log(HALL_LOG_DEBUG, hall_req_id(req), "msg=ocsp outcome=%s", meta.outcome);
+    now = time(NULL);
+    accel_expires(req, &meta, now);
     /* RFC 5019 6.2: a GET answer that is the same for everyone until it is
      * renewed may be kept by HTTP caches until then; any other (a nonce,
      * several certificates, unknown, tryLater) is not kept */
     if (get) {
-        now = time(NULL);
         if (meta.reuse_until > now)
             cache_headers(req, &meta, now);
         else

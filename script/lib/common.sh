@@ -813,6 +813,8 @@ write_conf() {
         say "provider_key_dir = $HALL_VAR/keys/providers"
         say "pay_key_dir = $HALL_VAR/keys/pay"
         say "demo_dir = $HALL_VAR/keys/demo"
+        # nginx's kept OCSP answers (nginx/hall.conf.in), emptied by a revocation
+        say "ocsp_cache_dir = $HALL_NGINX_DIR/ocsp-cache"
         if [ -f "$HALL_VAR/hall.conf.local" ]; then
             say "# ---- from hall.conf.local"
             cat "$HALL_VAR/hall.conf.local"

@@ -3,8 +3,8 @@
  * GET /ocsp/<base64> in the forms clients send it (RFC 6960 A.1; RFC 5019
  * 5: NSS URL-encodes '+', '/', '='; other clients send them raw, a space
  * for '+', or the base64 wrapped in lines): each is read as the same
- * request, answered with the same bytes as its POST and RFC 5019's
- * caching headers; base64 that breaks its rules is malformedRequest.
+ * request, answered as its POST (a pre-signed answer, the same bytes when
+ * asked again) with RFC 5019's caching headers; base64 that breaks its rules is malformedRequest.
  * modules/ocsp reads the raw URI in one pass (get_request).
  */
 const { test } = require('node:test');
@@ -22,7 +22,7 @@ function said(dir, der) {
     fs.writeFileSync(f, der);
     const t = openssl(['ocsp', '-respin', f, '-resp_text', '-noverify']).stdout;
     const lines = t.split('\n').filter((l) => /Serial Number:|Cert Status:/.test(l)).map((l) => l.trim());
-    assert.ok(lines.length >= 4, t);
+    assert.ok(lines.length >= 2, t);
     return lines.join('; ');
 }
 
@@ -57,7 +57,7 @@ test('ocsp_get_forms__encoded_raw_space_wrapped__same_answer_as_post__broken_bas
         const p = await fetch(`${HALL}/ocsp`, {
             method: 'POST', headers: { 'Content-Type': 'application/ocsp-request' }, body: der,
         });
-        let post = Buffer.from(await p.arrayBuffer());
+        const post = Buffer.from(await p.arrayBuffer());
         assert.ok(post.length > 100, 'a signed answer');
         const forms = {
             encoded: encodeURIComponent(b64),
@@ -67,20 +67,14 @@ test('ocsp_get_forms__encoded_raw_space_wrapped__same_answer_as_post__broken_bas
         };
         for (const [name, u] of Object.entries(forms)) {
             const g = await get(u);
-            /* one certificate: the pre-signed answer, byte for byte; more:
-             * each signed afresh, the same serials and statuses */
-            if (list.length === 1) {
-                /* each worker signs its own copy (docs/modules/ocsp.md,
-                 * "Signed once, reused"): the GET's bytes are those a POST
-                 * gets from the same worker, so POST until one answers them */
-                for (let i = 0; i < 40 && !g.der.equals(post); i++)
-                    post = Buffer.from(await (await fetch(`${HALL}/ocsp`, {
-                        method: 'POST', headers: { 'Content-Type': 'application/ocsp-request' }, body: der,
-                    })).arrayBuffer());
-                assert.deepEqual(g.der, post, `${name} GET answers the POST's bytes`);
-            }
-            else
-                assert.equal(said(dir, g.der), said(dir, post), `${name} GET of ${list.length} serials`);
+            /* the same serials and statuses as the POST's answer; one
+             * certificate: a pre-signed answer, the same bytes when asked
+             * again (each worker signs its own copy, and nginx keeps the
+             * first answer to each URL or body: docs/modules/ocsp.md,
+             * "Signed once, reused" and "nginx's cache") */
+            assert.equal(said(dir, g.der), said(dir, post), `${name} GET of ${list.length} serials`);
+            if (list.length === 1)
+                assert.deepEqual((await get(u)).der, g.der, `${name} GET asked again: the same bytes`);
         }
         if (list.length === 1) {
             const g = await get(forms.encoded);
