@@ -222,7 +222,7 @@ replacing(struct hall_ctx *cx, struct hall_dbres *res, const char *business, str
     return HALL_OK;
 }
 
-/* one production (hall_produce): what its three steps share */
+/* one production (hall_produce_onto): what its three steps share */
 struct production {
     struct hall_ctx *cx;
     int64_t order_id;

@@ -2,7 +2,7 @@
  * The back office of 介质遗失补办 (seed 004, SPEC "Business-specific steps"):
  * a serial number to the certificate's details with the ownership rules,
  * and, when staff approve a reissue order, the old certificate's automatic
- * revocation.  The new certificate is made by hall_produce (core/pki/ca.c)
+ * revocation.  The new certificate is made by hall_produce_onto (core/biz/produce.c)
  * for the old one's subject and end of validity, at the operator's
  * 制作证书 (or on its holder's request for a certificate made in the
  * browser or an SM2 one: core/biz/produce_csr.c; nothing makes it without

@@ -3,7 +3,7 @@
  * keys, a certificate for a subject and a new key pair, the PKCS#12 medium,
  * revocation, CRLs and OCSP answers; the GB/T 38540 electronic seal (SESeal)
  * and the seal pictures.  It signs and answers; what an order becomes when
- * its certificate is made is core/biz's (hall_produce).  Uses core/base
+ * its certificate is made is core/biz's (hall_produce_onto).  Uses core/base
  * and core/store.
  *
  * sealimg.c draws with cairo and pango and lives in its own library,
