@@ -63,35 +63,35 @@ hall_replace_approved(struct hall_req *req, int64_t order_id, const char *actor,
          * nothing left to replace: refused now, not left to fail at
          * production */
         if (!hall_dbres_bool(res, 0, "own")) {
-            *msg = "原证书不属于该申请人，不能办理";
+            *msg = hall_msg_text(req->pool, HALL_M_REPLACE_OLD_NOT_OWN);
             return HALL_CONFLICT;
         }
         if (strcmp(hall_dbres_str(res, 0, "state"), "issued") != 0) {
-            *msg = "原证书已吊销，不能办理，请驳回该业务单";
+            *msg = hall_msg_text(req->pool, HALL_M_REPLACE_OLD_REVOKED);
             return HALL_CONFLICT;
         }
         if (hall_dbres_bool(res, 0, "expired") && strcmp(business, "renew") != 0) {
-            *msg = "原证书已过期，没有剩余有效期可承接，请驳回该业务单";
+            *msg = hall_msg_text(req->pool, HALL_M_REPLACE_OLD_EXPIRED);
             return HALL_CONFLICT;
         }
         return HALL_OK;
     }
     if (!hall_dbres_bool(res, 0, "own")) {
-        *msg = "原证书不属于该申请人，不能补办";
+        *msg = hall_msg_text(req->pool, HALL_M_REISSUE_OLD_NOT_OWN);
         return HALL_CONFLICT;
     }
     if (strcmp(hall_dbres_str(res, 0, "state"), "issued") != 0) {
-        *msg = "原证书已吊销，不能补办";
+        *msg = hall_msg_text(req->pool, HALL_M_REISSUE_OLD_REVOKED);
         return HALL_CONFLICT;
     }
     if (hall_dbres_bool(res, 0, "expired")) {
-        *msg = "原证书已过期，不能补办";
+        *msg = hall_msg_text(req->pool, HALL_M_REISSUE_OLD_EXPIRED);
         return HALL_CONFLICT;
     }
     rc = hall_revoke_cert(req->cx, serial, KEY_COMPROMISE, actor, &ca);
     if (rc != HALL_OK) {
         if (rc == HALL_CONFLICT)
-            *msg = "原证书已吊销，不能补办";
+            *msg = hall_msg_text(req->pool, HALL_M_REISSUE_OLD_REVOKED);
         return rc;
     }
     detail = hall_val_obj(req->pool);
