@@ -339,6 +339,25 @@ test_a_wrong_pin_is_refused(void **state)
  * of four workers logging in at once) is tried again and the signature
  * made; a module that keeps failing is given up after 8 tries, its error
  * named */
+/* the PKCS#11 module that fails logins on demand (tests/unit/p11_flaky.so)
+ * over the real one, opened: its path in flaky (4096), its two controls */
+static void *
+flaky_open(char *flaky, void (**fail_logins)(int), int (**logins)(void))
+{
+    void *dl;
+
+    if (realpath("tests/unit/p11_flaky.so", flaky) == NULL)
+        fail_msg("tests/unit/p11_flaky.so not built (make check builds it)");
+    setenv("P11_FLAKY_REAL", module, 1);
+    dl = dlopen(flaky, RTLD_NOW | RTLD_LOCAL);
+    assert_non_null(dl);
+    *(void **)fail_logins = dlsym(dl, "p11_flaky_fail_logins");
+    *(void **)logins = dlsym(dl, "p11_flaky_logins");
+    assert_non_null(*fail_logins);
+    assert_non_null(*logins);
+    return dl;
+}
+
 static void
 test_a_login_that_fails_is_tried_again(void **state)
 {
@@ -350,15 +369,7 @@ test_a_login_that_fails_is_tried_again(void **state)
 
     if (module[0] == '\0')
         skip();
-    if (realpath("tests/unit/p11_flaky.so", flaky) == NULL)
-        fail_msg("tests/unit/p11_flaky.so not built (make check builds it)");
-    setenv("P11_FLAKY_REAL", module, 1);
-    dl = dlopen(flaky, RTLD_NOW | RTLD_LOCAL);
-    assert_non_null(dl);
-    *(void **)&fail_logins = dlsym(dl, "p11_flaky_fail_logins");
-    *(void **)&logins = dlsym(dl, "p11_flaky_logins");
-    assert_non_null(fail_logins);
-    assert_non_null(logins);
+    dl = flaky_open(flaky, &fail_logins, &logins);
     snprintf(pin, sizeof(pin), "%s/pin", tmpdir);
     snprintf(conf, sizeof(conf), "%s/softhsm2.conf", tmpdir);
     assert_int_equal(hall_token_configure(flaky, "unit", pin, conf, err, sizeof(err)), HALL_OK);
@@ -500,15 +511,7 @@ test_a_refused_pin_is_not_asked_again_and_a_missing_slot_is_named(void **state)
 
     if (module[0] == '\0')
         skip();
-    if (realpath("tests/unit/p11_flaky.so", flaky) == NULL)
-        fail_msg("tests/unit/p11_flaky.so not built (make check builds it)");
-    setenv("P11_FLAKY_REAL", module, 1);
-    dl = dlopen(flaky, RTLD_NOW | RTLD_LOCAL);
-    assert_non_null(dl);
-    *(void **)&fail_logins = dlsym(dl, "p11_flaky_fail_logins");
-    *(void **)&logins = dlsym(dl, "p11_flaky_logins");
-    assert_non_null(fail_logins);
-    assert_non_null(logins);
+    dl = flaky_open(flaky, &fail_logins, &logins);
     fail_logins(0);
     hall_token_release();
     snprintf(pin, sizeof(pin), "%s/wrong", tmpdir);
