@@ -237,8 +237,7 @@ static int
 csr_intent(struct csr_made *m, const unsigned char *csr, size_t csr_len)
 {
     struct hall_ctx *cx = m->cx;
-    struct hall_dbres *res = NULL;
-    int i, rc;
+    int rc;
 
     if (hall_db_begin(cx) != HALL_OK)
         return HALL_ERR;
@@ -249,21 +248,8 @@ csr_intent(struct csr_made *m, const unsigned char *csr, size_t csr_len)
         return HALL_CSR_BAD;
     if (rc != HALL_OK)
         return rc;
-    for (i = 0; i < 5; i++) {
-        hall_pki_serial_draw(m->serial);
-        res = hall_cert_intent(cx, m->serial, m->order_id, 0, m->ca, m->cn, m->org, m->years,
-                               m->until, m->from);
-        if (res == NULL)
-            return HALL_ERR;
-        if (hall_dbres_rows(res) == 1)
-            break;
-    }
-    if (i == 5)
-        return HALL_ERR;
-    m->nb = (time_t)hall_dbres_int(res, 0, "not_before_epoch");
-    m->na = (time_t)hall_dbres_int(res, 0, "not_after_epoch");
-    if (hall_audit(cx, m->actor, "certificate", m->serial, "intent", NULL, "intent", NULL) !=
-        HALL_OK)
+    if (hall_cert_intent_drawn(cx, m->serial, m->order_id, 0, m->ca, m->cn, m->org, m->years,
+                               m->until, m->from, m->actor, &m->nb, &m->na) != HALL_OK)
         return HALL_ERR;
     /* the order's seals, and those the replaced certificate signs */
     rc = hall_csrseal_intent(cx, m->order_id, m->ca, m->org, m->uscc, m->business, m->replaces,

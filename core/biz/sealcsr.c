@@ -57,27 +57,13 @@ static int
 sealcsr_intent(struct hall_sealcsr *k, const unsigned char *csr, size_t csr_len)
 {
     struct hall_ctx *cx = k->cx;
-    struct hall_dbres *r = NULL;
-    int i, rc;
+    int rc;
 
     rc = hall_csr_pop(cx, csr, csr_len, k->alg, &k->pub, &k->sha256, k->msg, k->field);
     if (rc != HALL_OK)
         return rc == HALL_CONFLICT ? HALL_SEALHOLD_BAD : rc;
-    for (i = 0; i < 5; i++) {
-        hall_pki_serial_draw(k->serial);
-        r = hall_cert_intent(cx, k->serial, k->order_id, k->item_id, k->ca, k->cn, k->org, k->years,
-                             0, 0);
-        if (r == NULL)
-            return HALL_ERR;
-        if (hall_dbres_rows(r) == 1)
-            break;
-    }
-    if (i == 5)
-        return HALL_ERR;
-    k->nb = (time_t)hall_dbres_int(r, 0, "not_before_epoch");
-    k->na = (time_t)hall_dbres_int(r, 0, "not_after_epoch");
-    if (hall_audit(cx, k->actor, "certificate", k->serial, "intent", NULL, "intent", NULL) !=
-        HALL_OK)
+    if (hall_cert_intent_drawn(cx, k->serial, k->order_id, k->item_id, k->ca, k->cn, k->org,
+                               k->years, 0, 0, k->actor, &k->nb, &k->na) != HALL_OK)
         return HALL_ERR;
     return hall_db_commit(cx);
 }

@@ -580,6 +580,30 @@ hall_cert_intent(struct hall_ctx *cx, const char *serial, int64_t order_id, int6
                         HALL_I64(from));
 }
 
+int
+hall_cert_intent_drawn(struct hall_ctx *cx, char serial[17], int64_t order_id, int64_t item_id,
+                       const char *ca, const char *cn, const char *org, int years, int64_t until,
+                       int64_t from, const char *actor, time_t *nb, time_t *na)
+{
+    struct hall_dbres *res = NULL;
+    int i;
+
+    /* a serial already taken (2^-63 a draw) is drawn again */
+    for (i = 0; i < 5; i++) {
+        hall_pki_serial_draw(serial);
+        res = hall_cert_intent(cx, serial, order_id, item_id, ca, cn, org, years, until, from);
+        if (res == NULL)
+            return HALL_ERR;
+        if (hall_dbres_rows(res) == 1)
+            break;
+    }
+    if (i == 5)
+        return HALL_ERR;
+    *nb = (time_t)hall_dbres_int(res, 0, "not_before_epoch");
+    *na = (time_t)hall_dbres_int(res, 0, "not_after_epoch");
+    return hall_audit(cx, actor, "certificate", serial, "intent", NULL, "intent", NULL);
+}
+
 struct hall_dbres *
 hall_cert_service_intent(struct hall_ctx *cx, const char *serial, const char *ca, const char *cn,
                          const char *org, time_t nb, time_t na)

@@ -181,6 +181,13 @@ extern const struct hall_stmt hall_pki_stmts[];
 struct hall_dbres *hall_cert_intent(struct hall_ctx *cx, const char *serial, int64_t order_id,
                                     int64_t item_id, const char *ca, const char *cn,
                                     const char *org, int years, int64_t until, int64_t from);
+/* hall_cert_intent under a serial drawn (hall_pki_serial_draw, again when
+ * taken, five times at most) and its audit row by actor, in the caller's
+ * transaction: HALL_OK, serial, *nb and *na the intent's validity;
+ * HALL_ERR on failure */
+int hall_cert_intent_drawn(struct hall_ctx *cx, char serial[17], int64_t order_id, int64_t item_id,
+                           const char *ca, const char *cn, const char *org, int years,
+                           int64_t until, int64_t from, const char *actor, time_t *nb, time_t *na);
 struct hall_dbres *hall_cert_store(struct hall_ctx *cx, const char *serial,
                                    const unsigned char *der, size_t der_len,
                                    const unsigned char *p12_enc, size_t enc_len, int seal,
