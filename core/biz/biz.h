@@ -333,8 +333,7 @@ extern const struct hall_stmt hall_invoice_stmts[];
 /* outside a transaction: write-intent, sign (core/pki), store, accepted -> issued, the PIN by
  * SMS, the seals; HALL_CONFLICT (*msg) when it cannot be issued now, HALL_ERR on failure.  medium
  * "pkcs11" (a blank USB key, core/pki/medium.c), "" production_medium (pkcs11 by default), "p12"
- * a file: refused for an ECC certificate unless production_medium = p12 (hall-pkitool issue-file,
- * the certificates of before issue 64) */
+ * a file: refused for every order (hall-pkitool issue-file; the hall makes no subscriber key) */
 int hall_produce_onto(struct hall_ctx *cx, int64_t order_id, const char *actor, const char *medium,
                       const char **msg);
 extern const struct hall_stmt hall_produce_stmts[];

@@ -222,7 +222,7 @@ replacing(struct hall_ctx *cx, struct hall_dbres *res, const char *business, str
     return HALL_OK;
 }
 
-/* one production (hall_produce): what its three steps share */
+/* one production (hall_produce_onto): what its three steps share */
 struct production {
     struct hall_ctx *cx;
     int64_t order_id;
@@ -390,7 +390,7 @@ production_intent(struct production *pd)
 {
     struct hall_ctx *cx = pd->cx;
     struct hall_dbres *res;
-    int i, rc;
+    int rc;
 
     if (hall_db_begin(cx) != HALL_OK)
         return HALL_ERR;
@@ -406,21 +406,9 @@ production_intent(struct production *pd)
                        : "该业务单的证书已制作";
         return HALL_CONFLICT;
     }
-    for (i = 0; i < 5; i++) {
-        hall_pki_serial_draw(pd->serial);
-        res = hall_cert_intent(cx, pd->serial, pd->order_id, 0, pd->ca, pd->s.cn, pd->s.org,
-                               pd->years, pd->until, pd->from);
-        if (res == NULL)
-            return HALL_ERR;
-        if (hall_dbres_rows(res) == 1)
-            break;
-    }
-    if (i == 5)
-        return HALL_ERR;
-    pd->nb = (time_t)hall_dbres_int(res, 0, "not_before_epoch");
-    pd->na = (time_t)hall_dbres_int(res, 0, "not_after_epoch");
-    if (hall_audit(cx, pd->actor, "certificate", pd->serial, "intent", NULL, "intent", NULL) !=
-        HALL_OK)
+    if (hall_cert_intent_drawn(cx, pd->serial, pd->order_id, 0, pd->ca, pd->s.cn, pd->s.org,
+                               pd->years, pd->until, pd->from, pd->actor, &pd->nb,
+                               &pd->na) != HALL_OK)
         return HALL_ERR;
     /* a seal order's seals: their certificates' intents (core/biz/sealprod.c) */
     rc = hall_sealprod_intent(cx, pd->order_id, pd->ca, pd->s.org, pd->s.uscc, pd->actor, pd->msg,

@@ -169,7 +169,7 @@ csr_order(struct csr_made *m)
     struct hall_val *form;
     const char *status, *pem;
 
-    /* hall_produce's statements (core/biz/produce.c) */
+    /* hall_produce_onto's statements (core/biz/produce.c) */
     res = hall_db_exec(cx, "pki_order_lock", HALL_I64(m->order_id));
     if (res == NULL)
         return HALL_ERR;
@@ -201,7 +201,7 @@ csr_order(struct csr_made *m)
     }
     m->business = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "business_type"));
     m->replaces = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "replaces"));
-    /* a replaced certificate keeps its CA (ECDSA / SM2), as hall_produce's */
+    /* a replaced certificate keeps its CA (ECDSA / SM2), as hall_produce_onto's */
     m->ca = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, *m->replaces != '\0' ? "old_ca" : "ca"));
     m->cert_type = hall_pstrdup(cx->pool, hall_dbres_str(res, 0, "cert_type"));
     m->years = (int)hall_dbres_int(res, 0, "years");
@@ -210,7 +210,7 @@ csr_order(struct csr_made *m)
         hall_err(cx, "msg=\"csr: order unreadable\" order=%lld", (long long)m->order_id);
         return HALL_ERR;
     }
-    /* the subject: the order's, as hall_produce makes it */
+    /* the subject: the order's, as hall_produce_onto makes it */
     hall_produce_subject(m->cert_type, form, hall_dbres_str(res, 0, "subject"), &m->cn, &m->org,
                          &m->uscc, &m->ric);
     m->cn = hall_pstrdup(cx->pool, m->cn);
@@ -237,8 +237,7 @@ static int
 csr_intent(struct csr_made *m, const unsigned char *csr, size_t csr_len)
 {
     struct hall_ctx *cx = m->cx;
-    struct hall_dbres *res = NULL;
-    int i, rc;
+    int rc;
 
     if (hall_db_begin(cx) != HALL_OK)
         return HALL_ERR;
@@ -249,21 +248,8 @@ csr_intent(struct csr_made *m, const unsigned char *csr, size_t csr_len)
         return HALL_CSR_BAD;
     if (rc != HALL_OK)
         return rc;
-    for (i = 0; i < 5; i++) {
-        hall_pki_serial_draw(m->serial);
-        res = hall_cert_intent(cx, m->serial, m->order_id, 0, m->ca, m->cn, m->org, m->years,
-                               m->until, m->from);
-        if (res == NULL)
-            return HALL_ERR;
-        if (hall_dbres_rows(res) == 1)
-            break;
-    }
-    if (i == 5)
-        return HALL_ERR;
-    m->nb = (time_t)hall_dbres_int(res, 0, "not_before_epoch");
-    m->na = (time_t)hall_dbres_int(res, 0, "not_after_epoch");
-    if (hall_audit(cx, m->actor, "certificate", m->serial, "intent", NULL, "intent", NULL) !=
-        HALL_OK)
+    if (hall_cert_intent_drawn(cx, m->serial, m->order_id, 0, m->ca, m->cn, m->org, m->years,
+                               m->until, m->from, m->actor, &m->nb, &m->na) != HALL_OK)
         return HALL_ERR;
     /* the order's seals, and those the replaced certificate signs */
     rc = hall_csrseal_intent(cx, m->order_id, m->ca, m->org, m->uscc, m->business, m->replaces,
@@ -376,7 +362,7 @@ hall_produce_csr(struct hall_ctx *cx, int64_t order_id, int64_t user_id, const c
                   " business=%s superseded=%s seals_remade=%d",
                   (long long)order_id, m.serial, m.ca, m.sha256, m.business,
                   m.superseded_ca != NULL ? m.replaces : "-", m.remade);
-        /* the CRL now, as hall_produce's; the outbox's pki tick retries */
+        /* the CRL now, as hall_produce_onto's; the outbox's pki tick retries */
         if (m.superseded_ca != NULL && hall_pki_crl_refresh(cx, m.superseded_ca, 1) != HALL_OK)
             hall_warn(cx, "msg=\"crl refresh after supersede failed\" ca=%s", m.superseded_ca);
         ca_of(m.ca, &m.alg, &pem);

@@ -8,12 +8,12 @@
 #define HALL_BIZ_PRODUCE_CSR_H
 
 /* the subject of an order's certificate from its form (cert_type's profile; fallback: the
- * order's subject when the form names no one), as hall_produce makes it; strings of form */
+ * order's subject when the form names no one), as hall_produce_onto makes it; strings of form */
 void hall_produce_subject(const char *cert_type, const struct hall_val *form, const char *fallback,
                           const char **cn, const char **org, const char **uscc, const char **ric);
 
 /* a replacing order's certificate (pki_order_lock's row res, business its business_type) as
- * hall_produce makes it: *cn, *org, *uscc the old one's but for a change (theirs in: the
+ * hall_produce_onto makes it: *cn, *org, *uscc the old one's but for a change (theirs in: the
  * form's), *from / *until its start and end (0: now, the start + the years), *supersede: the
  * old one is revoked as superseded as the new one is stored.  HALL_CONFLICT with *msg */
 int hall_produce_replacing(struct hall_ctx *cx, struct hall_dbres *res, const char *business,

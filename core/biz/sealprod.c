@@ -1,6 +1,6 @@
 /*
  * The seals of a 电子签章申请 produced with the order's certificate
- * (docs/modules/seal.md, "Production").  hall_produce calls these in its
+ * (docs/modules/seal.md, "Production").  hall_produce_onto calls these in its
  * own three steps, so a seal order is produced in one flow:
  *
  *   1. intent (the order's transaction): each 机构业务章 and 机构个人章 gets

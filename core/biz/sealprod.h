@@ -16,7 +16,7 @@
 
 struct hall_sealprod;
 
-/* hall_produce's step 1, inside its intent transaction: the seals of a
+/* hall_produce_onto's step 1, inside its intent transaction: the seals of a
  * seal order that have no SESeal yet, with a certificate intent for each
  * 机构业务章 and 机构个人章; *out NULL for an order without seals.
  * HALL_CONFLICT with *msg when a seal has no picture yet */
@@ -125,7 +125,7 @@ int hall_sealprod_bundle(struct hall_ctx *cx, int64_t order_id, const char *want
  * its picture, when the hall drew it (style 'auto'), is drawn again with
  * that name in step 2 (hall_sealimg_render); a cut-out of the applicant's
  * impression is kept.  The same three steps as the production that makes the new certificate
- * (hall_produce), so that it happens exactly once, with it:
+ * (hall_produce_onto), so that it happens exactly once, with it:
  *   1. in the intent transaction: the seals of old_serial (*out NULL: none);
  *   2. after signing the new certificate: the new SESeals, listing it;
  *   3. in the transaction that stores it: the old seals replaced, the new

@@ -109,7 +109,7 @@ products_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *prod
         struct hall_price pr;
 
         /* a type sold on both hierarchies is one choice of type; its
-         * algorithm is the form's 证书算法 (hall_flow_ca_ctx); a key made in
+         * algorithm is the form's 证书算法 (hall_flow_choices_ctx); a key made in
          * the browser is the form's 密钥生成 (the type's twin below) */
         if (strcmp(hall_dbres_str(prods, i, "key_origin"), "hall") != 0)
             continue;

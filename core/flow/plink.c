@@ -73,14 +73,14 @@ link_verify(struct hall_req *req, const char *secret, const char **why)
     for (p = req->qparams; p != NULL; p = p->next) {
         if (strcmp(p->name, "sign") == 0) {
             if (sign != NULL) {
-                *why = "链接参数重复";
+                *why = hall_msg_text(req->pool, HALL_M_LINK_PARAM_TWICE);
                 return HALL_ERR;
             }
             sign = p->value;
             continue;
         }
         if (n == sizeof(list) / sizeof(list[0])) {
-            *why = "链接参数过多";
+            *why = hall_msg_text(req->pool, HALL_M_LINK_PARAMS_MANY);
             return HALL_ERR;
         }
         list[n++] = p;
@@ -88,31 +88,31 @@ link_verify(struct hall_req *req, const char *secret, const char **why)
             ts = p->value;
     }
     if (sign == NULL || ts == NULL) {
-        *why = "链接缺少签名，请从合作平台重新进入";
+        *why = hall_msg_text(req->pool, HALL_M_LINK_UNSIGNED);
         return HALL_ERR;
     }
     qsort(list, n, sizeof(list[0]), param_cmp);
     for (i = 0; i < n; i++) {
         if (i > 0 && strcmp(list[i]->name, list[i - 1]->name) == 0) {
-            *why = "链接参数重复";
+            *why = hall_msg_text(req->pool, HALL_M_LINK_PARAM_TWICE);
             return HALL_ERR;
         }
         if (hall_buf_printf(canon, "%s%s=%s", i > 0 ? "&" : "",
                             hall_url_encode(req->pool, list[i]->name),
                             hall_url_encode(req->pool, list[i]->value)) != HALL_OK) {
-            *why = "链接过长";
+            *why = hall_msg_text(req->pool, HALL_M_LINK_TOO_LONG);
             return HALL_ERR;
         }
     }
     hall_hmac_sha256(secret, strlen(secret), canon->data != NULL ? canon->data : "", canon->len,
                      mac);
     if (strlen(sign) != 64 || !hall_ct_equal(hall_hex(req->pool, mac, 32), sign, 64)) {
-        *why = "链接签名无效，请从合作平台重新进入";
+        *why = hall_msg_text(req->pool, HALL_M_LINK_SIGN_BAD);
         return HALL_ERR;
     }
     t = strtoll(ts, &end, 10);
     if (*end != '\0' || llabs((long long)time(NULL) - t) > LINK_WINDOW_S) {
-        *why = "链接已过期，请返回合作平台重新进入";
+        *why = hall_msg_text(req->pool, HALL_M_LINK_EXPIRED);
         return HALL_ERR;
     }
     return HALL_OK;

@@ -2,7 +2,7 @@
  * The back office of 介质遗失补办 (seed 004, SPEC "Business-specific steps"):
  * a serial number to the certificate's details with the ownership rules,
  * and, when staff approve a reissue order, the old certificate's automatic
- * revocation.  The new certificate is made by hall_produce (core/pki/ca.c)
+ * revocation.  The new certificate is made by hall_produce_onto (core/biz/produce.c)
  * for the old one's subject and end of validity, at the operator's
  * 制作证书 (or on its holder's request for a certificate made in the
  * browser or an SM2 one: core/biz/produce_csr.c; nothing makes it without
@@ -63,35 +63,35 @@ hall_replace_approved(struct hall_req *req, int64_t order_id, const char *actor,
          * nothing left to replace: refused now, not left to fail at
          * production */
         if (!hall_dbres_bool(res, 0, "own")) {
-            *msg = "原证书不属于该申请人，不能办理";
+            *msg = hall_msg_text(req->pool, HALL_M_REPLACE_OLD_NOT_OWN);
             return HALL_CONFLICT;
         }
         if (strcmp(hall_dbres_str(res, 0, "state"), "issued") != 0) {
-            *msg = "原证书已吊销，不能办理，请驳回该业务单";
+            *msg = hall_msg_text(req->pool, HALL_M_REPLACE_OLD_REVOKED);
             return HALL_CONFLICT;
         }
         if (hall_dbres_bool(res, 0, "expired") && strcmp(business, "renew") != 0) {
-            *msg = "原证书已过期，没有剩余有效期可承接，请驳回该业务单";
+            *msg = hall_msg_text(req->pool, HALL_M_REPLACE_OLD_EXPIRED);
             return HALL_CONFLICT;
         }
         return HALL_OK;
     }
     if (!hall_dbres_bool(res, 0, "own")) {
-        *msg = "原证书不属于该申请人，不能补办";
+        *msg = hall_msg_text(req->pool, HALL_M_REISSUE_OLD_NOT_OWN);
         return HALL_CONFLICT;
     }
     if (strcmp(hall_dbres_str(res, 0, "state"), "issued") != 0) {
-        *msg = "原证书已吊销，不能补办";
+        *msg = hall_msg_text(req->pool, HALL_M_REISSUE_OLD_REVOKED);
         return HALL_CONFLICT;
     }
     if (hall_dbres_bool(res, 0, "expired")) {
-        *msg = "原证书已过期，不能补办";
+        *msg = hall_msg_text(req->pool, HALL_M_REISSUE_OLD_EXPIRED);
         return HALL_CONFLICT;
     }
     rc = hall_revoke_cert(req->cx, serial, KEY_COMPROMISE, actor, &ca);
     if (rc != HALL_OK) {
         if (rc == HALL_CONFLICT)
-            *msg = "原证书已吊销，不能补办";
+            *msg = hall_msg_text(req->pool, HALL_M_REISSUE_OLD_REVOKED);
         return rc;
     }
     detail = hall_val_obj(req->pool);

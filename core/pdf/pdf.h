@@ -212,7 +212,7 @@ int pdf_has_key(struct pdf_doc *d, const struct pdf_obj *dict, const char *key);
 int pdf_same(struct pdf_doc *da, const struct pdf_obj *a, struct pdf_doc *db,
              const struct pdf_obj *b);
 
-/* ---- rverify: what the verifier and the stamper read through this layer ------------------- */
+/* ---- pdf_obj.c, pdf_doc.c: text strings, entries and sections read alone ------------------ */
 /* a text string (ISO 32000-1 §7.9.2.2) as UTF-8, as libqpdf's
  * get_utf8_value reads it: UTF-16 after FE FF (or FF FE), UTF-8 after
  * EF BB BF, else PDFDocEncoding; in pool, NUL-terminated (what follows a
@@ -276,7 +276,7 @@ int pdf_misplaced(const struct pdf_doc *d);
 /* the same for one section read alone (pdf_section) */
 int pdf_section_misplaced(const unsigned char *p, long long end, const struct pdf_section *s);
 
-/* ---- vside: one file's revisions, each section and object read once (pdf_file.c) ---------- */
+/* ---- pdf_file.c: one file's revisions, each section and object read once ------------------ */
 
 struct pdf_file;
 /* the file p[0, size) whose revisions are to be read, in pool (which holds

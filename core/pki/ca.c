@@ -1,7 +1,8 @@
 /*
  * The CA (docs/internals/pki.md): issuing CAs loaded from pki_dir, a
- * certificate for a subject and a new key pair, PKCS#12 media, revocation,
- * the reconciliation of dead intents, CRLs and OCSP answers.  It signs and
+ * certificate for a subject's public key (born on a USB key or in the
+ * holder's browser: the hall makes no subscriber key), revocation, the
+ * reconciliation of dead intents, CRLs and OCSP answers.  It signs and
  * returns: what an order becomes with its certificate is core/biz/produce.c.
  *
  * SM2: every signature of the sm2 CA and its OCSP signer is SM3withSM2
@@ -23,7 +24,6 @@
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
-#include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -583,6 +583,30 @@ hall_cert_intent(struct hall_ctx *cx, const char *serial, int64_t order_id, int6
                         HALL_I64(from));
 }
 
+int
+hall_cert_intent_drawn(struct hall_ctx *cx, char serial[17], int64_t order_id, int64_t item_id,
+                       const char *ca, const char *cn, const char *org, int years, int64_t until,
+                       int64_t from, const char *actor, time_t *nb, time_t *na)
+{
+    struct hall_dbres *res = NULL;
+    int i;
+
+    /* a serial already taken (2^-63 a draw) is drawn again */
+    for (i = 0; i < 5; i++) {
+        hall_pki_serial_draw(serial);
+        res = hall_cert_intent(cx, serial, order_id, item_id, ca, cn, org, years, until, from);
+        if (res == NULL)
+            return HALL_ERR;
+        if (hall_dbres_rows(res) == 1)
+            break;
+    }
+    if (i == 5)
+        return HALL_ERR;
+    *nb = (time_t)hall_dbres_int(res, 0, "not_before_epoch");
+    *na = (time_t)hall_dbres_int(res, 0, "not_after_epoch");
+    return hall_audit(cx, actor, "certificate", serial, "intent", NULL, "intent", NULL);
+}
+
 struct hall_dbres *
 hall_cert_service_intent(struct hall_ctx *cx, const char *serial, const char *ca, const char *cn,
                          const char *org, time_t nb, time_t na)
@@ -931,47 +955,6 @@ out:
     return x;
 }
 
-/*
- * The PKCS#12 medium: AES-256-CBC with PBKDF2 for key and certificates,
- * SHA-256 MAC (OpenSSL 3's defaults, named so a change of default cannot
- * bring back RC2 or 3DES).  The PIN is 8 digits when production draws it
- * (10^8 guesses for whoever holds a copy of the file), 6 when it came in the
- * micro-deposit's memo (10^6); OpenSSL's default 2,048 iterations let a GPU
- * try them all in minutes.  P12_ITER makes each guess 50 times dearer, for
- * about 0.1 s of CPU per medium made here (three derivations) and as much
- * at each import.
- */
-#define P12_ITER 100000
-
-static unsigned char *
-p12_make(struct hall_pool *pool, const char *pin, EVP_PKEY *key, X509 *x, struct hall_pki_ca *ca,
-         const char *friendly, size_t *len)
-{
-    STACK_OF(X509) *chain = sk_X509_new_null();
-    PKCS12 *p12 = NULL;
-    unsigned char *out = NULL, *q;
-    int n;
-
-    if (chain == NULL || sk_X509_push(chain, ca->cert) <= 0)
-        goto out;
-    p12 = PKCS12_create_ex(pin, friendly, key, x, chain, NID_aes_256_cbc, NID_aes_256_cbc, P12_ITER,
-                           P12_ITER, 0, NULL, NULL);
-    if (p12 == NULL)
-        goto out;
-    if (PKCS12_set_mac(p12, pin, -1, NULL, 16, P12_ITER, EVP_sha256()) != 1)
-        goto out;
-    n = i2d_PKCS12(p12, NULL);
-    if (n <= 0)
-        goto out;
-    out = q = hall_palloc(pool, (size_t)n);
-    i2d_PKCS12(p12, &q);
-    *len = (size_t)n;
-out:
-    PKCS12_free(p12);
-    sk_X509_free(chain);
-    return out;
-}
-
 void
 hall_pki_serial_draw(char out[17])
 {
@@ -1002,15 +985,6 @@ unsigned char *
 hall_pki_der(struct hall_pool *pool, X509 *x, size_t *len)
 {
     return der_of_x509(pool, x, len);
-}
-
-unsigned char *
-hall_pki_p12_make(struct hall_pool *pool, const char *pin, EVP_PKEY *key, X509 *x,
-                  const char *ca_name, const char *friendly, size_t *len)
-{
-    struct hall_pki_ca *ca = hall_pki_ca_find(ca_name);
-
-    return ca != NULL ? p12_make(pool, pin, key, x, ca, friendly, len) : NULL;
 }
 
 const char *

@@ -1,9 +1,9 @@
 /*
  * core/pki: the certificate authority.  The CA hierarchy's certificates and
- * keys, a certificate for a subject and a new key pair, the PKCS#12 medium,
- * revocation, CRLs and OCSP answers; the GB/T 38540 electronic seal (SESeal)
+ * keys, a certificate for a subject's public key, the production station's
+ * media (medium.c), revocation, CRLs and OCSP answers; the GB/T 38540 electronic seal (SESeal)
  * and the seal pictures.  It signs and answers; what an order becomes when
- * its certificate is made is core/biz's (hall_produce).  Uses core/base
+ * its certificate is made is core/biz's (hall_produce_onto).  Uses core/base
  * and core/store.
  *
  * sealimg.c draws with cairo and pango and lives in its own library,
@@ -116,9 +116,6 @@ X509 *hall_pki_cert_for(struct hall_ctx *cx, const char *ca_name, const char *se
                         time_t na, const char *profile, const char *cn, const char *org,
                         const char *uscc, const char *ric, EVP_PKEY *pub);
 unsigned char *hall_pki_der(struct hall_pool *pool, X509 *x, size_t *len);
-/* the PKCS#12 medium: key and certificate with the CA chain, under pin */
-unsigned char *hall_pki_p12_make(struct hall_pool *pool, const char *pin, EVP_PKEY *key, X509 *x,
-                                 const char *ca_name, const char *friendly, size_t *len);
 /* intents older than min_age_s -> void (listed revoked); how many, -1 on error */
 int hall_pki_reconcile(struct hall_ctx *cx, long min_age_s);
 /* hall-outbox's periodic work for the CA: reconcile, then the CRLs that
@@ -181,6 +178,13 @@ extern const struct hall_stmt hall_pki_stmts[];
 struct hall_dbres *hall_cert_intent(struct hall_ctx *cx, const char *serial, int64_t order_id,
                                     int64_t item_id, const char *ca, const char *cn,
                                     const char *org, int years, int64_t until, int64_t from);
+/* hall_cert_intent under a serial drawn (hall_pki_serial_draw, again when
+ * taken, five times at most) and its audit row by actor, in the caller's
+ * transaction: HALL_OK, serial, *nb and *na the intent's validity;
+ * HALL_ERR on failure */
+int hall_cert_intent_drawn(struct hall_ctx *cx, char serial[17], int64_t order_id, int64_t item_id,
+                           const char *ca, const char *cn, const char *org, int years,
+                           int64_t until, int64_t from, const char *actor, time_t *nb, time_t *na);
 struct hall_dbres *hall_cert_store(struct hall_ctx *cx, const char *serial,
                                    const unsigned char *der, size_t der_len,
                                    const unsigned char *p12_enc, size_t enc_len, int seal,

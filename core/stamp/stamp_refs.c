@@ -7,7 +7,7 @@
  * through an object that existed, which is judged, or through a reference
  * the signed revision already held to a number it did not use then (a
  * dangling reference, filled after signing).  Finding the referrers of a
- * new object exactly takes a walk of the whole document through libqpdf
+ * new object exactly takes a walk of the whole document through core/pdf
  * (stamp_diff.c), about as costly as the rest of a verification for a long
  * document.  This scan proves, in one pass over the objects' own text,
  * that no object of a signed revision can hold such a reference, and the

@@ -583,8 +583,8 @@ hall_stamp_verify_fd(struct hall_pool *pool, int fd, const struct hall_stamp_tru
 struct vdoc {
     int fd;
     long long size;
-    unsigned char *map; /* the file, mapped: qpdf reads it from there (no seek and read
-                         * per object), the later revisions' sections, the prefixes */
+    unsigned char *map; /* the file, mapped: core/pdf reads it from there (no seek and
+                         * read per object), the later revisions' sections, the prefixes */
     long long *ends;    /* the revisions' ends */
     int nrev;
     int *page_ids; /* the pages' object numbers */
@@ -650,8 +650,7 @@ verify_open(struct hall_pool *pool, struct vdoc *v, const char *path, struct hal
     return HALL_OK;
 }
 
-/* the file's /DSS read through core/pdf into rep; libqpdf left as
- * stamp_dss_read left it, no error pending */
+/* the file's /DSS read through core/pdf into rep */
 static void
 verify_dss(struct hall_pool *pool, struct vdoc *v, struct hall_stamp_report *rep)
 {

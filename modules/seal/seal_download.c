@@ -95,7 +95,7 @@ not_made(struct hall_req *req, int64_t id, int holder_only)
 }
 
 /* made and stored by the production step with the certificates
- * (core/biz/sealprod.c, called by hall_produce): served as stored */
+ * (core/biz/sealprod.c, called by hall_produce_onto): served as stored */
 int
 seal_seseal_download(struct hall_req *req)
 {

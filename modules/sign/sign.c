@@ -815,7 +815,7 @@ seal_status(struct hall_req *req)
     }
     e = hall_db_exec(req->cx, "sign_seal", HALL_STR(es_id));
     if (e == NULL)
-        return hall_msg(req, HALL_M_BUSY, NULL);
+        return HALL_ERR; /* hall_app_finish answers 503 */
     if (hall_dbres_rows(e) == 0) {
         hall_val_set_str(req->pool, o, "state", "unknown");
         return hall_resp_ok(req, out);
@@ -976,7 +976,7 @@ evidence(struct hall_req *req)
     hex[16] = '\0';
     e = hall_db_exec(req->cx, "sign_evidence_cert", HALL_STR(hex));
     if (e == NULL)
-        return hall_msg(req, HALL_M_BUSY, NULL);
+        return HALL_ERR; /* hall_app_finish answers 503 */
     ca = hall_dbres_rows(e) == 1 ? hall_pki_ca_find(hall_dbres_str(e, 0, "ca")) : NULL;
     signer_der =
         ca != NULL ? hall_dbres_bytea(req->cx, e, 0, hall_dbres_col(e, "der"), &signer_len) : NULL;

@@ -126,7 +126,7 @@ sign_stamp_check(struct hall_req *req)
     if (!serial_norm(serial, hex, sizeof(hex)))
         return hall_msg(req, HALL_M_SIGN_CHECK_SERIAL_BAD, "serial");
     if (sign_may_rows(req, hex, es_id, &may) != HALL_OK)
-        return hall_msg(req, HALL_M_BUSY, NULL);
+        return HALL_ERR; /* the store failed: hall_app_finish answers 503 */
     out = hall_val_obj(req->pool);
     o = hall_val_set_obj(req->pool, out, "check");
     hall_val_set_str(req->pool, o, "es_id", es_id);

@@ -11,8 +11,8 @@
  *                                ecdsa-with-SHA256, or SM3withSM2
  *                                (1.2.156.10197.1.501, GM/T 0009's default
  *                                signer ID) — the hall's proof of possession
- *   makeP12(key, certDer, caDer, pin, name)  PKCS#12 (DER) as core/pki/ca.c
- *                                makes it: PBES2 (PBKDF2 with HMAC-SHA256,
+ *   makeP12(key, certDer, caDer, pin, name)  PKCS#12 (DER) as the hall's
+ *                                files of before issue 64: PBES2 (PBKDF2 with HMAC-SHA256,
  *                                AES-256-CBC) over the key and over the
  *                                certificates, an HMAC-SHA256 MAC
  *   pinFault(pin, again)         the PIN rule; null when the PIN is good
@@ -39,7 +39,7 @@ const OID = {
     friendlyName: '1.2.840.113549.1.9.20',
     localKeyId: '1.2.840.113549.1.9.21',
 };
-/* PBKDF2 rounds of the key and the certificates (core/pki/ca.c's P12_ITER);
+/* PBKDF2 rounds of the key and the certificates (the hall's files' 100,000);
  * the MAC's PKCS#12 KDF rounds as OpenSSL's default (each is one WebCrypto
  * digest in pkijs) */
 const ITER = 100000;

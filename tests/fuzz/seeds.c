@@ -161,13 +161,27 @@ seal_for(X509 *who, const unsigned char *pic, size_t pic_len, size_t *len)
 }
 
 /* kind 0 CMS, 1 SM2, 2 骑缝章: pdf with the stamp appended (malloc'ed), NULL refused */
+/* pdf and its incremental update u, in one malloc'ed buffer of *olen */
+static unsigned char *
+appended(const unsigned char *pdf, size_t len, const unsigned char *u, size_t ul, size_t *olen)
+{
+    unsigned char *o = malloc(len + ul);
+
+    if (o == NULL)
+        abort();
+    memcpy(o, pdf, len);
+    memcpy(o + len, u, ul);
+    *olen = len + ul;
+    return o;
+}
+
 static unsigned char *
 stamped(const unsigned char *pdf, size_t len, int kind, size_t *olen)
 {
     struct hall_stamp_sign_in in;
     char err[512];
     size_t ul = 0;
-    unsigned char *u, *o;
+    unsigned char *u;
 
     memset(&in, 0, sizeof(in));
     in.pdf = pdf;
@@ -188,11 +202,7 @@ stamped(const unsigned char *pdf, size_t len, int kind, size_t *olen)
         fprintf(stderr, "seeds: refused (%d): %s\n", kind, err);
         return NULL;
     }
-    o = malloc(len + ul);
-    memcpy(o, pdf, len);
-    memcpy(o + len, u, ul);
-    *olen = len + ul;
-    return o;
+    return appended(pdf, len, u, ul, olen);
 }
 
 static unsigned char *
@@ -201,7 +211,7 @@ doc_ts(const unsigned char *pdf, size_t len, size_t *olen)
     struct hall_stamp_sign_in in;
     char err[512];
     size_t ul = 0;
-    unsigned char *u, *o;
+    unsigned char *u;
 
     memset(&in, 0, sizeof(in));
     in.pdf = pdf;
@@ -213,11 +223,7 @@ doc_ts(const unsigned char *pdf, size_t len, size_t *olen)
         fprintf(stderr, "seeds: document timestamp refused: %s\n", err);
         return NULL;
     }
-    o = malloc(len + ul);
-    memcpy(o, pdf, len);
-    memcpy(o + len, u, ul);
-    *olen = len + ul;
-    return o;
+    return appended(pdf, len, u, ul, olen);
 }
 
 static unsigned char *ocsp_der, *crl_der;
@@ -299,7 +305,7 @@ with_dss(const unsigned char *pdf, size_t len, size_t *olen)
     struct hall_stamp_dss_in in;
     char err[512];
     size_t ul = 0, n;
-    unsigned char *u, *o, *d;
+    unsigned char *u, *d;
 
     memset(&in, 0, sizeof(in));
     d = der_of(k->ca, &n);
@@ -315,11 +321,7 @@ with_dss(const unsigned char *pdf, size_t len, size_t *olen)
         fprintf(stderr, "seeds: /DSS refused: %s\n", err);
         return NULL;
     }
-    o = malloc(len + ul);
-    memcpy(o, pdf, len);
-    memcpy(o + len, u, ul);
-    *olen = len + ul;
-    return o;
+    return appended(pdf, len, u, ul, olen);
 }
 
 static const char *

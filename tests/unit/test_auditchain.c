@@ -85,21 +85,29 @@ row_hash__null_and_empty__differ(void **state)
     assert_memory_not_equal(a, b, HALL_AUDIT_HASH_LEN);
 }
 
+/* the chain's head both known messages sign */
+static const unsigned char known_head[HALL_AUDIT_HASH_LEN] = {
+    0x83, 0xdd, 0x4b, 0x82, 0x15, 0x30, 0x32, 0xae, 0xbd, 0x0b, 0xeb, 0x8b, 0x7c, 0x80, 0x70, 0xc7,
+    0xe9, 0x3d, 0x60, 0xc4, 0x7b, 0x34, 0xa7, 0x05, 0x0a, 0xa8, 0xdb, 0xb1, 0x34, 0x60, 0xa5, 0x41};
+
+/* hex the known message m of n bytes as text into hex (256) */
+static void
+known_hex(const unsigned char *m, size_t n, char hex[256])
+{
+    assert_true(n * 2 < 256);
+    hex_of(m, n, hex);
+}
+
 static void
 seal_msg__known_seal__known_bytes(void **state)
 {
-    static const unsigned char h[HALL_AUDIT_HASH_LEN] = {
-        0x83, 0xdd, 0x4b, 0x82, 0x15, 0x30, 0x32, 0xae, 0xbd, 0x0b, 0xeb,
-        0x8b, 0x7c, 0x80, 0x70, 0xc7, 0xe9, 0x3d, 0x60, 0xc4, 0x7b, 0x34,
-        0xa7, 0x05, 0x0a, 0xa8, 0xdb, 0xb1, 0x34, 0x60, 0xa5, 0x41};
     struct hall_pool *pool = hall_pool_create(1024);
     size_t n;
-    unsigned char *m = hall_audit_anchor_msg(pool, "2026-11-24", 3, 7, h, &n);
+    unsigned char *m = hall_audit_anchor_msg(pool, "2026-11-24", 3, 7, known_head, &n);
     char hex[256];
 
     (void)state;
-    assert_true(n * 2 < sizeof(hex));
-    hex_of(m, n, hex);
+    known_hex(m, n, hex);
     assert_string_equal(hex,
                         "0000001168616c6c2d61756469742d7365616c2f310000000a323032362d31312d3234"
                         "0000000000000003000000000000000783dd4b82153032aebd0beb8b7c8070c7e93d"
@@ -112,18 +120,14 @@ seal_msg__known_seal__known_bytes(void **state)
 static void
 mark_msg__known_mark__known_bytes(void **state)
 {
-    static const unsigned char h[HALL_AUDIT_HASH_LEN] = {
-        0x83, 0xdd, 0x4b, 0x82, 0x15, 0x30, 0x32, 0xae, 0xbd, 0x0b, 0xeb,
-        0x8b, 0x7c, 0x80, 0x70, 0xc7, 0xe9, 0x3d, 0x60, 0xc4, 0x7b, 0x34,
-        0xa7, 0x05, 0x0a, 0xa8, 0xdb, 0xb1, 0x34, 0x60, 0xa5, 0x41};
     struct hall_pool *pool = hall_pool_create(1024);
     size_t n;
-    unsigned char *m = hall_audit_mark_msg(pool, "2026-11-25T12:00:00.123456Z", 3, 7, h, &n);
+    unsigned char *m =
+        hall_audit_mark_msg(pool, "2026-11-25T12:00:00.123456Z", 3, 7, known_head, &n);
     char hex[256];
 
     (void)state;
-    assert_true(n * 2 < sizeof(hex));
-    hex_of(m, n, hex);
+    known_hex(m, n, hex);
     assert_string_equal(hex, "0000001168616c6c2d61756469742d6d61726b2f310000001b323032362d31312d"
                              "32355431323a30303a30302e3132333435365a000000000000000300000000000000"
                              "0783dd4b82153032aebd0beb8b7c8070c7e93d60c47b34a7050aa8dbb13460a541");

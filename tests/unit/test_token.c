@@ -195,17 +195,25 @@ test_signs_through_a_session_copy(void **state)
     EVP_PKEY_free(k);
 }
 
+/* the token's key label, or the test fails naming why */
+static EVP_PKEY *
+token_key(const char *label)
+{
+    char err[256];
+    EVP_PKEY *k = hall_token_key(label, err, sizeof(err));
+
+    if (k == NULL)
+        fail_msg("key: %s", err);
+    return k;
+}
 static void
 test_signs_with_the_token_object_when_the_copy_is_refused(void **state)
 {
-    char err[256];
     EVP_PKEY *k;
 
     if (module[0] == '\0')
         skip();
-    k = hall_token_key("fixed", err, sizeof(err));
-    if (k == NULL)
-        fail_msg("key: %s", err);
+    k = token_key("fixed");
     assert_signs(k);
     assert_signs(k);
     assert_int_equal(hall_token_session_copy("fixed"), 0);
@@ -216,14 +224,11 @@ test_signs_with_the_token_object_when_the_copy_is_refused(void **state)
 static void
 test_a_new_process_copies_anew(void **state)
 {
-    char err[256];
     EVP_PKEY *k;
 
     if (module[0] == '\0')
         skip();
-    k = hall_token_key("copied", err, sizeof(err));
-    if (k == NULL)
-        fail_msg("key: %s", err);
+    k = token_key("copied");
     /* what a worker does after the master released the token before fork */
     hall_token_release();
     assert_signs(k);
@@ -240,7 +245,6 @@ test_signs_a_digest(void **state)
     static const unsigned char md[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
     unsigned char sig[160];
     size_t len = sizeof(sig);
-    char err[256];
     EVP_PKEY *k, *soft = EVP_EC_gen("P-256");
     EVP_PKEY_CTX *v;
     int status = -1;
@@ -248,9 +252,7 @@ test_signs_a_digest(void **state)
 
     if (module[0] == '\0')
         skip();
-    k = hall_token_key("copied", err, sizeof(err));
-    if (k == NULL)
-        fail_msg("key: %s", err);
+    k = token_key("copied");
     assert_int_equal(hall_token_ecdsa(k, md, sizeof(md), sig, &len), 1);
     v = EVP_PKEY_CTX_new(k, NULL);
     assert_int_equal(EVP_PKEY_verify_init(v), 1);
@@ -308,9 +310,7 @@ test_a_key_with_the_defaults_is_restricted(void **state)
     hall_token_release();
     assert_int_equal(hall_token_sign_only("fixed", err, sizeof(err)), 1);
     assert_int_equal(hall_token_sign_only("fixed", err, sizeof(err)), 0);
-    k = hall_token_key("fixed", err, sizeof(err));
-    if (k == NULL)
-        fail_msg("key: %s", err);
+    k = token_key("fixed");
     assert_signs(k);
     EVP_PKEY_free(k);
     assert_int_equal(hall_token_sign_only("none", err, sizeof(err)), 0);
@@ -339,6 +339,25 @@ test_a_wrong_pin_is_refused(void **state)
  * of four workers logging in at once) is tried again and the signature
  * made; a module that keeps failing is given up after 8 tries, its error
  * named */
+/* the PKCS#11 module that fails logins on demand (tests/unit/p11_flaky.so)
+ * over the real one, opened: its path in flaky (4096), its two controls */
+static void *
+flaky_open(char *flaky, void (**fail_logins)(int), int (**logins)(void))
+{
+    void *dl;
+
+    if (realpath("tests/unit/p11_flaky.so", flaky) == NULL)
+        fail_msg("tests/unit/p11_flaky.so not built (make check builds it)");
+    setenv("P11_FLAKY_REAL", module, 1);
+    dl = dlopen(flaky, RTLD_NOW | RTLD_LOCAL);
+    assert_non_null(dl);
+    *(void **)fail_logins = dlsym(dl, "p11_flaky_fail_logins");
+    *(void **)logins = dlsym(dl, "p11_flaky_logins");
+    assert_non_null(*fail_logins);
+    assert_non_null(*logins);
+    return dl;
+}
+
 static void
 test_a_login_that_fails_is_tried_again(void **state)
 {
@@ -350,15 +369,7 @@ test_a_login_that_fails_is_tried_again(void **state)
 
     if (module[0] == '\0')
         skip();
-    if (realpath("tests/unit/p11_flaky.so", flaky) == NULL)
-        fail_msg("tests/unit/p11_flaky.so not built (make check builds it)");
-    setenv("P11_FLAKY_REAL", module, 1);
-    dl = dlopen(flaky, RTLD_NOW | RTLD_LOCAL);
-    assert_non_null(dl);
-    *(void **)&fail_logins = dlsym(dl, "p11_flaky_fail_logins");
-    *(void **)&logins = dlsym(dl, "p11_flaky_logins");
-    assert_non_null(fail_logins);
-    assert_non_null(logins);
+    dl = flaky_open(flaky, &fail_logins, &logins);
     snprintf(pin, sizeof(pin), "%s/pin", tmpdir);
     snprintf(conf, sizeof(conf), "%s/softhsm2.conf", tmpdir);
     assert_int_equal(hall_token_configure(flaky, "unit", pin, conf, err, sizeof(err)), HALL_OK);
@@ -435,9 +446,7 @@ test_a_token_away_is_named_and_signs_once_back(void **state)
         skip();
     snprintf(pin, sizeof(pin), "%s/pin", tmpdir);
     snprintf(conf, sizeof(conf), "%s/softhsm2.conf", tmpdir);
-    k = hall_token_key("copied", err, sizeof(err));
-    if (k == NULL)
-        fail_msg("key: %s", err);
+    k = token_key("copied");
     x = X509_new();
     assert_non_null(x);
     assert_int_equal(X509_set_pubkey(x, k), 1);
@@ -502,15 +511,7 @@ test_a_refused_pin_is_not_asked_again_and_a_missing_slot_is_named(void **state)
 
     if (module[0] == '\0')
         skip();
-    if (realpath("tests/unit/p11_flaky.so", flaky) == NULL)
-        fail_msg("tests/unit/p11_flaky.so not built (make check builds it)");
-    setenv("P11_FLAKY_REAL", module, 1);
-    dl = dlopen(flaky, RTLD_NOW | RTLD_LOCAL);
-    assert_non_null(dl);
-    *(void **)&fail_logins = dlsym(dl, "p11_flaky_fail_logins");
-    *(void **)&logins = dlsym(dl, "p11_flaky_logins");
-    assert_non_null(fail_logins);
-    assert_non_null(logins);
+    dl = flaky_open(flaky, &fail_logins, &logins);
     fail_logins(0);
     hall_token_release();
     snprintf(pin, sizeof(pin), "%s/wrong", tmpdir);

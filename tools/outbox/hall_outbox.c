@@ -226,6 +226,17 @@ deliver_sms(struct hall_req *req, const struct job *job, struct outcome *out)
     out->ok = 1;
 }
 
+/* the job done, its result the one member key: value */
+static void
+done_with(struct hall_req *req, struct outcome *out, const char *key, const char *value)
+{
+    struct hall_val *r = hall_val_obj(req->pool);
+
+    hall_val_set_str(req->pool, r, key, value);
+    out->result = hall_val_json(req->pool, r, NULL);
+    out->ok = 1;
+}
+
 static int64_t
 int_of(const struct hall_val *obj, const char *key)
 {
@@ -281,9 +292,7 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
     if (hall_dbres_rows(res) == 0 ||
         (strcmp(hall_dbres_str(res, 0, "status"), "finauth_pending") != 0 && !after_approval)) {
         /* the order moved on (refund, staff): nothing to send any more */
-        hall_val_set_str(req->pool, r, "skipped", "order not finauth_pending");
-        out->result = hall_val_json(req->pool, r, NULL);
-        out->ok = 1;
+        done_with(req, out, "skipped", "order not finauth_pending");
         return;
     }
     order_no = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "order_no"));
@@ -303,9 +312,7 @@ deliver_bank_transfer(struct hall_req *req, const struct job *job, struct outcom
         return;
     }
     if (hall_dbres_rows(res) == 0 || strcmp(hall_dbres_str(res, 0, "result"), "queued") != 0) {
-        hall_val_set_str(req->pool, r, "skipped", "attempt not queued");
-        out->result = hall_val_json(req->pool, r, NULL);
-        out->ok = 1;
+        done_with(req, out, "skipped", "attempt not queued");
         return;
     }
     body = hall_val_obj(req->pool);
@@ -405,7 +412,6 @@ static void
 deliver_pay_close(struct hall_req *req, const struct job *job, struct outcome *out)
 {
     const char *out_no = hall_val_str_or_null(job->payload, "out_trade_no"), *st;
-    struct hall_val *r = hall_val_obj(req->pool);
 
     if (out_no == NULL) {
         out->error = "bad payload";
@@ -415,9 +421,7 @@ deliver_pay_close(struct hall_req *req, const struct job *job, struct outcome *o
         out->error = "gateway: no answer";
         return;
     }
-    hall_val_set_str(req->pool, r, "status", st);
-    out->result = hall_val_json(req->pool, r, NULL);
-    out->ok = 1;
+    done_with(req, out, "status", st);
 }
 
 /*
@@ -434,7 +438,6 @@ static void
 deliver_pay_refund(struct hall_req *req, const struct job *job, struct outcome *out)
 {
     int64_t refund_id = int_of(job->payload, "refund_id");
-    struct hall_val *r = hall_val_obj(req->pool);
     struct hall_pay_refund rq;
     struct hall_refund rf;
     const char *refund_no = NULL, *state = NULL;
@@ -450,9 +453,7 @@ deliver_pay_refund(struct hall_req *req, const struct job *job, struct outcome *
         return;
     }
     if (rc == 0 || strcmp(rf.status, "approved") != 0) {
-        hall_val_set_str(req->pool, r, "skipped", "refund not approved");
-        out->result = hall_val_json(req->pool, r, NULL);
-        out->ok = 1;
+        done_with(req, out, "skipped", "refund not approved");
         return;
     }
     /* our refund number is the refund row's: the gateway makes one refund
@@ -483,9 +484,7 @@ deliver_pay_refund(struct hall_req *req, const struct job *job, struct outcome *
         out->error = rc == HALL_CONFLICT ? "order moved meanwhile" : "database";
         return;
     }
-    hall_val_set_str(req->pool, r, "refund_no", refund_no);
-    out->result = hall_val_json(req->pool, r, NULL);
-    out->ok = 1;
+    done_with(req, out, "refund_no", refund_no);
     hall_info(req, "msg=refunded refund=%lld order=%lld kind=%s", (long long)refund_id,
               (long long)rf.order_id, rf.kind);
 }
@@ -508,22 +507,42 @@ deliver_mail(struct hall_req *req, const struct job *job, struct outcome *out)
     hall_val_set_str(req->pool, body, "subject", subject);
     hall_val_set_str(req->pool, body, "text", text);
     call_provider(req, "/mail/send", body, job->idem_key, out, &ans);
-    if (out->ok) {
-        struct hall_val *r = hall_val_obj(req->pool);
-
-        hall_val_set_str(req->pool, r, "provider_id", hall_val_str_or_null(ans, "id"));
-        out->result = hall_val_json(req->pool, r, NULL);
-    }
+    if (out->ok)
+        done_with(req, out, "provider_id", hall_val_str_or_null(ans, "id"));
 }
 
-static void
-skipped(struct hall_req *req, struct outcome *out, const char *why)
+/* the job's order (order_id) and stmt's row of it; NULL when out says
+ * why not: a bad payload, the database, or skipped as none when there is
+ * no row */
+static struct hall_dbres *
+order_row(struct hall_req *req, const struct job *job, struct outcome *out, const char *stmt,
+          const char *none, int64_t *order_id)
 {
-    struct hall_val *r = hall_val_obj(req->pool);
+    struct hall_dbres *res;
 
-    hall_val_set_str(req->pool, r, "skipped", why);
-    out->result = hall_val_json(req->pool, r, NULL);
-    out->ok = 1;
+    *order_id = int_of(job->payload, "order_id");
+    if (*order_id <= 0) {
+        out->error = "bad payload";
+        return NULL;
+    }
+    res = hall_db_exec(req->cx, stmt, HALL_I64(*order_id));
+    if (res == NULL) {
+        out->error = "database";
+        return NULL;
+    }
+    if (hall_dbres_rows(res) == 0) {
+        done_with(req, out, "skipped", none);
+        return NULL;
+    }
+    return res;
+}
+
+/* an e-invoice service's answer as the invoices row holds it */
+static int
+invoice_answer_ok(const char *no, const char *url)
+{
+    return no != NULL && url != NULL && strlen(no) <= 32 && strlen(url) <= 1024 &&
+           strncmp(url, "http", 4) == 0;
 }
 
 /*
@@ -537,32 +556,21 @@ skipped(struct hall_req *req, struct outcome *out, const char *why)
 static void
 deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out)
 {
-    int64_t order_id = int_of(job->payload, "order_id");
+    int64_t order_id;
     struct hall_val *body, *lines, *line, *form, *ans;
     const char *title, *taxid, *email, *phone, *no, *url;
     int64_t cert_fen, ship_fen;
-    struct hall_dbres *res;
+    struct hall_dbres *res = order_row(req, job, out, "inv_order", "no such order", &order_id);
 
-    if (order_id <= 0) {
-        out->error = "bad payload";
+    if (res == NULL)
         return;
-    }
-    res = hall_db_exec(req->cx, "inv_order", HALL_I64(order_id));
-    if (res == NULL) {
-        out->error = "database";
-        return;
-    }
-    if (hall_dbres_rows(res) == 0) {
-        skipped(req, out, "no such order");
-        return;
-    }
     if (hall_dbres_bool(res, 0, "has_invoice")) {
-        skipped(req, out, "already issued");
+        done_with(req, out, "skipped", "already issued");
         return;
     }
     /* refunded before its invoice issued: none, and so no red one */
     if (strcmp(hall_dbres_str(res, 0, "status"), "refunded") == 0) {
-        skipped(req, out, "order refunded");
+        done_with(req, out, "skipped", "order refunded");
         return;
     }
     form = hall_dbres_pii_json(req->cx, res, 0, hall_dbres_col(res, "form_enc"));
@@ -572,13 +580,13 @@ deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out
     }
     if (hall_val_str_or_null(form, "invoice") == NULL ||
         strcmp(hall_val_str_or_null(form, "invoice"), "yes") != 0) {
-        skipped(req, out, "no invoice asked for");
+        done_with(req, out, "skipped", "no invoice asked for");
         return;
     }
     cert_fen = hall_dbres_int(res, 0, "cert_fen");
     ship_fen = hall_dbres_int(res, 0, "shipping_fen");
     if (cert_fen + ship_fen <= 0) {
-        skipped(req, out, "nothing paid");
+        done_with(req, out, "skipped", "nothing paid");
         return;
     }
     title = hall_val_str_or_null(form, "invoice_title");
@@ -624,8 +632,7 @@ deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out
     out->ok = 0;
     no = hall_val_str_or_null(ans, "invoice_no");
     url = hall_val_str_or_null(ans, "url");
-    if (no == NULL || url == NULL || strlen(no) > 32 || strlen(url) > 1024 ||
-        strncmp(url, "http", 4) != 0) {
+    if (!invoice_answer_ok(no, url)) {
         out->error = "invoice: unexpected answer";
         return;
     }
@@ -636,13 +643,7 @@ deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out
         out->error = "database";
         return;
     }
-    {
-        struct hall_val *r = hall_val_obj(req->pool);
-
-        hall_val_set_str(req->pool, r, "invoice_no", no);
-        out->result = hall_val_json(req->pool, r, NULL);
-    }
-    out->ok = 1;
+    done_with(req, out, "invoice_no", no);
     hall_info(req, "msg=\"invoice issued\" order=%lld", (long long)order_id);
 }
 
@@ -655,30 +656,19 @@ deliver_invoice(struct hall_req *req, const struct job *job, struct outcome *out
 static void
 deliver_invoice_red(struct hall_req *req, const struct job *job, struct outcome *out)
 {
-    int64_t order_id = int_of(job->payload, "order_id");
-    struct hall_val *body, *ans, *r;
+    int64_t order_id;
+    struct hall_val *body, *ans;
     const char *no, *url, *blue;
-    struct hall_dbres *res;
+    struct hall_dbres *res = order_row(req, job, out, "inv_red_lock", "no invoice", &order_id);
 
-    if (order_id <= 0) {
-        out->error = "bad payload";
+    if (res == NULL)
         return;
-    }
-    res = hall_db_exec(req->cx, "inv_red_lock", HALL_I64(order_id));
-    if (res == NULL) {
-        out->error = "database";
-        return;
-    }
-    if (hall_dbres_rows(res) == 0) {
-        skipped(req, out, "no invoice");
-        return;
-    }
     if (hall_dbres_bool(res, 0, "red")) {
-        skipped(req, out, "already red-lettered");
+        done_with(req, out, "skipped", "already red-lettered");
         return;
     }
     if (strcmp(hall_dbres_str(res, 0, "status"), "refunded") != 0) {
-        skipped(req, out, "order not refunded");
+        done_with(req, out, "skipped", "order not refunded");
         return;
     }
     blue = hall_pstrdup(req->pool, hall_dbres_str(res, 0, "invoice_no"));
@@ -692,8 +682,7 @@ deliver_invoice_red(struct hall_req *req, const struct job *job, struct outcome 
     out->ok = 0;
     no = hall_val_str_or_null(ans, "red_invoice_no");
     url = hall_val_str_or_null(ans, "url");
-    if (no == NULL || url == NULL || strlen(no) > 32 || strlen(url) > 1024 ||
-        strncmp(url, "http", 4) != 0) {
+    if (!invoice_answer_ok(no, url)) {
         out->error = "invoice_red: unexpected answer";
         return;
     }
@@ -701,10 +690,7 @@ deliver_invoice_red(struct hall_req *req, const struct job *job, struct outcome 
         out->error = "database";
         return;
     }
-    r = hall_val_obj(req->pool);
-    hall_val_set_str(req->pool, r, "red_invoice_no", no);
-    out->result = hall_val_json(req->pool, r, NULL);
-    out->ok = 1;
+    done_with(req, out, "red_invoice_no", no);
     hall_info(req, "msg=\"invoice red-lettered\" order=%lld", (long long)order_id);
 }
 
@@ -811,18 +797,8 @@ out:
  * past their time destroyed (core/biz/custody.c, no CA key needed), dead
  * intents, CRLs before their nextUpdate, products made without an operator */
 static void
-pki_tick(struct hall_app *app)
+pki_work(struct hall_app *app, struct hall_req *req)
 {
-    static time_t last;
-    struct hall_pool *pool;
-    struct hall_req *req;
-    time_t now = time(NULL);
-
-    if (now - last < 5)
-        return;
-    last = now;
-    pool = hall_pool_create(8192);
-    req = hall_app_req(app, pool, "outbox-pki");
     hall_custody_sweep(req->cx, app->conf.medium_keep_days);
     /* the CA's work (dead intents, stale CRLs); with the token away it
      * waits (the cause logged).  No production: the hall makes no
@@ -837,80 +813,42 @@ pki_tick(struct hall_app *app)
             hall_audit_mark_heads(req->cx, app->conf.audit_mark_s);
         }
     }
-    if (req->cx->in_tx)
-        hall_db_rollback(req->cx);
-    hall_pool_destroy(pool);
 }
 
-/* the expiry reminders between jobs, every 5 s (core/biz/reminder.c); both
- * workers of the lane may run it at once, each reminder still goes once */
+/* the expiry reminders (core/biz/reminder.c); both workers of the lane may
+ * run it at once, each reminder still goes once */
 static void
-reminder_tick(struct hall_app *app)
+reminder_work(struct hall_app *app, struct hall_req *req)
 {
-    static time_t last;
-    struct hall_pool *pool;
-    struct hall_req *req;
-    time_t now = time(NULL);
-
-    if (now - last < 5)
-        return;
-    last = now;
-    pool = hall_pool_create(8192);
-    req = hall_app_req(app, pool, "outbox-reminder");
     hall_reminder_tick(req->cx);
-    if (req->cx->in_tx)
-        hall_db_rollback(req->cx);
-    hall_pool_destroy(pool);
 }
 
-/* the reports' roll-up between jobs, every 10 s: the days whose rows
- * changed, and the days that became older than yesterday (the first run
- * after an install rolls up the whole history at once).  The reports are
- * exact without it (what is not rolled up is read live), only slower. */
+/* the reports' roll-up: the days whose rows changed, and the days that
+ * became older than yesterday (the first run after an install rolls up the
+ * whole history at once).  The reports are exact without it (what is not
+ * rolled up is read live), only slower. */
 static void
-report_tick(struct hall_app *app)
+report_work(struct hall_app *app, struct hall_req *req)
 {
-    static time_t last;
-    struct hall_pool *pool;
-    struct hall_req *req;
-    int64_t days;
-    time_t now = time(NULL);
+    int64_t days = hall_report_rollup(req->cx);
 
-    if (now - last < 10)
-        return;
-    last = now;
-    pool = hall_pool_create(4096);
-    req = hall_app_req(app, pool, "outbox-report");
-    days = hall_report_rollup(req->cx);
     if (days > 0)
         hall_info(req, "msg=\"report roll-up\" days=%lld", (long long)days);
-    hall_pool_destroy(pool);
 }
 
 /* the applicants' and the staff's sessions a day past their absolute end
- * (login + session_absolute_s) deleted between jobs, every 10 s, at most 1000
- * rows of each a time (core/store/db.c, session_purge); an ended session is
- * refused at once, the row is only kept that day longer */
+ * (login + session_absolute_s) deleted, at most 1000 rows of each a time
+ * (core/store/db.c, session_purge); an ended session is refused at once,
+ * the row is only kept that day longer */
 static void
-session_tick(struct hall_app *app)
+session_work(struct hall_app *app, struct hall_req *req)
 {
-    static time_t last;
-    struct hall_pool *pool;
-    struct hall_req *req;
-    int64_t n, staff;
-    time_t now = time(NULL);
+    int64_t n = hall_session_purge(req->cx);
+    int64_t staff = n >= 0 ? hall_staff_sessions_sweep(req->cx) : -1;
 
-    if (now - last < 10)
-        return;
-    last = now;
-    pool = hall_pool_create(4096);
-    req = hall_app_req(app, pool, "outbox-session");
-    n = hall_session_purge(req->cx);
-    staff = n >= 0 ? hall_staff_sessions_sweep(req->cx) : -1;
     if (n >= 0 && staff >= 0 && n + staff > 0)
         hall_info(req, "msg=\"sessions purged\" rows=%lld staff_rows=%lld", (long long)n,
                   (long long)staff);
-    hall_pool_destroy(pool);
 }
 
 struct sweep {
@@ -935,35 +873,64 @@ orphan_count(void *ud, const struct hall_obj_info *o, int rc)
 
 /* the object store's objects that no live row names (core/store/file.c,
  * hall_file_orphans: a PUT that landed after its upload failed, a delete
- * the store refused, a replaced material whose answer was lost), removed once objstore_orphan_age_s
- * old, every objstore_sweep_s: one worker of one host a period, the one whose claim of the row in
- * hall_ticks moved it (tick_claim); the others try again every 30 s and find the period not over */
+ * the store refused, a replaced material whose answer was lost), removed
+ * once objstore_orphan_age_s old, every objstore_sweep_s: one worker of one
+ * host a period, the one whose claim of the row in hall_ticks moved it
+ * (tick_claim); the others try again every 30 s and find the period not
+ * over */
 static void
-objstore_tick(struct hall_app *app)
+objstore_work(struct hall_app *app, struct hall_req *req)
 {
-    static time_t last;
-    struct hall_pool *pool;
-    struct hall_req *req;
-    time_t now = time(NULL);
     struct sweep k = {NULL, 0, 0};
     int rc;
 
-    if (app->conf.objstore_sweep_s == 0 || now - last < 30)
+    if (app->conf.objstore_sweep_s == 0 ||
+        hall_tick_claim(req->cx, "objstore_sweep", app->conf.objstore_sweep_s) != 1)
         return;
-    last = now;
-    pool = hall_pool_create(65536);
-    req = hall_app_req(app, pool, "outbox-objstore");
-    if (hall_tick_claim(req->cx, "objstore_sweep", app->conf.objstore_sweep_s) != 1) {
-        hall_pool_destroy(pool);
-        return;
-    }
     k.cx = req->cx;
     rc = hall_file_orphans(req->cx, app->conf.objstore_orphan_age_s, 1, orphan_count, &k);
     if (rc != HALL_OK || k.removed + k.not_removed > 0)
         hall_info(req, "msg=\"objstore sweep\" removed=%ld not_removed=%ld older_s=%ld%s",
                   k.removed, k.not_removed, app->conf.objstore_orphan_age_s,
                   rc != HALL_OK ? " error=\"the store or the database failed\"" : "");
-    hall_pool_destroy(pool);
+}
+
+/* the periodic work between jobs, each at most every period_s, in a
+ * request of its own (its name the log's), rolled back if left open */
+static struct {
+    const char *name;
+    long period_s;
+    size_t pool;
+    void (*work)(struct hall_app *app, struct hall_req *req);
+    time_t last;
+} ticks[] = {
+    {"outbox-pki", 5, 8192, pki_work, 0},
+    {"outbox-reminder", 5, 8192, reminder_work, 0},
+    {"outbox-report", 10, 4096, report_work, 0},
+    {"outbox-session", 10, 4096, session_work, 0},
+    {"outbox-objstore", 30, 65536, objstore_work, 0},
+};
+
+static void
+ticks_run(struct hall_app *app)
+{
+    time_t now = time(NULL);
+    size_t i;
+
+    for (i = 0; i < sizeof(ticks) / sizeof(ticks[0]); i++) {
+        struct hall_pool *pool;
+        struct hall_req *req;
+
+        if (now - ticks[i].last < ticks[i].period_s)
+            continue;
+        ticks[i].last = now;
+        pool = hall_pool_create(ticks[i].pool);
+        req = hall_app_req(app, pool, ticks[i].name);
+        ticks[i].work(app, req);
+        if (req->cx->in_tx)
+            hall_db_rollback(req->cx);
+        hall_pool_destroy(pool);
+    }
 }
 
 static int
@@ -1077,14 +1044,9 @@ lane_run(struct hall_app *app, const char *lane)
             connected = 1;
         }
         r = run_one(app);
-        /* the CA's periodic work (at most every 5 s), in one lane only */
-        if (r >= 0 && strcmp(lane, "other") == 0) {
-            pki_tick(app);
-            reminder_tick(app);
-            report_tick(app);
-            session_tick(app);
-            objstore_tick(app);
-        }
+        /* the periodic work (the CA's at most every 5 s), in one lane only */
+        if (r >= 0 && strcmp(lane, "other") == 0)
+            ticks_run(app);
         if (r < 0) {
             /* database trouble: a lost connection, or a server that refused
              * the claim as read-only (a primary demoted): a new connection,

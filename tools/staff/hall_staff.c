@@ -210,7 +210,7 @@ actor_failed(struct hall_req *req, int64_t id, const char *login, const char *wh
 }
 
 /*
- * The acting administrator, inside the caller's transaction: active, not
+ * The acting administrator, in a transaction begun here: active, not
  * locked, role admin, their password (stdin's first line), then their
  * second factor (the next line), by the console's rule.  The accepted
  * factor is spent, the failures cleared and the proof audited in a
@@ -234,6 +234,8 @@ actor_check(struct hall_req *req, const char *login, const char *command)
     int64_t id, left;
     int rc;
 
+    if (hall_db_begin(req->cx) != HALL_OK)
+        return 0;
     if (password == NULL) {
         fprintf(stderr, "hall-staff: no password of %s on stdin\n", login);
         return 0;
@@ -415,8 +417,6 @@ cmd_request(struct hall_req *req, const char *kind, char **args, int n, const ch
     }
     if (fresh == 0)
         return 0;
-    if (hall_db_begin(req->cx) != HALL_OK)
-        return 1;
     who = actor_check(req, actor, add ? "add" : "roles");
     if (who == 0)
         return 1;
@@ -484,8 +484,6 @@ cmd_decide(struct hall_req *req, char **ids, int n, int approve, const char *act
             return 2;
         }
     }
-    if (hall_db_begin(req->cx) != HALL_OK)
-        return 1;
     who = actor_check(req, actor, approve ? "approve" : "refuse");
     if (who == 0)
         return 1;
@@ -527,23 +525,36 @@ cmd_decide(struct hall_req *req, char **ids, int n, int approve, const char *act
     return rc;
 }
 
+/* a listing: statement stmt's rows, the columns cols (NULL-ended) each
+ * left-aligned in its width (0: the last, as long as it is) under its
+ * head */
 static int
-cmd_requests(struct hall_req *req)
+print_rows(struct hall_req *req, const char *stmt, const char *const *cols,
+           const char *const *heads, const int *widths)
 {
-    struct hall_dbres *res = hall_db_exec(req->cx, "tool_requests");
-    int i, n;
+    struct hall_dbres *res = hall_db_exec(req->cx, stmt);
+    int i, c;
 
     if (res == NULL)
         return 1;
-    n = hall_dbres_rows(res);
-    printf("%-6s %-12s %-20s %-24s %-12s %-16s %s\n", "id", "kind", "subject", "roles", "asked by",
-           "asked at", "reason");
-    for (i = 0; i < n; i++)
-        printf("%-6s %-12s %-20s %-24s %-12s %-16s %s\n", hall_dbres_str(res, i, "id"),
-               hall_dbres_str(res, i, "kind"), hall_dbres_str(res, i, "subject"),
-               hall_dbres_str(res, i, "roles"), hall_dbres_str(res, i, "requested_by"),
-               hall_dbres_str(res, i, "created_at"), hall_dbres_str(res, i, "reason"));
+    for (i = -1; i < hall_dbres_rows(res); i++) {
+        for (c = 0; cols[c] != NULL; c++)
+            printf(cols[c + 1] != NULL ? "%-*s " : "%*s\n", cols[c + 1] != NULL ? widths[c] : 0,
+                   i < 0 ? heads[c] : hall_dbres_str(res, i, cols[c]));
+    }
     return 0;
+}
+
+static int
+cmd_requests(struct hall_req *req)
+{
+    static const char *const cols[] = {"id",           "kind",       "subject", "roles",
+                                       "requested_by", "created_at", "reason",  NULL};
+    static const char *const heads[] = {"id",       "kind",     "subject", "roles",
+                                        "asked by", "asked at", "reason"};
+    static const int widths[] = {6, 12, 20, 24, 12, 16, 0};
+
+    return print_rows(req, "tool_requests", cols, heads, widths);
 }
 
 static int
@@ -577,20 +588,12 @@ cmd_passwd(struct hall_req *req, const char *login, const char *pwarg)
 static int
 cmd_list(struct hall_req *req)
 {
-    struct hall_dbres *res = hall_db_exec(req->cx, "tool_staff_list");
-    int i, n;
+    static const char *const cols[] = {"id",   "login",         "roles", "active",
+                                       "totp", "last_login_at", NULL};
+    static const char *const heads[] = {"id", "login", "roles", "active", "totp", "last login"};
+    static const int widths[] = {6, 20, 32, 6, 4, 0};
 
-    if (res == NULL)
-        return 1;
-    n = hall_dbres_rows(res);
-    printf("%-6s %-20s %-32s %-6s %-4s %s\n", "id", "login", "roles", "active", "totp",
-           "last login");
-    for (i = 0; i < n; i++)
-        printf("%-6s %-20s %-32s %-6s %-4s %s\n", hall_dbres_str(res, i, "id"),
-               hall_dbres_str(res, i, "login"), hall_dbres_str(res, i, "roles"),
-               hall_dbres_str(res, i, "active"), hall_dbres_str(res, i, "totp"),
-               hall_dbres_str(res, i, "last_login_at"));
-    return 0;
+    return print_rows(req, "tool_staff_list", cols, heads, widths);
 }
 
 /* the second factor forgotten: the next login after the password enrols */
