@@ -15,6 +15,11 @@
  *   {"type":"list"}   → {"ok":true,"media":[{"label","serial","model",
  *                        "certificates":[{"id","der","subject","serial","not_after",
  *                        "signer"}]}]}  (signer: its key pair is on the medium)
+ *                     ("status":true: each holder certificate's "status" by OCSP too)
+ *   {"type":"pin","medium":LABEL} → {"ok":true}: 修改PIN码, the PINs asked by pinentry
+ *   {"type":"flow","verb":"renew"|"change"|"unlock","medium":LABEL,"ticket":CODE}
+ *                     → {"ok","verb","output"}: the command run against the page's
+ *                       origin, its PIN asked by pinentry
  *   {"type":"sign","medium":LABEL,"cert":ID,"digest":HEX,"document":NAME}
  *                     → {"ok":true,"signature":BASE64}  (ECDSA r || s)
  *   any refusal       → {"ok":false,"code":C,"message":"…"}  (Chinese)
@@ -30,10 +35,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
@@ -223,8 +232,29 @@ cert_serial(X509 *x, char *out, size_t len)
     BN_free(bn);
 }
 
+/* the certificate's status by OCSP, its issuer among the medium's (as
+ * `hall-assist list` asks it) */
 static void
-gen_cert(yajl_gen g, X509 *x, int signer)
+gen_status(yajl_gen g, X509 *x, const struct medium_cert *c, size_t n)
+{
+    X509 **chain = calloc(n + 1, sizeof(*chain)), *issuer = NULL;
+    char detail[256] = "";
+    const char *st;
+    size_t j;
+
+    for (j = 0; chain != NULL && j < n; j++) {
+        chain[j] = c[j].x;
+        if (c[j].x != x && X509_check_issued(c[j].x, x) == X509_V_OK)
+            issuer = c[j].x;
+    }
+    st = chain != NULL ? assist_ocsp_status(x, issuer, chain, n, detail, sizeof(detail)) : "error";
+    kv(g, "status", st);
+    kv(g, "status_detail", detail);
+    free(chain);
+}
+
+static void
+gen_cert(yajl_gen g, X509 *x, int signer, const struct medium_cert *all, size_t n)
 {
     char id[65], subj[512], serial[128], na[64] = "";
     unsigned char *der = NULL;
@@ -248,6 +278,8 @@ gen_cert(yajl_gen g, X509 *x, int signer)
     kv(g, "not_after", na);
     str(g, "signer");
     yajl_gen_bool(g, signer);
+    if (all != NULL && signer)
+        gen_status(g, x, all, n);
     yajl_gen_map_close(g);
     free(b64);
     OPENSSL_free(der);
@@ -256,7 +288,7 @@ gen_cert(yajl_gen g, X509 *x, int signer)
 /* ---- the messages ----------------------------------------------------------------- */
 
 static void
-do_list(yajl_val req)
+do_list(yajl_val req, int with_status)
 {
     char labels[MEDIA_MAX][33];
     int n = assist_media_labels(NULL, labels, MEDIA_MAX), i;
@@ -290,7 +322,7 @@ do_list(yajl_val req)
                 char *pub =
                     c[k].id_len > 0 ? assist_medium_pubkey_hex(&m, c[k].id, c[k].id_len) : NULL;
 
-                gen_cert(g, c[k].x, pub != NULL);
+                gen_cert(g, c[k].x, pub != NULL, with_status ? c : NULL, nc);
                 free(pub);
             }
         yajl_gen_array_close(g);
@@ -439,6 +471,211 @@ out:
     assist_medium_close(&m);
 }
 
+/* 修改PIN码: the current PIN and the new one (twice) asked by pinentry */
+static void
+do_pin(yajl_val req, const char *origin)
+{
+    const char *label = member(req, "medium");
+    char desc[1024], pins[3][64], err[256], msg[400];
+    static const char *const prompts[] = {"当前PIN码：", "新PIN码：", "再次输入新PIN码："};
+    struct medium m;
+    unsigned long lo, hi;
+    CK_RV rv;
+    int i, p = 0;
+
+    memset(pins, 0, sizeof(pins));
+    if (label == NULL) {
+        refuse(req, "request", "修改PIN码的请求缺少介质序列号。");
+        return;
+    }
+    if (assist_medium_open(&m, NULL, label) != 0) {
+        assist_medium_close(&m);
+        snprintf(err, sizeof(err), "没有找到介质 %s：请插入该USB Key后重试。", label);
+        refuse(req, "medium", err);
+        return;
+    }
+    lo = m.info.ulMinPinLen > 6 ? (unsigned long)m.info.ulMinPinLen : 6;
+    hi = (unsigned long)m.info.ulMaxPinLen;
+    snprintf(desc, sizeof(desc),
+             "网站 %s 请求修改USB Key（介质 %s）的PIN码。\n\n"
+             "请先输入当前PIN码，再两次输入新PIN码（%lu至%lu位）；"
+             "如不是您本人在该网站的操作，请点“取消”。",
+             origin, m.label, lo, hi);
+    for (i = 0; i < 3 && p == 0; i++)
+        p = assist_pinentry("证书助手：修改PIN码", desc, prompts[i], NULL, pins[i], sizeof(pins[i]),
+                            err, sizeof(err));
+    if (p != 0) {
+        snprintf(msg, sizeof(msg), "%s，PIN码未修改。", err);
+        refuse(req, p > 0 ? "cancelled" : "pinentry", msg);
+        goto out;
+    }
+    if (strcmp(pins[1], pins[2]) != 0) {
+        refuse(req, "pin_mismatch", "两次输入的新PIN码不一致，PIN码未修改。");
+        goto out;
+    }
+    if (strlen(pins[1]) < lo || strlen(pins[1]) > hi) {
+        snprintf(msg, sizeof(msg), "新PIN码应为%lu至%lu位，PIN码未修改。", lo, hi);
+        refuse(req, "pin_rule", msg);
+        goto out;
+    }
+    rv = assist_medium_login(&m, CKU_USER, pins[0]);
+    if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED) {
+        refuse(req, rv == CKR_PIN_LOCKED ? "pin_locked" : "pin",
+               rv == CKR_PIN_LOCKED
+                   ? "USB Key的PIN码已锁定，PIN码未修改：请在“我的证书”办理证书解锁。"
+                   : "当前PIN码错误，PIN码未修改。");
+        goto out;
+    }
+    if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+        snprintf(msg, sizeof(msg), "无法登录USB Key：%s", assist_p11_error(rv));
+        refuse(req, "medium", msg);
+        goto out;
+    }
+    rv = m.f->C_SetPIN(m.s, (CK_UTF8CHAR_PTR)pins[0], (CK_ULONG)strlen(pins[0]),
+                       (CK_UTF8CHAR_PTR)pins[1], (CK_ULONG)strlen(pins[1]));
+    m.f->C_Logout(m.s);
+    if (rv != CKR_OK) {
+        snprintf(msg, sizeof(msg), "修改PIN码失败：%s", assist_p11_error(rv));
+        refuse(req, "medium", msg);
+        goto out;
+    }
+    {
+        yajl_gen g = reply_ok(req);
+
+        kv(g, "medium", m.label);
+        yajl_gen_map_close(g);
+        send_gen(g);
+        yajl_gen_free(g);
+    }
+out:
+    OPENSSL_cleanse(pins, sizeof(pins));
+    assist_medium_close(&m);
+}
+
+/*
+ * 在线更新, 在线变更, 解锁 for a page of the hall (我的证书's buttons): the
+ * assistant's own command (`hall-assist renew|change|unlock`, its steps
+ * unchanged) run as a child with the page's origin as --hall, the PIN
+ * asked here by pinentry and handed to it through a pipe (--pin-file
+ * /dev/fd/3: never a file), its output the answer's lines.
+ */
+static void
+do_flow(yajl_val req, const char *origin)
+{
+    const char *verb = member(req, "verb"), *label = member(req, "medium"),
+               *ticket = member(req, "ticket");
+    const char *word;
+    char desc[1024], pins[2][64], err[256], msg[600], out[8192];
+    size_t have = 0;
+    int pinpipe[2] = {-1, -1}, outpipe[2] = {-1, -1}, p, status = -1;
+    pid_t pid;
+    const char *q;
+    yajl_gen g;
+
+    memset(pins, 0, sizeof(pins));
+    if (verb == NULL || label == NULL || ticket == NULL ||
+        (strcmp(verb, "renew") != 0 && strcmp(verb, "change") != 0 &&
+         strcmp(verb, "unlock") != 0)) {
+        refuse(req, "request", "办理请求缺少业务类型、介质序列号或一次性码。");
+        return;
+    }
+    for (q = ticket; *q != '\0'; q++)
+        if (!isalnum((unsigned char)*q) && *q != '-')
+            break;
+    if (*q != '\0' || q == ticket || q - ticket > 64 || strlen(label) > 32 || !name_ok(label)) {
+        refuse(req, "request", "一次性码或介质序列号格式不正确。");
+        return;
+    }
+    word = strcmp(verb, "renew") == 0    ? "在线更新"
+           : strcmp(verb, "change") == 0 ? "在线变更"
+                                         : "解锁";
+    snprintf(desc, sizeof(desc),
+             "网站 %s 请求为USB Key（介质 %s）办理%s。\n\n%s"
+             "如不是您本人在该网站的操作，请点“取消”。",
+             origin, label, word,
+             strcmp(verb, "unlock") == 0 ? "请两次输入新的PIN码（至少6位）。\n"
+                                         : "请输入该USB Key的PIN码。\n");
+    if (strcmp(verb, "unlock") == 0) {
+        p = assist_pinentry("证书助手：解锁", desc, "新PIN码：", NULL, pins[0], sizeof(pins[0]),
+                            err, sizeof(err));
+        if (p == 0)
+            p = assist_pinentry("证书助手：解锁", desc, "再次输入新PIN码：", NULL, pins[1],
+                                sizeof(pins[1]), err, sizeof(err));
+        if (p == 0 && strcmp(pins[0], pins[1]) != 0) {
+            refuse(req, "pin_mismatch", "两次输入的新PIN码不一致，未办理。");
+            goto out;
+        }
+    } else {
+        p = assist_pinentry(strcmp(verb, "renew") == 0 ? "证书助手：在线更新"
+                                                       : "证书助手：在线变更",
+                            desc, "PIN码：", NULL, pins[0], sizeof(pins[0]), err, sizeof(err));
+    }
+    if (p != 0) {
+        snprintf(msg, sizeof(msg), "%s，未办理。", err);
+        refuse(req, p > 0 ? "cancelled" : "pinentry", msg);
+        goto out;
+    }
+    if (pipe(pinpipe) != 0 || pipe(outpipe) != 0) {
+        refuse(req, "host", "证书助手无法启动办理程序。");
+        goto out;
+    }
+    /* the PIN (twice: a command asking a new PIN again reads the second
+     * line) into the pipe, far below its capacity */
+    if (dprintf(pinpipe[1], "%s\n%s\n", pins[0], pins[0]) < 0) {
+        refuse(req, "host", "证书助手无法启动办理程序。");
+        goto out;
+    }
+    close(pinpipe[1]);
+    pinpipe[1] = -1;
+    pid = fork();
+    if (pid == 0) {
+        dup2(pinpipe[0], 3);
+        dup2(outpipe[1], 1);
+        dup2(outpipe[1], 2);
+        close(outpipe[0]);
+        close(0);
+        unsetenv("HALL_PKCS11_MODULE"); /* p11-kit's modules, as list and sign */
+        execl("/proc/self/exe", "hall-assist", verb, "--token", label, "--ticket", ticket, "--hall",
+              origin, "--pin-file", "/dev/fd/3", (char *)NULL);
+        _exit(127);
+    }
+    close(outpipe[1]);
+    outpipe[1] = -1;
+    close(pinpipe[0]);
+    pinpipe[0] = -1;
+    if (pid > 0) {
+        ssize_t k;
+
+        while ((k = read(outpipe[0], out + have, sizeof(out) - 1 - have)) > 0)
+            have += (size_t)k;
+        waitpid(pid, &status, 0);
+    }
+    out[have] = '\0';
+    g = reply(req, pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (!(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+        kv(g, "code", "flow");
+        kv(g, "message",
+           have > 0 ? "证书助手未能完成办理，原因见下方证书助手的输出。"
+                    : "证书助手未能完成办理。");
+    }
+    kv(g, "verb", verb);
+    /* the command's words, valid UTF-8 as it prints them */
+    kv(g, "output", out);
+    yajl_gen_map_close(g);
+    send_gen(g);
+    yajl_gen_free(g);
+out:
+    OPENSSL_cleanse(pins, sizeof(pins));
+    if (pinpipe[0] >= 0)
+        close(pinpipe[0]);
+    if (pinpipe[1] >= 0)
+        close(pinpipe[1]);
+    if (outpipe[0] >= 0)
+        close(outpipe[0]);
+    if (outpipe[1] >= 0)
+        close(outpipe[1]);
+}
+
 static void
 handle(const char *msg)
 {
@@ -467,7 +704,14 @@ handle(const char *msg)
         send_gen(g);
         yajl_gen_free(g);
     } else if (type != NULL && strcmp(type, "list") == 0) {
-        do_list(req);
+        const char *path[] = {"status", NULL};
+
+        /* "status": true: each holder certificate's status asked by OCSP */
+        do_list(req, YAJL_IS_TRUE(yajl_tree_get(req, path, yajl_t_true)));
+    } else if (type != NULL && strcmp(type, "pin") == 0) {
+        do_pin(req, origin);
+    } else if (type != NULL && strcmp(type, "flow") == 0) {
+        do_flow(req, origin);
     } else if (type != NULL && strcmp(type, "sign") == 0) {
         do_sign(req, origin);
     } else {
