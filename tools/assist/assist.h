@@ -9,6 +9,7 @@
 #define ASSIST_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <openssl/x509.h>
 #include <p11-kit/pkcs11.h>
@@ -69,8 +70,10 @@ CK_RV assist_medium_login(struct medium *m, CK_USER_TYPE who, const char *pin);
  * -1 when no pinentry answers (why in err) */
 int assist_pinentry(const char *title, const char *desc, const char *prompt, const char *error,
                     char *pin, size_t len, char *err, size_t elen);
-/* assist_native.c: the native-messaging host on stdin/stdout */
+/* assist_native.c: the native-messaging host on stdin/stdout; _io on
+ * other streams (the fuzz target, tests/fuzz/fuzz_assist.c) */
 int assist_native(const char *caller);
+int assist_native_io(FILE *in, FILE *out);
 
 /* assist_net.c */
 struct http_reply {
@@ -82,7 +85,8 @@ struct http_reply {
 int assist_http_post(const char *url, const char *ctype, const void *body, size_t len,
                      struct http_reply *r);
 void assist_http_reply_free(struct http_reply *r);
-/* a JSON string member of a flat object, unescaped; NULL when none */
+/* a JSON string member (the first so named, depth first), unescaped, by
+ * yajl; NULL when none or not JSON */
 char *assist_json_str(const char *json, const char *key);
 /* the certificate's status by its issuer's OCSP: "good", "revoked",
  * "unknown", "none" (no OCSP address) or "error"; detail the time and

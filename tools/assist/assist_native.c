@@ -53,6 +53,13 @@
 
 /* ---- framing ---------------------------------------------------------------- */
 
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "dev" /* a build without config.h (script/fuzz) */
+#endif
+
+/* the browser's pipes: stdin and stdout (the fuzz target's: its own) */
+static FILE *msg_in, *msg_out;
+
 /* one message: malloc'ed, NUL-terminated; NULL at EOF or a bad length */
 static char *
 read_message(void)
@@ -60,12 +67,12 @@ read_message(void)
     uint32_t n;
     char *buf;
 
-    if (fread(&n, sizeof(n), 1, stdin) != 1 || n == 0 || n > MSG_MAX)
+    if (fread(&n, sizeof(n), 1, msg_in) != 1 || n == 0 || n > MSG_MAX)
         return NULL;
     buf = malloc((size_t)n + 1);
     if (buf == NULL)
         return NULL;
-    if (fread(buf, 1, n, stdin) != n) {
+    if (fread(buf, 1, n, msg_in) != n) {
         free(buf);
         return NULL;
     }
@@ -82,9 +89,9 @@ send_gen(yajl_gen g)
 
     yajl_gen_get_buf(g, &out, &len);
     n = (uint32_t)len;
-    fwrite(&n, sizeof(n), 1, stdout);
-    fwrite(out, 1, len, stdout);
-    fflush(stdout);
+    fwrite(&n, sizeof(n), 1, msg_out);
+    fwrite(out, 1, len, msg_out);
+    fflush(msg_out);
 }
 
 static void
@@ -721,16 +728,24 @@ handle(const char *msg)
 }
 
 int
-assist_native(const char *caller)
+assist_native_io(FILE *in, FILE *out)
 {
     char *msg;
 
-    (void)caller; /* the browser checked the extension (the manifest's allowed origins) */
-    signal(SIGPIPE, SIG_IGN);
-    /* stderr goes to the browser's log: the library's words stay there */
+    msg_in = in;
+    msg_out = out;
     while ((msg = read_message()) != NULL) {
         handle(msg);
         free(msg);
     }
     return 0;
+}
+
+int
+assist_native(const char *caller)
+{
+    (void)caller; /* the browser checked the extension (the manifest's allowed origins) */
+    signal(SIGPIPE, SIG_IGN);
+    /* stderr goes to the browser's log: the library's words stay there */
+    return assist_native_io(stdin, stdout);
 }
