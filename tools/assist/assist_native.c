@@ -653,8 +653,20 @@ do_flow(yajl_val req, const char *origin)
     if (pid > 0) {
         ssize_t k;
 
-        while ((k = read(outpipe[0], out + have, sizeof(out) - 1 - have)) > 0)
-            have += (size_t)k;
+        char spill[512];
+
+        /* read to the end (a child never blocks on a full pipe); what
+         * does not fit the answer is dropped */
+        for (;;) {
+            size_t room = sizeof(out) - 1 - have;
+
+            k = room > 0 ? read(outpipe[0], out + have, room)
+                         : read(outpipe[0], spill, sizeof(spill));
+            if (k <= 0)
+                break;
+            if (room > 0)
+                have += (size_t)k;
+        }
         waitpid(pid, &status, 0);
     }
     out[have] = '\0';
