@@ -12,6 +12,7 @@ const { FLAGS } = require('./browser');
 const assert = require('node:assert/strict');
 const { freshPhone } = require('../../integ/lib/client');
 const { operator, acceptedByTransfer, smsTo, psql, orgForm } = require('../../integ/lib/pki');
+const { freshAccount } = require('../../integ/lib/payflow');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -73,4 +74,30 @@ async function renewalOfMedium() {
     return { c: o.c, serial, medium, pin, id };
 }
 
-module.exports = { withAssistant, renewalOfMedium };
+/* a 新办 机构证书 on a SoftHSM2 medium and its 证书变更 order (the unit
+ * renamed to newOrg) submitted (the path of tests/integ/assist_change.test.js) */
+async function changeOfMedium(newOrg) {
+    const op = await operator();
+    const phone = freshPhone('137');
+    const form = orgForm({ agent_mobile: phone });
+    const o = await acceptedByTransfer({ project: 'hall', form });
+    const made = await op.post('/admin/pki/issue', { id: o.id, medium: 'pkcs11' });
+    assert.equal(made.status, 200, made.text);
+    const [serial, medium] = psql(`SELECT serial || '|' || medium_serial FROM certificates
+        WHERE order_id = ${o.id} AND state = 'issued'`).split('|');
+    const pin = (await smsTo(phone, new RegExp(`序列号${serial}`))).match(/PIN码为：(\d+)/)[1];
+    assert.equal((await o.c.post('/change/agree', { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
+    assert.equal((await o.c.get(`/change/serial?project=hall&serial=${serial}`)).status, 200);
+    const page = await o.c.get(`/change/apply?project=hall&serial=${serial}`);
+    assert.equal(page.status, 200, page.text);
+    const f = { ...form, bank_account: freshAccount(), org_name: newOrg, bank_account_name: newOrg };
+    delete f.cert_type;
+    delete f.years;
+    const r = await o.c.post('/change/apply', { project: 'hall', serial, ...f,
+        submit_key: page.text.match(/name="submit_key" value="([^"]+)"/)[1] });
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/^\/change\/print\?id=(\d+)$/)[1]);
+    return { c: o.c, serial, medium, pin, id };
+}
+
+module.exports = { withAssistant, renewalOfMedium, changeOfMedium };
