@@ -280,6 +280,10 @@ const char *hall_token_label(void);
 int hall_token_check(char *err, size_t errlen);
 /* the key pair labelled label as an EVP_PKEY whose signatures the token makes */
 EVP_PKEY *hall_token_key(const char *label, char *err, size_t errlen);
+/* the labels of the token's private keys (at most max, logged in): the
+ * holder's USB key, whose key pair for a seal is found by its certificate
+ * whatever its label (hall-stamp sign --token); -1 with err */
+int hall_token_key_labels(char labels[][64], int max, char *err, size_t errlen);
 /* the same without asking the token: the public key of cert (the key pair's
  * certificate), signing through the token labelled label once it answers
  * (hall_pki_load while the token is away) */

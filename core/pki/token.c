@@ -869,6 +869,35 @@ hall_token_key_cert(const char *label, X509 *cert, char *err, size_t errlen)
 }
 
 int
+hall_token_key_labels(char labels[][64], int max, char *err, size_t errlen)
+{
+    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+    CK_BBOOL yes = CK_TRUE;
+    CK_ATTRIBUTE t[2] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_TOKEN, &yes, sizeof(yes)}};
+    CK_OBJECT_HANDLE h[64];
+    CK_ULONG n = 0, i;
+    int k = 0;
+
+    if (token_open(0, err, errlen) != HALL_OK)
+        return -1;
+    if (tok.f->C_FindObjectsInit(tok.s, t, 2) != CKR_OK)
+        return 0;
+    if (tok.f->C_FindObjects(tok.s, h, max < 64 ? (CK_ULONG)max : 64, &n) != CKR_OK)
+        n = 0;
+    tok.f->C_FindObjectsFinal(tok.s);
+    for (i = 0; i < n; i++) {
+        CK_ATTRIBUTE a = {CKA_LABEL, labels[k], 63};
+
+        if (tok.f->C_GetAttributeValue(tok.s, h[i], &a, 1) != CKR_OK || a.ulValueLen == 0 ||
+            a.ulValueLen > 63)
+            continue;
+        labels[k][a.ulValueLen] = '\0';
+        k++;
+    }
+    return k;
+}
+
+int
 hall_token_has(const char *label)
 {
     CK_OBJECT_HANDLE h[4];

@@ -339,7 +339,8 @@ usage_page(struct hall_req *req)
 }
 
 /* 在线盖章: the page and its scripts (static/stamp/) stamp a PDF in the
- * browser with the holder's own PKCS#12; the hall serves the page and
+ * browser with the holder's own PKCS#12, or with the key on the holder's
+ * USB key through the 证书助手 (static/assist/bridge.js); the hall serves the page and
  * answers the timestamp request (POST /tsa), and never sees the PKCS#12,
  * the key or the PIN.  No login: a holder stamps on any computer with the
  * two files.  Logged in, ?id= (a seal item of one's own) preselects that
@@ -355,9 +356,19 @@ stamp_page(struct hall_req *req)
         hall_req_param_i64(req, "id", &id) != HALL_OK)
         return hall_msg(req, HALL_M_SEAL_ID_FORMAT, "id");
     hall_val_set_str(req->pool, ctx, "title", "在线盖章");
-    if (id > 0 && req->user_id != 0)
+    if (id > 0 && req->user_id != 0) {
+        struct hall_dbres *o =
+            hall_db_exec(req->cx, "seal_item_order", HALL_I64(id), HALL_I64(req->user_id));
+
         hall_val_set_str(req->pool, ctx, "seal_item",
                          hall_psprintf(req->pool, "%lld", (long long)id));
+        /* its key on a USB key (issue 70 §2): the page signs through the
+         * 证书助手 and says which medium to plug in */
+        if (o != NULL && hall_dbres_rows(o) == 1 &&
+            strcmp(hall_dbres_str(o, 0, "key_origin"), "medium") == 0 &&
+            *hall_dbres_str(o, 0, "usb_serial") != '\0')
+            hall_val_set_str(req->pool, ctx, "seal_medium", hall_dbres_str(o, 0, "usb_serial"));
+    }
     return hall_resp_page(req, 200, "seal_stamp", ctx);
 }
 

@@ -256,6 +256,8 @@ build() {
 stamp_dist_digest() {
     {
         sha256sum tools/stamp/hall-stamp tools/assist/hall-assist script/stamp-dist script/lib/static-build.sh configure.ac
+        # hall-assist's package carries the extension and the host manifests
+        sha256sum tools/assist/extension/* tools/assist/native/*
         find static/downloads static-min/downloads -type f -exec sha256sum {} + 2>/dev/null |
             LC_ALL=C sort || true
     } | sha256sum | cut -c1-64

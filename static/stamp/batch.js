@@ -117,7 +117,7 @@ export function stampedName(name, taken) {
 
 /* a refusal about what every file shares (the seal, the medium, the PIN):
  * the batch stops, as the next files would be refused alike */
-const SHARED = new Set(['seseal', 'p12', 'pin']);
+const SHARED = new Set(['seseal', 'p12', 'pin', 'usbkey']);
 
 /*
  * files: [File]; common: stampPdf's arguments but the PDF; L: the page's
@@ -143,7 +143,7 @@ export async function stampMany(files, common, L, progress = () => {}) {
                     throw e;
                 throw Object.assign(new Error('PDF文件已损坏或不是PDF文件，无法盖章。'), { field: 'pdf' });
             }
-            const out = await L.stampPdf({ ...common, pdfInfo });
+            const out = await L.stampPdf({ ...common, pdfInfo, documentName: f.name });
             Object.assign(r, { ok: true, bytes: out.bytes, level: out.level, warning: out.warning,
                 outName: stampedName(f.name, taken) });
         } catch (e) {

@@ -2,7 +2,11 @@
  * 在线盖章 page (templates/seal_stamp.html): the files chosen, the page
  * previewed by pdf.js, the seal placed by a click (drawn at its real size),
  * 盖章 → stamp.js → a download link to the stamped PDF (PAdES B-LT), and
- * 添加文档时间戳 → the same with a document timestamp (B-LTA).  Every file
+ * 添加文档时间戳 → the same with a document timestamp (B-LTA).  The seal's
+ * key is the .p12's (a browser-made key, opened here) or on the holder's
+ * USB key (印章证书所在 USB Key: usbkey.js, through the 证书助手's extension,
+ * which asks the PIN in its own dialog; the hall names the medium,
+ * data-seal-medium, when the seal's key was born on one).  Every file
  * stays in this page; the only requests it makes besides loading itself are
  * the hall's verdict on the seal chosen (GET /sign/stamp-check by its esID
  * and its signer's serial: a revoked certificate or a cancelled seal is
@@ -72,9 +76,9 @@ const $ = (id) => document.getElementById(id);
 const root = $('stamp');
 const base = root.dataset.base || '';
 const MM = 72 / 25.4;
-const FIELDS = ['pdf', 'seseal', 'p12', 'pin', 'page', 'place', 'qifeng', 'tsa', 'lta'];
-const INPUT = { pdf: 'stamp-pdf', seseal: 'stamp-seseal', p12: 'stamp-p12', pin: 'stamp-pin', page: 'stamp-page',
-    place: 'stamp-x', qifeng: 'stamp-qifeng-pages', tsa: 'stamp-go', lta: 'stamp-lta' };
+const FIELDS = ['pdf', 'seseal', 'p12', 'pin', 'usbkey', 'page', 'place', 'qifeng', 'tsa', 'lta'];
+const INPUT = { pdf: 'stamp-pdf', seseal: 'stamp-seseal', p12: 'stamp-p12', pin: 'stamp-pin', usbkey: 'stamp-via-usb',
+    page: 'stamp-page', place: 'stamp-x', qifeng: 'stamp-qifeng-pages', tsa: 'stamp-go', lta: 'stamp-lta' };
 
 const st = { pdfName: '', pdfBytes: null, pdfInfo: null, pdfjs: null, seal: null, sealUrl: null, p12: null,
     sealRefused: null, /* the hall's words when the seal may not stamp (GET /sign/stamp-check) */
@@ -399,6 +403,49 @@ for (const id of ['stamp-x', 'stamp-y'])
         placeMark();
     });
 
+/* ---- 印章证书所在: the USB key (the 证书助手) or the .p12 ------------------------------- */
+
+const viaUsb = () => $('stamp-via-usb').checked;
+
+/* the assistant asked at once when the USB key is chosen: without it the
+ * page says so, and how to install it, before anything is filled in */
+async function usbCheck() {
+    $('err-usbkey').textContent = '';
+    $('stamp-usb-status').textContent = '正在检测证书助手…';
+    delete root.dataset.assist;
+    try {
+        const { hello } = await import('../assist/bridge.js');
+        const h = await hello();
+        $('stamp-usb-status').textContent = `证书助手已就绪（版本 ${h.version}）。`;
+        root.dataset.assist = 'yes';
+    } catch (e) {
+        $('stamp-usb-status').textContent = '';
+        $('err-usbkey').textContent = e.message;
+        root.dataset.assist = 'missing';
+    }
+}
+
+function showVia() {
+    $('stamp-usb').hidden = !viaUsb();
+    $('stamp-file').hidden = viaUsb();
+    clearErrors();
+    resetResult();
+    if (viaUsb())
+        usbCheck();
+}
+
+for (const id of ['stamp-via-usb', 'stamp-via-file'])
+    $(id).addEventListener('change', showVia);
+
+/* the USB key's medium for stamp.js (usbkey.js): FieldError('usbkey') */
+async function usbMedium() {
+    status('正在通过证书助手查找存有印章证书的USB Key…');
+    const { openUsbMedium } = await import('./usbkey.js');
+    const m = await openUsbMedium(st.seal, root.dataset.sealMedium || '');
+    $('stamp-usb-status').textContent = `使用USB Key（介质 ${m.label}）中的印章证书；请在证书助手的对话框中核对并输入PIN码。`;
+    return m;
+}
+
 /* ---- 盖章 ------------------------------------------------------------------------------ */
 
 /* a time as every page of the hall writes it: 2026-11-27 14:05:09, Beijing */
@@ -430,9 +477,9 @@ $('stamp-form').addEventListener('submit', async (ev) => {
         missing.push(new FieldError('seseal', '请选择电子印章文件（.seseal）。'));
     else if (st.sealRefused)
         missing.push(new FieldError('seseal', st.sealRefused));
-    if (!st.p12)
+    if (!viaUsb() && !st.p12)
         missing.push(new FieldError('p12', '请选择印章证书文件（.p12）。'));
-    if (!$('stamp-pin').value)
+    if (!viaUsb() && !$('stamp-pin').value)
         missing.push(new FieldError('pin', '请输入证书PIN码。'));
     let qifeng = null;
     try {
@@ -453,16 +500,27 @@ $('stamp-form').addEventListener('submit', async (ev) => {
     $('stamp-go').disabled = true;
     const where = placed ? { pageIndex: Number($('stamp-page').value) - 1, xMm: Number($('stamp-x').value),
         yMm: Number($('stamp-y').value) } : {};
+    if (viaUsb()) {
+        try {
+            await libs(); /* files.js, which usbkey.js reads the certificate with */
+            where.medium = await usbMedium();
+        } catch (e) {
+            showError(isFieldError(e) ? e : new FieldError('usbkey', '无法通过证书助手使用USB Key。'));
+            st.busy = false;
+            $('stamp-go').disabled = Boolean(st.sealRefused);
+            return;
+        }
+    }
     if (st.files.length > 1) {
         await stampFiles({ ...where, qifeng });
         return;
     }
-    status(qifeng ? '正在加盖骑缝章：打开印章证书、签名并申请时间戳…' : '正在盖章：打开印章证书、签名并申请时间戳…');
+    status(`${qifeng ? '正在加盖骑缝章' : '正在盖章'}：${where.medium ? '请在证书助手的对话框中输入PIN码；' : '打开印章证书、'}签名并申请时间戳…`);
     try {
         const { stampPdf } = await libs();
         const out = await stampPdf({ pdfInfo: st.pdfInfo, sealInfo: st.seal, p12: st.p12,
             pin: $('stamp-pin').value, ...where, qifeng, tsaUrl: '/tsa', evidenceUrl: '/sign/evidence',
-            checkUrl: CHECK_URL });
+            checkUrl: CHECK_URL, documentName: st.pdfName });
         st.outBytes = out.bytes;
         st.outUrl = URL.createObjectURL(new Blob([out.bytes], { type: 'application/pdf' }));
         const a = $('stamp-download');
@@ -576,3 +634,5 @@ $('stamp-lta').addEventListener('click', async () => {
 });
 
 preselect();
+if (viaUsb())
+    usbCheck();

@@ -7,7 +7,9 @@
  *         'B-T' with warning when the evidence could not be had) }
  *   addDocTimestamp(bytes, tsaUrl) → { bytes, genTime }   PAdES B-LTA
  *
- * The PKCS#12 is opened and the key used here only (files.js, WebCrypto).
+ * The PKCS#12 is opened and the key used here only (files.js, WebCrypto);
+ * or o.medium is a USB key's (usbkey.js), which signs the signed
+ * attributes' digest through the 证书助手, documentName shown in its dialog.
  * An SM2 medium's stamp is a GB/T 38540 SES_Signature: sm2.js, loaded for
  * it only (level 'GB/T 38540', no /DSS).
  *   mayStamp(seal, checkUrl) → { ok } or { ok: false, message }: the hall's
@@ -112,7 +114,10 @@ async function signCms(pdf, o, { seal, medium, image, time }) {
     const u = writeStamp(pdf, o, { seal, image, time, contentsLength });
     fillByteRange(u);
     const attrs = await signedAttrs(await sha256(signedBytes(u)), medium, seal);
-    const raw = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, medium.key, set(...attrs));
+    /* the key in the page (WebCrypto), or on the USB key: the signed
+     * attributes' SHA-256 signed there (usbkey.js) */
+    const raw = medium.signDigest ? (await medium.signDigest(await sha256(set(...attrs)), o.documentName)).buffer
+        : await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, medium.key, set(...attrs));
     const signature = new Uint8Array(pkijs.createCMSECDSASignature(raw));
     const ts = await timestamp(o.tsaUrl, await sha256(signature));
     fillContents(u, signedData({ attrs, signature, token: ts.token, medium }));
@@ -141,7 +146,8 @@ export async function stampPdf(o) {
     if (place)
         checkPlace(pdf, o);
     const steps = o.qifeng && place ? [o, { ...o, qifeng: null }] : [o];
-    const medium = await openMedium(o.p12, o.pin, seal);
+    /* o.medium: opened already (the USB key's, usbkey.js), else the PKCS#12 */
+    const medium = o.medium || await openMedium(o.p12, o.pin, seal);
     if (medium.sm2) { /* a GB/T 38540 SES_Signature (sm2.js, loaded for it only) */
         const { stampSes } = await import('./sm2.js');
         let out = null;

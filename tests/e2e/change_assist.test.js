@@ -16,16 +16,17 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { HALL, freshPhone } = require('../integ/lib/client');
-const { operator, acceptedByTransfer, smsTo, tmpdir, psql, orgForm } = require('../integ/lib/pki');
-const { freshAccount } = require('../integ/lib/payflow');
+const { HALL } = require('../integ/lib/client');
+const { tmpdir, psql } = require('../integ/lib/pki');
 const a11y = require('./lib/a11y');
+const { changeOfMedium: changeOf } = require('./lib/assist');
 const { launchChromium, signIn } = require('./lib/browser');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const ROOT = path.resolve(__dirname, '..', '..');
 const TOOL = path.join(ROOT, 'tools', 'assist', 'hall-assist');
 const NEW_ORG = '深圳页面变更科技有限公司';
+const changeOfMedium = () => changeOf(NEW_ORG);
 const SKIP = !process.env.HALL_URL;
 let browser;
 
@@ -40,32 +41,6 @@ after(async () => {
     if (browser)
         await browser.close();
 });
-
-/* a 新办 机构证书 on a SoftHSM2 medium and its 证书变更 order (the unit
- * renamed) submitted (the path of tests/integ/assist_change.test.js) */
-async function changeOfMedium() {
-    const op = await operator();
-    const phone = freshPhone('137');
-    const form = orgForm({ agent_mobile: phone });
-    const o = await acceptedByTransfer({ project: 'hall', form });
-    const made = await op.post('/admin/pki/issue', { id: o.id, medium: 'pkcs11' });
-    assert.equal(made.status, 200, made.text);
-    const [serial, medium] = psql(`SELECT serial || '|' || medium_serial FROM certificates
-        WHERE order_id = ${o.id} AND state = 'issued'`).split('|');
-    const pin = (await smsTo(phone, new RegExp(`序列号${serial}`))).match(/PIN码为：(\d+)/)[1];
-    assert.equal((await o.c.post('/change/agree', { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
-    assert.equal((await o.c.get(`/change/serial?project=hall&serial=${serial}`)).status, 200);
-    const page = await o.c.get(`/change/apply?project=hall&serial=${serial}`);
-    assert.equal(page.status, 200, page.text);
-    const f = { ...form, bank_account: freshAccount(), org_name: NEW_ORG, bank_account_name: NEW_ORG };
-    delete f.cert_type;
-    delete f.years;
-    const r = await o.c.post('/change/apply', { project: 'hall', serial, ...f,
-        submit_key: page.text.match(/name="submit_key" value="([^"]+)"/)[1] });
-    assert.equal(r.status, 200, r.text);
-    const id = Number(r.body.redirect.match(/^\/change\/print\?id=(\d+)$/)[1]);
-    return { c: o.c, serial, medium, pin, id };
-}
 
 function run(args, env) {
     return new Promise((ok) => {

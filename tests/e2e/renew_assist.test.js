@@ -20,9 +20,10 @@ const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { HALL, freshPhone } = require('../integ/lib/client');
-const { operator, acceptedByTransfer, smsTo, tmpdir, psql, orgForm } = require('../integ/lib/pki');
+const { HALL } = require('../integ/lib/client');
+const { tmpdir, psql } = require('../integ/lib/pki');
 const a11y = require('./lib/a11y');
+const { renewalOfMedium } = require('./lib/assist');
 const { launchChromium, signIn } = require('./lib/browser');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
@@ -42,32 +43,6 @@ after(async () => {
     if (browser)
         await browser.close();
 });
-
-/* a 新办 机构证书 on a SoftHSM2 medium, in its renewal window, and its
- * 证书更新 order submitted (the path of tests/integ/assist_renew.test.js) */
-async function renewalOfMedium() {
-    const op = await operator();
-    const phone = freshPhone('137');
-    const o = await acceptedByTransfer({ project: 'hall', form: orgForm({ agent_mobile: phone }) });
-    const made = await op.post('/admin/pki/issue', { id: o.id, medium: 'pkcs11' });
-    assert.equal(made.status, 200, made.text);
-    const [serial, medium] = psql(`SELECT serial || '|' || medium_serial FROM certificates
-        WHERE order_id = ${o.id} AND state = 'issued'`).split('|');
-    const pin = (await smsTo(phone, new RegExp(`序列号${serial}`))).match(/PIN码为：(\d+)/)[1];
-    psql(`UPDATE certificates SET not_after = date_trunc('second', now() + interval '10 days'),
-        not_before = date_trunc('second', now() + interval '10 days') - interval '1 year' WHERE serial = '${serial}'`);
-    assert.equal((await o.c.post('/renew/agree', { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
-    const page = await o.c.get(`/renew/apply?project=hall&serial=${serial}`);
-    assert.equal(page.status, 200, page.text);
-    const f = orgForm({ agent_mobile: phone });
-    for (const k of ['cert_type', 'bank_account_name', 'bank_branch_id', 'bank_account'])
-        delete f[k];
-    const r = await o.c.post('/renew/apply', { project: 'hall', serial, years: '1', ...f,
-        submit_key: page.text.match(/name="submit_key" value="([^"]+)"/)[1] });
-    assert.equal(r.status, 200, r.text);
-    const id = Number(r.body.redirect.match(/^\/renew\/print\?id=(\d+)$/)[1]);
-    return { c: o.c, serial, medium, pin, id };
-}
 
 /* the hall for the tool, its confirmation (written) cut before it arrives */
 async function confirmationCut() {

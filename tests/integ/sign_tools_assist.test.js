@@ -152,3 +152,49 @@ test('tools__media_supported__any_pkcs11_module__softhsm2__p11_kit__the_stations
     /* the page says the hall never holds the key */
     assert.match(page, /本营业厅从不持有您的私钥/);
 });
+
+/* the 证书助手's package carries the browser's door (issue 70 §1, §3;
+ * docs/internals/assist.md): the native-messaging host manifests naming
+ * /usr/bin/hall-assist and the extension's id, the extension itself (its
+ * content script on the hall's origin, the same origin hall-assist serves,
+ * a conffile), and a pinentry among its dependencies.  Before, the package
+ * held /usr/bin/hall-assist and its README only. */
+test('tools__证书助手s_deb__native_messaging_manifests__the_extension__its_origin__pinentry', async () => {
+    const j = await json('');
+    const p = j.packages.find((x) => x.tool === 'hall-assist' && x.kind === 'deb');
+    assert.ok(p, 'the 证书助手 is packaged as a .deb');
+    const dir = tmpdir();
+    const deb = path.join(dir, p.name);
+    fs.writeFileSync(deb, Buffer.from(await (await fetch(`${HALL}${p.url}`)).arrayBuffer()));
+    const x = spawnSync('dpkg-deb', ['-x', deb, path.join(dir, 'root')], { encoding: 'utf8' });
+    assert.equal(x.status, 0, x.stderr);
+    const at = (f) => path.join(dir, 'root', f);
+    const ext = JSON.parse(fs.readFileSync(at('usr/share/hall-assist/extension/manifest.json'), 'utf8'));
+    assert.equal(ext.manifest_version, 3);
+    assert.deepEqual(ext.permissions, ['nativeMessaging']);
+    const origin = ext.content_scripts[0].matches[0].replace(/\/\*$/, '');
+    assert.match(origin, /^https?:\/\/[^/*]+$/, 'the content script runs on one origin, no wildcard');
+    for (const f of ['background.js', 'content.js'])
+        assert.ok(fs.existsSync(at(`usr/share/hall-assist/extension/${f}`)), f);
+    /* the extension's id, as Chromium derives it from the manifest's key */
+    const spki = Buffer.from(ext.key, 'base64');
+    const id = [...crypto.createHash('sha256').update(spki).digest('hex').slice(0, 32)]
+        .map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
+    for (const f of ['etc/chromium/native-messaging-hosts', 'etc/opt/chrome/native-messaging-hosts',
+        'etc/opt/edge/native-messaging-hosts']) {
+        const h = JSON.parse(fs.readFileSync(at(`${f}/cn.hall.assist.json`), 'utf8'));
+        assert.deepEqual([h.name, h.path, h.type, h.allowed_origins], ['cn.hall.assist', '/usr/bin/hall-assist',
+            'stdio', [`chrome-extension://${id}/`]], f);
+    }
+    const ff = JSON.parse(fs.readFileSync(at('usr/lib/mozilla/native-messaging-hosts/cn.hall.assist.json'), 'utf8'));
+    assert.deepEqual(ff.allowed_extensions, [ext.browser_specific_settings.gecko.id]);
+    assert.equal(ff.path, '/usr/bin/hall-assist');
+    assert.match(fs.readFileSync(at('etc/hall-assist/hall-assist.conf'), 'utf8'),
+        new RegExp(`^origin ${origin.replace(/[.]/g, '\\.')}$`, 'm'), 'hall-assist serves the extension\'s origin');
+    const f = spawnSync('dpkg-deb', ['-f', deb, 'Depends'], { encoding: 'utf8' });
+    assert.match(f.stdout, /pinentry-gnome3 \| pinentry-qt \| pinentry-gtk2 \| pinentry-curses/);
+    assert.match(f.stdout, /libp11-kit0/);
+    assert.match(f.stdout, /libyajl2/);
+    const c = spawnSync('dpkg-deb', ['--ctrl-tarfile', deb], { encoding: 'buffer' });
+    assert.ok(c.stdout.includes(Buffer.from('/etc/hall-assist/hall-assist.conf')), 'the origins file is a conffile');
+});

@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <openssl/ocsp.h>
 #include <openssl/x509v3.h>
+#include <yajl/yajl_tree.h>
 
 #include "assist.h"
 
@@ -83,59 +85,43 @@ assist_http_reply_free(struct http_reply *r)
     r->len = 0;
 }
 
-/* one UTF-8 sequence of code point u at o */
-static size_t
-utf8(char *o, unsigned u)
+/* the first member named key with a string value, depth first in the
+ * document's order (the hall's answers: flat, or one object deep) */
+static const char *
+member_str(yajl_val v, const char *key)
 {
-    if (u < 0x80)
-        return o[0] = (char)u, 1;
-    if (u < 0x800)
-        return o[0] = (char)(0xc0 | (u >> 6)), o[1] = (char)(0x80 | (u & 0x3f)), 2;
-    o[0] = (char)(0xe0 | (u >> 12));
-    o[1] = (char)(0x80 | ((u >> 6) & 0x3f));
-    o[2] = (char)(0x80 | (u & 0x3f));
-    return 3;
+    size_t i;
+    const char *s;
+
+    if (YAJL_IS_OBJECT(v)) {
+        for (i = 0; i < v->u.object.len; i++)
+            if (strcmp(v->u.object.keys[i], key) == 0 && YAJL_IS_STRING(v->u.object.values[i]))
+                return YAJL_GET_STRING(v->u.object.values[i]);
+        for (i = 0; i < v->u.object.len; i++)
+            if ((s = member_str(v->u.object.values[i], key)) != NULL)
+                return s;
+    } else if (YAJL_IS_ARRAY(v)) {
+        for (i = 0; i < v->u.array.len; i++)
+            if ((s = member_str(v->u.array.values[i], key)) != NULL)
+                return s;
+    }
+    return NULL;
 }
 
+/* read with yajl (no string search: a key's name inside another value's
+ * text is never taken for the key) */
 char *
 assist_json_str(const char *json, const char *key)
 {
-    char pat[80];
-    const char *p;
-    char *out, *o;
+    char err[64];
+    yajl_val v = json != NULL ? yajl_tree_parse(json, err, sizeof(err)) : NULL;
+    const char *s = v != NULL ? member_str(v, key) : NULL;
+    char *out = s != NULL ? strdup(s) : NULL;
 
-    snprintf(pat, sizeof(pat), "\"%s\"", key);
-    p = strstr(json, pat);
-    if (p == NULL)
-        return NULL;
-    p += strlen(pat);
-    while (*p == ' ' || *p == ':')
-        p++;
-    if (*p++ != '"')
-        return NULL;
-    out = o = malloc(strlen(p) + 1);
-    if (out == NULL)
-        return NULL;
-    for (; *p != '\0' && *p != '"'; p++) {
-        if (*p != '\\') {
-            *o++ = *p;
-            continue;
-        }
-        p++;
-        if (*p == 'u' && strlen(p) >= 5) {
-            char hx[5] = {p[1], p[2], p[3], p[4], 0};
-
-            o += utf8(o, (unsigned)strtoul(hx, NULL, 16));
-            p += 4;
-        } else if (*p == 'n') {
-            *o++ = '\n';
-        } else if (*p != '\0') {
-            *o++ = *p;
-        } else {
-            break;
-        }
-    }
-    *o = '\0';
+    /* the tree's copy of the value (an SO PIN may be one) wiped before it is freed */
+    if (s != NULL)
+        OPENSSL_cleanse((char *)s, strlen(s));
+    yajl_tree_free(v);
     return out;
 }
 

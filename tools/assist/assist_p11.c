@@ -1,6 +1,7 @@
 /*
  * hall-assist: the medium, through the PKCS#11 module its maker ships
- * (any: SoftHSM2 in the tests), dlopen'ed and reached by C_GetFunctionList.
+ * (any: SoftHSM2 in the tests): the modules registered with p11-kit, or
+ * one named by --module, dlopen'ed and reached by C_GetFunctionList.
  * One read-write session on the chosen token; nothing of a key ever read
  * but the public key's point.
  */
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <p11-kit/p11-kit.h>
 
 #include "assist.h"
 
@@ -45,59 +48,37 @@ field(char *out, size_t outlen, const unsigned char *in, size_t n)
     out[n] = '\0';
 }
 
-int
-assist_medium_open(struct medium *m, const char *module, const char *token)
+/* the token labelled token (or, token NULL, the only one) among module
+ * f's slots with a token present: into m (slot, info, label); how many
+ * matched (at most 1 with a label asked; for none, every token counted) */
+static int
+scan_slots(struct medium *m, CK_FUNCTION_LIST_PTR f, const char *token, int found)
 {
-    CK_C_GetFunctionList gfl;
     CK_SLOT_ID *slots = NULL;
     CK_ULONG n = 0, i;
     CK_RV rv;
-    int found = 0;
 
-    memset(m, 0, sizeof(*m));
-    if (module == NULL || *module == '\0') {
-        fprintf(stderr,
-                "hall-assist: 请用 --module 或环境变量 HALL_PKCS11_MODULE 指明USB Key的驱动库"
-                "（PKCS#11模块，如 /usr/lib/softhsm/libsofthsm2.so）\n");
-        return -1;
-    }
-    m->lib = dlopen(module, RTLD_NOW | RTLD_LOCAL);
-    if (m->lib == NULL) {
-        fprintf(stderr, "hall-assist: 无法加载驱动库 %s：%s\n", module, dlerror());
-        return -1;
-    }
-    gfl = (CK_C_GetFunctionList)dlsym(m->lib, "C_GetFunctionList");
-    if (gfl == NULL || gfl(&m->f) != CKR_OK) {
-        fprintf(stderr, "hall-assist: %s 不是PKCS#11驱动库（没有 C_GetFunctionList）\n", module);
-        return -1;
-    }
-    rv = m->f->C_Initialize(NULL);
-    if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
-        fprintf(stderr, "hall-assist: 驱动库初始化失败：%s\n", assist_p11_error(rv));
-        return -1;
-    }
     /* as many media as are plugged in, counted again if one came
      * between the count and the list */
     do {
-        rv = m->f->C_GetSlotList(CK_TRUE, NULL, &n);
+        rv = f->C_GetSlotList(CK_TRUE, NULL, &n);
         if (rv != CKR_OK)
             break;
         free(slots);
         slots = calloc(n + 1, sizeof(*slots));
         if (slots == NULL)
             abort();
-        rv = m->f->C_GetSlotList(CK_TRUE, slots, &n);
+        rv = f->C_GetSlotList(CK_TRUE, slots, &n);
     } while (rv == CKR_BUFFER_TOO_SMALL);
     if (rv != CKR_OK) {
         free(slots);
-        fprintf(stderr, "hall-assist: 无法列出介质：%s\n", assist_p11_error(rv));
-        return -1;
+        return found;
     }
     for (i = 0; i < n; i++) {
         CK_TOKEN_INFO ti;
         char label[33];
 
-        if (m->f->C_GetTokenInfo(slots[i], &ti) != CKR_OK || !(ti.flags & CKF_TOKEN_INITIALIZED))
+        if (f->C_GetTokenInfo(slots[i], &ti) != CKR_OK || !(ti.flags & CKF_TOKEN_INITIALIZED))
             continue;
         field(label, sizeof(label), ti.label, sizeof(ti.label));
         if (token != NULL ? strcmp(label, token) != 0 : found > 0) {
@@ -105,6 +86,7 @@ assist_medium_open(struct medium *m, const char *module, const char *token)
                 found++;
             continue;
         }
+        m->f = f;
         m->slot = slots[i];
         m->info = ti;
         snprintf(m->label, sizeof(m->label), "%s", label);
@@ -113,6 +95,66 @@ assist_medium_open(struct medium *m, const char *module, const char *token)
             break;
     }
     free(slots);
+    return found;
+}
+
+/* module's PKCS#11 function list, initialised; 0 or -1 after printing why */
+static int
+load_module(struct medium *m, const char *module)
+{
+    CK_C_GetFunctionList gfl;
+    CK_FUNCTION_LIST_PTR f = NULL;
+    CK_RV rv;
+
+    m->lib = dlopen(module, RTLD_NOW | RTLD_LOCAL);
+    if (m->lib == NULL) {
+        fprintf(stderr, "hall-assist: 无法加载驱动库 %s：%s\n", module, dlerror());
+        return -1;
+    }
+    gfl = (CK_C_GetFunctionList)dlsym(m->lib, "C_GetFunctionList");
+    if (gfl == NULL || gfl(&f) != CKR_OK) {
+        fprintf(stderr, "hall-assist: %s 不是PKCS#11驱动库（没有 C_GetFunctionList）\n", module);
+        return -1;
+    }
+    rv = f->C_Initialize(NULL);
+    if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+        fprintf(stderr, "hall-assist: 驱动库初始化失败：%s\n", assist_p11_error(rv));
+        return -1;
+    }
+    m->own = f;
+    return 0;
+}
+
+/*
+ * The medium labelled token (or the only one plugged in), through module
+ * when given, else through every module registered with p11-kit (Debian's
+ * /usr/share/p11-kit/modules/NAME.module, the user's ~/.config/pkcs11/modules/:
+ * where a USB key's driver registers itself).
+ */
+int
+assist_medium_open(struct medium *m, const char *module, const char *token)
+{
+    CK_RV rv;
+    int found = 0;
+
+    memset(m, 0, sizeof(*m));
+    if (module != NULL && *module != '\0') {
+        if (load_module(m, module) != 0)
+            return -1;
+        found = scan_slots(m, m->own, token, 0);
+    } else {
+        size_t i;
+
+        m->mods = p11_kit_modules_load_and_initialize(0);
+        if (m->mods == NULL || m->mods[0] == NULL) {
+            fprintf(stderr,
+                    "hall-assist: 本机没有登记USB Key的驱动（PKCS#11模块）：请安装介质厂商的驱动"
+                    "（登记于 /usr/share/p11-kit/modules/），或用 --module 指明驱动库\n");
+            return -1;
+        }
+        for (i = 0; m->mods[i] != NULL && (token == NULL || found == 0); i++)
+            found = scan_slots(m, m->mods[i], token, found);
+    }
     if (found == 0) {
         fprintf(stderr,
                 token != NULL ? "hall-assist: 没有找到介质 %s：请插入该USB Key\n"
@@ -140,16 +182,59 @@ assist_medium_open(struct medium *m, const char *module, const char *token)
     return 0;
 }
 
+int
+assist_media_labels(const char *module, char labels[][33], int max)
+{
+    struct medium m;
+    CK_FUNCTION_LIST **mods = NULL, *one[2] = {NULL, NULL};
+    int n = 0, i;
+
+    memset(&m, 0, sizeof(m));
+    if (module != NULL && *module != '\0') {
+        if (load_module(&m, module) != 0)
+            return -1;
+        one[0] = m.own;
+    } else {
+        mods = p11_kit_modules_load_and_initialize(0);
+        if (mods == NULL)
+            return -1;
+    }
+    for (i = 0; (mods != NULL ? mods : one)[i] != NULL; i++) {
+        CK_FUNCTION_LIST_PTR f = (mods != NULL ? mods : one)[i];
+        CK_SLOT_ID slots[64];
+        CK_ULONG k, ns = 64;
+
+        if (f->C_GetSlotList(CK_TRUE, slots, &ns) != CKR_OK)
+            continue;
+        for (k = 0; k < ns && n < max; k++) {
+            CK_TOKEN_INFO ti;
+
+            if (f->C_GetTokenInfo(slots[k], &ti) != CKR_OK || !(ti.flags & CKF_TOKEN_INITIALIZED))
+                continue;
+            field(labels[n], 33, ti.label, sizeof(ti.label));
+            n++;
+        }
+    }
+    if (mods != NULL)
+        p11_kit_modules_finalize_and_release(mods);
+    else
+        m.own->C_Finalize(NULL);
+    return n;
+}
+
 void
 assist_medium_close(struct medium *m)
 {
-    if (m->f != NULL) {
-        if (m->s != 0)
-            m->f->C_CloseSession(m->s);
-        m->f->C_Finalize(NULL);
-    }
-    /* the module stays loaded: some register atexit handlers */
+    if (m->f != NULL && m->s != 0)
+        m->f->C_CloseSession(m->s);
+    if (m->mods != NULL)
+        p11_kit_modules_finalize_and_release(m->mods);
+    else if (m->own != NULL)
+        m->own->C_Finalize(NULL);
+    /* a module dlopen'ed stays loaded: some register atexit handlers */
     m->f = NULL;
+    m->own = NULL;
+    m->mods = NULL;
 }
 
 CK_RV
@@ -258,4 +343,24 @@ assist_medium_pubkey_hex(struct medium *m, const unsigned char *id, size_t id_le
             snprintf(hex + 2 * i, 3, "%02x", pt[i]);
     free(pt);
     return hex;
+}
+
+CK_RV
+assist_medium_sign(struct medium *m, const unsigned char *id, size_t id_len,
+                   const unsigned char *digest, size_t dlen, unsigned char *sig, size_t *siglen)
+{
+    CK_OBJECT_HANDLE key;
+    CK_MECHANISM mech = {CKM_ECDSA, NULL, 0};
+    CK_ULONG n = (CK_ULONG)*siglen;
+    CK_RV rv;
+
+    /* the key of the certificate's CKA_ID, whatever its label */
+    if (find(m, CKO_PRIVATE_KEY, id, id_len, &key, 1) != 1)
+        return CKR_KEY_HANDLE_INVALID;
+    rv = m->f->C_SignInit(m->s, &mech, key);
+    if (rv != CKR_OK)
+        return rv;
+    rv = m->f->C_Sign(m->s, (CK_BYTE_PTR)digest, (CK_ULONG)dlen, sig, &n);
+    *siglen = n;
+    return rv;
 }

@@ -24,8 +24,15 @@
  *       the new certificate with the changed data; the hall revokes the old
  *       one once told the new one is written (assist_renew.c)
  *
- * The module: --module, else HALL_PKCS11_MODULE.  Exit status 0, 1 when
- * refused or failed (the reason on stderr, in Chinese), 2 for usage.
+ *   hall-assist native
+ *       the browser's door: a native-messaging host on stdin and stdout
+ *       (assist_native.c); the browser starts it so, with the caller's
+ *       origin (chrome-extension://ID/, or Firefox's manifest path and id)
+ *       as its argument
+ *
+ * The module: --module, else HALL_PKCS11_MODULE, else every module
+ * registered with p11-kit.  Exit status 0, 1 when refused or failed (the
+ * reason on stderr, in Chinese), 2 for usage.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +62,8 @@ usage(void)
             "                         [--hall 网址] [--pin-file 文件] [--cacert 文件]\n"
             "      hall-assist change [--module 驱动库] --token 介质序列号 --ticket 变更码\n"
             "                         [--hall 网址] [--pin-file 文件] [--cacert 文件]\n"
-            "驱动库：--module，或环境变量 HALL_PKCS11_MODULE\n");
+            "      hall-assist native   （浏览器扩展的本机程序，由浏览器启动）\n"
+            "驱动库：--module，或环境变量 HALL_PKCS11_MODULE，否则为本机登记的驱动（p11-kit）\n");
     return 2;
 }
 
@@ -228,6 +236,15 @@ main(int argc, char **argv)
 
     if (argc < 2)
         return usage();
+    /* started by a browser: Chromium passes chrome-extension://ID/,
+     * Firefox the host manifest's path and the extension's id */
+    if (strcmp(argv[1], "native") == 0 || strncmp(argv[1], "chrome-extension://", 19) == 0 ||
+        (argc == 3 && strstr(argv[1], ".json") != NULL)) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        rc = assist_native(argv[1]);
+        curl_global_cleanup();
+        return rc;
+    }
     o.cmd = argv[1];
     o.module = getenv("HALL_PKCS11_MODULE");
     o.hall = getenv("HALL_URL");

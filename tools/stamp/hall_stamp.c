@@ -59,6 +59,7 @@
 #include "stamp_crosspage.h"
 #include "stamp_usage.h"
 #include "stamp_askreport.h"
+#include "stamp_token.h"
 
 #define EXIT_INVALID 1
 #define EXIT_USAGE   2
@@ -380,53 +381,14 @@ out:
     return rc;
 }
 
-/* the token's key; the certificate: the one the seal lists whose key it is */
+/* the token's key; the certificate: the one the seal lists whose key it is
+ * (stamp_token.c) */
 static int
 signer_from_token(struct hall_pool *pool, const struct sign_args *a, const char *pin,
                   const unsigned char *seal, size_t seal_len, EVP_PKEY **key, X509 **cert)
 {
-    struct hall_seseal_info info;
-    const char *why;
-    char err[512];
-
-    if (hall_token_configure_pin(a->module, a->token, pin, NULL, err, sizeof(err)) != HALL_OK) {
-        fprintf(stderr, "hall-stamp: %s\n", err);
-        return HALL_ERR;
-    }
-    *key = hall_token_key(a->key_label != NULL ? a->key_label : a->token, err, sizeof(err));
-    if (*key == NULL && strstr(err, "the PIN is wrong") != NULL) {
-        /* the holder's USB key: its PIN, not the hall's pkcs11_pin_file */
-        fprintf(stderr, "%s\n",
-                T("hall-stamp：PIN码错误，USB Key拒绝登录",
-                  "hall-stamp: wrong PIN, the USB key refused it"));
-        return HALL_ERR;
-    }
-    if (*key == NULL && strstr(err, "PIN is locked") != NULL) {
-        fprintf(
-            stderr, "%s\n",
-            T("hall-stamp：USB Key的PIN码已锁定（错误次数过多），请办理证书解锁",
-              "hall-stamp: the USB key's PIN is locked (too many wrong PINs): ask for 证书解锁"));
-        return HALL_ERR;
-    }
-    if (*key == NULL) {
-        fprintf(stderr,
-                T("hall-stamp：无法使用令牌中的密钥：%s\n",
-                  "hall-stamp: cannot use the token's key: %s\n"),
-                err);
-        return HALL_ERR;
-    }
-    if (hall_seseal_read(pool, seal, seal_len, &info, &why) != HALL_OK) {
-        fprintf(stderr, "hall-stamp: %s\n", why);
-        return HALL_ERR;
-    }
-    *cert = hall_seseal_signer_for(seal, seal_len, *key);
-    if (*cert == NULL) {
-        fprintf(stderr, "%s\n",
-                T("hall-stamp：印章文件未列出与令牌中密钥对应的签章人证书",
-                  "hall-stamp: the seal lists no certificate of the token's key"));
-        return HALL_ERR;
-    }
-    return HALL_OK;
+    return stamp_token_signer(pool, a->module, a->token, a->key_label, pin, seal, seal_len, key,
+                              cert, zh);
 }
 
 /* the input then the update, into path (removed when the write fails) */

@@ -13,7 +13,7 @@ stamp_usage(FILE *f, int zh)
         fputs(
             "用法：\n"
             "  hall-stamp sign --in 原文.pdf --out 盖章后.pdf --seal 印章.seseal\n"
-            "                  (--p12 证书介质.p12 | --pkcs11-module 驱动.so --token 令牌标签\n"
+            "                  (--p12 证书介质.p12 | --pkcs11-module 驱动.so --token 介质序列号\n"
             "                   [--key-label 密钥标签])\n"
             "                  (--page 页码 --x 毫米 --y 毫米 | --keyword 关键字\n"
             "                   [--keyword-match all|first|last] [--keyword-offset 横,纵])\n"
@@ -35,6 +35,8 @@ stamp_usage(FILE *f, int zh)
             "  --keyword-offset 再向右、向下移动若干毫米；文中没有关键字时不盖章。\n"
             "  印章按其实际尺寸显示；签名附带时间戳服务（--tsa，如\n"
             "  https://营业厅地址/tsa）的时间戳，无法取得时间戳时不盖章。\n"
+            "  USB Key：--token 为介质序列号（我的电子印章中写明），用其中与印章证书\n"
+            "  对应的密钥签名（--key-label 可指明密钥标签）。\n"
             "  PIN码在终端输入（不回显），或用 --pin-fd 从文件描述符读取；\n"
             "  不接受命令行中的PIN码。\n"
             "  盖章前向营业厅查询签章人证书的吊销状态（证书载明的OCSP服务，\n"
