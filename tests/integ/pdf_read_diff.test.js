@@ -4,14 +4,19 @@
  * every corpus as core/pdf reads it (issue 71 §3; docs/internals/stamp.md
  * §8): the same refusal, the same misplaced entries, each object the
  * cross-reference lists with the same value (or unreadable on both sides),
- * the same pages.  core/pdf's side is tests/pdf-dump's.
+ * the same pages.  core/pdf's side is tests/pdf-dump's.  Then the bytes
+ * written: each file the page would stamp is stamped by the page's writer
+ * (pdf-update.js) and the output read again by both, equal again, and, as
+ * core/pdf reads it, every object of the input kept but those the update
+ * writes again, which keep every key but the one the stamp extends.
  * Needs the build (tests/pdf-dump), not the hall.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
-const { stampModules, jsDump, cDump, PDF_DUMP, ROOT } = require('./lib/pdfdump');
+const { stampModules, jsDump, cDump, value, testStamp, PDF_DUMP, ROOT } = require('./lib/pdfdump');
 
 function filesUnder(dir) {
     const out = [];
@@ -57,4 +62,108 @@ test('the page reads every corpus file as core/pdf reads it', { skip: !fs.exists
         }
         assert.ok(opened > 100, `files core/pdf opens: ${opened}`);
         assert.equal(bad.length, 0, `${bad.length} of ${CORPORA.length} files read differently:\n${bad.slice(0, 8).join('\n')}`);
+    });
+
+/* the keys an update extends, by what it wrote again (pdf-update.js's rewritten) */
+const EXTENDED = { page: ['Annots'], form: ['Fields', 'SigFlags'], catalog: ['AcroForm'] };
+
+test('what the page writes, core/pdf reads: every object kept but the one key each rewrite extends',
+    { skip: !fs.existsSync(PDF_DUMP) && 'no tests/pdf-dump (make)' }, async () => {
+        const M = await stampModules();
+        const { PDFArray, PDFRef } = M.PL;
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hall-pr-out-'));
+        const stamped = [];
+        let refused = 0;
+        for (const f of CORPORA) {
+            const bytes = new Uint8Array(fs.readFileSync(f));
+            let pdf, u;
+            try {
+                pdf = await M.update.readPdf(bytes);
+                u = M.update.writeUpdate(pdf, testStamp(0));
+            } catch (e) {
+                if (!e.field)
+                    throw new Error(`${path.relative(ROOT, f)}: ${e.stack}`);
+                refused++;
+                continue;
+            }
+            const out = path.join(tmp, `${stamped.length}.pdf`);
+            fs.writeFileSync(out, u.bytes);
+            stamped.push({ f, bytes, out, pdf, u });
+        }
+        assert.ok(stamped.length > 100, `files stamped: ${stamped.length} (${refused} refused)`);
+        const c = cDump(stamped.map((s) => s.out));
+        const cIn = cDump(stamped.map((s) => s.f));
+        const bad = [];
+        for (const { f, bytes, out, pdf, u } of stamped) {
+            const name = path.relative(ROOT, f);
+            const outBytes = new Uint8Array(fs.readFileSync(out));
+            /* the output read alike by both */
+            const js = jsDump(M, outBytes);
+            if (js !== c.get(out)) {
+                bad.push(`${name}: its stamped output read differently\n${firstDiff(c.get(out), js)}`);
+                continue;
+            }
+            /* the same pages, nothing misplaced, the stamp's objects read */
+            /* its lines by "M", "P", "O num gen" */
+            const lines = (t) => new Map(t.split('\n').filter((l) => l).map((l) => [l.startsWith('O ') ?
+                l.split(' ', 3).join(' ') : l[0], l]));
+            const before = lines(cIn.get(f)), after = lines(c.get(out));
+            if (before.get('P') !== after.get('P') || !/^M 0 /.test(after.get('M')))
+                bad.push(`${name}: pages ${before.get('P')} -> ${after.get('P')}, ${after.get('M')}`);
+            for (const n of Object.values(u.objects))
+                if (!after.has(`O ${n} 0`) || after.get(`O ${n} 0`).endsWith(' !'))
+                    bad.push(`${name}: the stamp's object ${n} not read: ${after.get(`O ${n} 0`)}`);
+            /* every object of the input: the same, or written again keeping all but the key extended */
+            const again = new Map();
+            const page = pdf.pages[0];
+            for (const kind of u.rewritten) {
+                if (kind === 'page')
+                    again.set(page.ref.objectNumber, EXTENDED.page);
+                else if (kind === 'annots')
+                    again.set(page.dict.get(M.PL.PDFName.of('Annots')).objectNumber, 'array');
+                else if (kind === 'form')
+                    again.set(pdf.formRef.objectNumber, EXTENDED.form);
+                else
+                    again.set(pdf.rootRef.objectNumber, EXTENDED.catalog);
+            }
+            const dIn = M.read.openPdf(bytes), dOut = M.read.openPdf(outBytes);
+            for (const [k, line] of before) {
+                if (!k.startsWith('O '))
+                    continue;
+                const num = Number(k.split(' ')[1]);
+                if (!again.has(num)) {
+                    if (after.get(k) !== line)
+                        bad.push(`${name}: object ${num} changed\n  ${line.slice(0, 200)}\n  ${String(after.get(k)).slice(0, 200)}`);
+                    continue;
+                }
+                const gen = Number(k.split(' ')[2]);
+                const a = dIn.get(num, gen), b = dOut.get(num, gen);
+                if (again.get(num) === 'array') {
+                    const x = a.asArray().map((v) => value(M, v)), y = b.asArray().map((v) => value(M, v));
+                    if (y.length !== x.length + 1 || x.some((v, i) => y[i] !== v))
+                        bad.push(`${name}: /Annots ${num} not kept`);
+                    continue;
+                }
+                const skip = again.get(num);
+                const keys = new Set([...a.keys(), ...b.keys()].map((n) => n.decodeText()));
+                for (const key of keys) {
+                    const va = dIn.key(a, key), vb = dOut.key(b, key);
+                    if (skip.includes(key)) {
+                        /* the array the stamp extends keeps every item, and only one is added */
+                        if (key !== 'SigFlags' && key !== 'AcroForm' && va instanceof PDFArray &&
+                            (!(vb instanceof PDFArray) || vb.size() !== va.size() + 1 ||
+                                va.asArray().some((v, i) => value(M, v) !== value(M, vb.get(i)))))
+                            bad.push(`${name}: /${key} of ${num} not kept`);
+                        continue;
+                    }
+                    if (value(M, a.get(M.PL.PDFName.of(key))) !== value(M, b.get(M.PL.PDFName.of(key))))
+                        bad.push(`${name}: /${key} of ${num} written as ${value(M, b.get(M.PL.PDFName.of(key)))}`);
+                }
+            }
+            if (!(again.size > 0 && [...again.keys()].every((n) => n > 0)))
+                bad.push(`${name}: nothing written again`);
+            void PDFRef;
+        }
+        fs.rmSync(tmp, { recursive: true, force: true });
+        assert.equal(bad.length, 0, `${bad.length} problems in ${stamped.length} stamped files:\n${bad.slice(0, 8).join('\n')}`);
     });

@@ -1,0 +1,182 @@
+'use strict';
+/*
+ * The page's stamper (static/stamp/pdf-update.js, in node) reads a document
+ * as core/pdf reads it and writes nothing its preview did not show (issue
+ * 71 §2, §3):
+ *   - a file whose page 4 is defined twice, the later copy outside the
+ *     cross-reference adding an annotation "Amount: 999999 yuan": read
+ *     from where the cross-reference says (one annotation, as tests/pdf-dump
+ *     reads it), and refused, naming the object, before anything is written;
+ *   - a second catalog outside the cross-reference with /OpenAction: the
+ *     same;
+ *   - /Size beyond ISO 32000's 8,388,607, or so near it that the update's
+ *     numbers would pass it: refused;
+ *   - 64 signature fields already: refused (the verifier reads 64 at most);
+ *     63: stamped, and the 64th is the stamp's;
+ *   - /Rotate 45: refused.
+ * Needs tests/pdf-dump (the build), not the hall.
+ */
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const zlib = require('node:zlib');
+const { execFileSync } = require('node:child_process');
+const { stampModules, PDF_DUMP } = require('./lib/pdfdump');
+
+const NO_DUMP = !fs.existsSync(PDF_DUMP) && 'no tests/pdf-dump (make)';
+
+/*
+ * A PDF: objs [[num, text]] in order, listed by a classic table; extra
+ * (text) after them, before the table, listed nowhere; trailer's keys.
+ */
+function pdfOf(objs, { extra = '', trailer = '', size } = {}) {
+    let s = '%PDF-1.7\n%\xe2\xe3\xcf\xd3\n';
+    const offs = new Map();
+    for (const [n, text] of objs) {
+        offs.set(n, s.length);
+        s += `${n} 0 obj\n${text}\nendobj\n`;
+    }
+    s += extra;
+    const top = Math.max(...offs.keys());
+    const xref = s.length;
+    s += `xref\n0 ${top + 1}\n0000000000 65535 f\r\n`;
+    for (let n = 1; n <= top; n++)
+        s += offs.has(n) ? `${String(offs.get(n)).padStart(10, '0')} 00000 n\r\n` : '0000000000 65535 f\r\n';
+    s += `trailer\n<< /Size ${size || top + 1} /Root 1 0 R ${trailer}>>\nstartxref\n${xref}\n%%EOF\n`;
+    return new Uint8Array(Buffer.from(s, 'latin1'));
+}
+
+/* a free-text annotation showing text */
+const note = (text, y) => `<< /Type /Annot /Subtype /FreeText /Rect [72 ${y} 400 ${y + 30}] /Contents (${text})` +
+    ` /DA (/Helv 14 Tf 0 g) >>`;
+
+/* four pages; page 4 (object 9) with annotation 10 ("Amount: 1000 yuan") */
+function fourPages({ catalog = '<< /Type /Catalog /Pages 2 0 R >>', page4 = '/Annots [10 0 R]', more = [] } = {}) {
+    const page = (n) => `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents ${n} 0 R ${n === 8 ? page4 : ''}>>`;
+    const content = '<< /Length 0 >>\nstream\n\nendstream';
+    return [
+        [1, catalog],
+        [2, '<< /Type /Pages /Kids [3 0 R 5 0 R 7 0 R 9 0 R] /Count 4 >>'],
+        [3, page(4)], [4, content], [5, page(6)], [6, content], [7, page(8)], [8, content],
+        [9, `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] ${page4} >>`],
+        [10, note('Amount: 1000 yuan', 700)],
+        ...more,
+    ];
+}
+
+function stampOf(pageIndex = 0) {
+    const rows = zlib.deflateSync(Buffer.alloc(4 * (1 + 4 * 3)));
+    return { pageIndex, xMm: 50, yMm: 50, seal: { name: '测试印章', esId: '1234567890', picture: { widthMm: 40, heightMm: 40 } },
+        image: { width: 4, height: 4, rgb: rows, alpha: zlib.deflateSync(Buffer.alloc(4 * 5)) },
+        time: new Date('2026-01-02T03:04:05Z'), contentsLength: 1024 };
+}
+
+/* core/pdf's view of bytes: tests/pdf-dump's lines */
+function cView(bytes) {
+    const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hall-pr-')), 'in.pdf');
+    fs.writeFileSync(f, bytes);
+    const out = execFileSync(PDF_DUMP, [f]).toString('latin1');
+    fs.rmSync(path.dirname(f), { recursive: true, force: true });
+    return out;
+}
+
+/* readPdf's refusal of bytes; when it stamps instead, the failure says
+ * what the update wrote of object num (stamped on page pageIndex + 1) */
+async function refusal(M, bytes, pageIndex, num) {
+    let pdf;
+    try {
+        pdf = await M.update.readPdf(bytes);
+    } catch (e) {
+        return e;
+    }
+    const u = M.update.writeUpdate(pdf, stampOf(pageIndex));
+    const tail = Buffer.from(u.bytes.subarray(bytes.length)).toString('latin1');
+    const obj = tail.match(new RegExp(`^${num} 0 obj\\n([\\s\\S]*?)\\nendobj`, 'm'));
+    assert.fail(`stamped; the update wrote object ${num} as: ${obj ? obj[1].replace(/\s+/g, ' ') : '(not written)'}`);
+}
+
+const hexOf = (s) => Buffer.from(s, 'latin1').toString('hex').toUpperCase();
+
+test('page 4 defined twice: read from the cross-reference, refused by name', { skip: NO_DUMP }, async () => {
+    const M = await stampModules();
+    /* the later copy of 9, outside the table, adds annotation 11 */
+    const bytes = pdfOf(fourPages({ more: [[11, note('Amount: 999999 yuan', 650)]] }), {
+        extra: '9 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [10 0 R 11 0 R] >>\nendobj\n',
+    });
+    /* core/pdf reads page 4 with one annotation */
+    const c = cView(bytes);
+    assert.match(c, /^O 9 0 .*\[10 0 R\]/m, c);
+    /* the stamper refuses the file, naming object 9, before writing */
+    const e = await refusal(M, bytes, 3, 9);
+    assert.equal(e.field, 'pdf');
+    assert.match(e.message, /交叉引用表之外另有一个对象9 0/);
+    /* its reader takes page 4 from where the cross-reference says */
+    const doc = M.read.openPdf(bytes);
+    assert.deepEqual(doc.key(doc.get(9, 0), 'Annots').asArray().map(String), ['10 0 R']);
+});
+
+test('a second catalog outside the cross-reference: refused, /OpenAction never read', { skip: NO_DUMP }, async () => {
+    const M = await stampModules();
+    const bytes = pdfOf(fourPages({ more: [[11, '<< /S /URI /URI (https://evil.example/) >>']] }), {
+        extra: '1 0 obj\n<< /Type /Catalog /Pages 2 0 R /OpenAction 11 0 R >>\nendobj\n',
+    });
+    assert.match(cView(bytes), new RegExp(`^O 1 0 <</${hexOf('Pages')} 2 0 R /${hexOf('Type')} /${hexOf('Catalog')}>>$`, 'm'));
+    assert.match((await refusal(M, bytes, 0, 1)).message, /交叉引用表之外另有一个对象1 0/);
+    const doc = M.read.openPdf(bytes);
+    assert.equal(doc.key(doc.key(doc.trailer, 'Root'), 'OpenAction'), M.PL.PDFNull);
+});
+
+test('the same file without the second copy is stamped, page 4 as the cross-reference has it', { skip: NO_DUMP },
+    async () => {
+        const M = await stampModules();
+        const bytes = pdfOf(fourPages({ more: [[11, note('Amount: 999999 yuan', 650)]] }));
+        const pdf = await M.update.readPdf(bytes);
+        const u = M.update.writeUpdate(pdf, stampOf(3));
+        const c = cView(u.bytes);
+        /* page 4 again: annotation 10 and the stamp's widget, not 11 */
+        assert.match(c, new RegExp(`^O 9 0 <</${hexOf('Annots')} \\[10 0 R ${u.objects.W} 0 R\\] `, 'm'), c);
+    });
+
+test('/Size beyond ISO 32000\'s limit, or an update that would pass it: refused', { skip: NO_DUMP }, async () => {
+    const M = await stampModules();
+    await assert.rejects(M.update.readPdf(pdfOf(fourPages(), { size: 2000000000 })),
+        /\/Size为2000000000，盖章写入的新对象编号将超过8388607/);
+    await assert.rejects(M.update.readPdf(pdfOf(fourPages(), { size: 8388608 })), /超过8388607/);
+    /* 8388605: the stamp's five objects would be numbered up to 8388609 */
+    const near = await M.update.readPdf(pdfOf(fourPages(), { size: 8388605 }));
+    assert.throws(() => M.update.writeUpdate(near, stampOf()), /超过8388607/);
+    /* 8388603: its last, 8388607, is within */
+    const within = await M.update.readPdf(pdfOf(fourPages(), { size: 8388603 }));
+    assert.equal(M.update.writeUpdate(within, stampOf()).objects.M, 8388607);
+});
+
+/* a catalog with a form of n empty signature fields, each its own widget on page 1 */
+function withSigFields(n) {
+    const fields = [];
+    const objs = fourPages({ catalog: '<< /Type /Catalog /Pages 2 0 R /AcroForm 11 0 R >>' });
+    for (let k = 0; k < n; k++) {
+        fields.push(`${12 + k} 0 R`);
+        objs.push([12 + k, `<< /FT /Sig /T (s${k}) /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /P 3 0 R >>`]);
+    }
+    objs.push([11, `<< /Fields [${fields.join(' ')}] /SigFlags 1 >>`]);
+    return pdfOf(objs);
+}
+
+test('64 signature fields already: refused; 63: stamped as the 64th', { skip: NO_DUMP }, async () => {
+    const M = await stampModules();
+    await assert.rejects(M.update.readPdf(withSigFields(64)), /已有64个签名域，再加盖一个印章将超过可核验的64个/);
+    const pdf = await M.update.readPdf(withSigFields(63));
+    assert.equal(pdf.sigCount, 63);
+    M.update.writeUpdate(pdf, stampOf());
+});
+
+test('/Rotate not a multiple of 90: refused', { skip: NO_DUMP }, async () => {
+    const M = await stampModules();
+    const objs = fourPages();
+    objs[2] = [3, '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Rotate 45 >>'];
+    await assert.rejects(M.update.readPdf(pdfOf(objs)), /第1页的旋转角度（\/Rotate）为45，不是90的倍数/);
+    objs[2] = [3, '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Rotate -90 >>'];
+    assert.equal((await M.update.readPdf(pdfOf(objs))).pages[0].rotate, 270);
+});
