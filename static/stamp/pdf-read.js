@@ -20,6 +20,7 @@
  *   doc.startxref   the last section's offset; doc.kind 'table' | 'stream'
  *   lastSectionMisplaced(bytes)  stamp_pdf.c's check on a file that does not open
  *   unlistedHeads(doc)  "N G obj" in the file where no section puts object N
+ *   namedTwice(doc)     an object number one cross-reference section lists twice
  *
  * Objects are pdf-lib's (PDFDict, PDFArray, PDFRawStream ...), so that the
  * update (pdf-update.js) writes them back as it did; pdf-lib's own parser
@@ -1285,4 +1286,24 @@ export function unlistedHeads(doc) {
             out.push({ num, gen, off });
     }
     return out;
+}
+
+/*
+ * An object number that one section of the chain lists twice (in its
+ * table, or in its stream; a hybrid file's table and /XRefStm each once is
+ * their rule): core/pdf takes the first entry, pyHanko the last, so
+ * readers differ on the object.  Returns the number, or -1.
+ */
+export function namedTwice(doc) {
+    for (const sec of doc.chain) {
+        const seen = [new Set(), new Set()];
+        for (const x of sec.e) {
+            if (x.type === XE_SELF)
+                continue;
+            if (seen[x.part].has(x.num))
+                return x.num;
+            seen[x.part].add(x.num);
+        }
+    }
+    return -1;
 }

@@ -19,7 +19,7 @@
 import * as PL from './vendor/pdf-lib.js';
 import { StampError } from './base.js';
 import { userPoint, sealRect, sealMatrix, shownSize } from './place.js';
-import { openPdf, PdfReadError, isInt, lastSectionMisplaced, unlistedHeads, objectText } from './pdf-read.js';
+import { openPdf, PdfReadError, isInt, lastSectionMisplaced, unlistedHeads, namedTwice, objectText } from './pdf-read.js';
 
 export const PDF_MSG = {
     damaged: 'PDF文件已损坏或不是PDF文件，无法盖章。请选择完整的PDF文件。',
@@ -42,6 +42,8 @@ export const PDF_MSG = {
     sigs: (n) => `PDF文件中已有${n}个签名域，再加盖一个印章将超过可核验的${SIGS_MAX}个，因此不能盖章`,
     redefined: (num, gen) => `PDF文件中在交叉引用表之外另有一个对象${num} ${gen}（与表中所列的同号对象重复定义），` +
         '各阅读器会各自选用其一，盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”后再盖章',
+    twice: (num) => `PDF文件的交叉引用表中对象${num}被列出了两次，各阅读器会各自选用其一，` +
+        '盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”或qpdf修复后再盖章',
     rotate: (page, r) => `PDF文件第${page}页的旋转角度（/Rotate）为${r}，不是90的倍数，` +
         '各阅读器显示的方向不同，盖章位置无法确定，因此不能盖章。请先用PDF阅读器“另存为”后再盖章',
 };
@@ -235,6 +237,10 @@ export async function readPdf(input) {
     }
     if (doc.misplaced() > 0)
         throw new StampError('pdf', PDF_MSG.xref);
+    /* a section naming an object twice: readers take either entry */
+    const twice = namedTwice(doc);
+    if (twice >= 0)
+        throw new StampError('pdf', PDF_MSG.twice(twice));
     const pages = pagesOf(doc);
     if (pages.length === 0)
         throw new StampError('pdf', PDF_MSG.noPages);

@@ -13,7 +13,9 @@
  *     numbers would pass it: refused;
  *   - 64 signature fields already: refused (the verifier reads 64 at most);
  *     63: stamped, and the 64th is the stamp's;
- *   - /Rotate 45: refused.
+ *   - /Rotate 45: refused;
+ *   - a table naming page 4 twice (core/pdf takes the first entry,
+ *     pyHanko the last): refused.
  * Needs tests/pdf-dump (the build), not the hall.
  */
 const { test } = require('node:test');
@@ -179,4 +181,18 @@ test('/Rotate not a multiple of 90: refused', { skip: NO_DUMP }, async () => {
     await assert.rejects(M.update.readPdf(pdfOf(objs)), /第1页的旋转角度（\/Rotate）为45，不是90的倍数/);
     objs[2] = [3, '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Rotate -90 >>'];
     assert.equal((await M.update.readPdf(pdfOf(objs))).pages[0].rotate, 270);
+});
+
+test('a cross-reference section naming an object twice: refused', { skip: NO_DUMP }, async () => {
+    const M = await stampModules();
+    const copy = '9 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [10 0 R 11 0 R] >>\nendobj\n';
+    const bytes = pdfOf(fourPages({ more: [[11, note('Amount: 999999 yuan', 650)]] }), { extra: copy });
+    /* the table's second subsection lists the copy as object 9 again */
+    let text = Buffer.from(bytes).toString('latin1');
+    const at = text.lastIndexOf(copy);
+    text = text.replace(/\ntrailer\n/, `\n9 1\n${String(at).padStart(10, '0')} 00000 n\r\ntrailer\n`);
+    const twice = new Uint8Array(Buffer.from(text, 'latin1'));
+    /* core/pdf takes the first entry: one annotation */
+    assert.match(cView(twice), /^O 9 0 .*\[10 0 R\]/m);
+    assert.match((await refusal(M, twice, 3, 9)).message, /交叉引用表中对象9被列出了两次/);
 });
