@@ -21,6 +21,8 @@
  *   lastSectionMisplaced(bytes)  stamp_pdf.c's check on a file that does not open
  *   unlistedHeads(doc)  "N G obj" in the file where no section puts object N
  *   namedTwice(doc)     an object number one cross-reference section lists twice
+ *   lengthAmbiguous(doc)  a stream whose /Length ends at an "endstream" that
+ *                       is not its last: readers that scan find another end
  *
  * Objects are pdf-lib's (PDFDict, PDFArray, PDFRawStream ...), so that the
  * update (pdf-update.js) writes them back as it did; pdf-lib's own parser
@@ -957,7 +959,7 @@ export class Doc {
     section(off) {
         const { p, end } = this;
         const at = skip(p, off, end);
-        const sec = { e: [], nstm: 0, trailer: null, prev: -1, part: 0 };
+        const sec = { e: [], nstm: 0, trailer: null, prev: -1, part: 0, at };
         let ok;
         if (at + 4 <= end && p[at] === 0x78 && realText.decode(p.subarray(at, at + 4)) === 'xref') {
             sec.kind = 'table';
@@ -1304,6 +1306,52 @@ export function namedTwice(doc) {
                 return x.num;
             seen[x.part].add(x.num);
         }
+    }
+    return -1;
+}
+
+/*
+ * A stream the document reads (its /Length ending at "endstream") that
+ * other readers would end elsewhere: another "endstream" lies between that
+ * one and the next thing the cross-reference places (an object, a section:
+ * of any revision), or such a thing lies inside its data.  A reader that
+ * looks for the last "endstream" before the next object (poppler, a
+ * rebuilding reader) then reads other data than core/pdf and pdf.js do.
+ * Returns the stream's number, or -1.
+ */
+export function lengthAmbiguous(doc) {
+    const { p, end } = doc;
+    const placed = [];
+    for (const sec of doc.chain)
+        for (const x of sec.e)
+            if (x.type === 1 || x.type === XE_SELF)
+                placed.push(x.off);
+    for (const sec of doc.chain)
+        placed.push(sec.at);
+    placed.sort((a, b) => a - b);
+    const after = (off) => { /* the first placed offset above off, or end */
+        let lo = 0, hi = placed.length;
+        while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (placed[mid] <= off)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo < placed.length ? placed[lo] : end;
+    };
+    for (const [num, x] of doc.entries) {
+        if (x.type !== 1)
+            continue;
+        const o = doc.get(num, x.gen);
+        if (!(o instanceof PDFRawStream) || !streamAt.has(o))
+            continue;
+        const data = streamAt.get(o), dend = data + o.contents.length;
+        if (after(data - 1) < dend)
+            return num;
+        const es = lex(p, dend, end); /* "endstream": pdf_stream_end checked it */
+        if (indexOf(p, 'endstream', es.b, after(x.off)) >= 0)
+            return num;
     }
     return -1;
 }

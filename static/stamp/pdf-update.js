@@ -19,7 +19,7 @@
 import * as PL from './vendor/pdf-lib.js';
 import { StampError } from './base.js';
 import { userPoint, sealRect, sealMatrix, shownSize } from './place.js';
-import { openPdf, PdfReadError, isInt, lastSectionMisplaced, unlistedHeads, namedTwice, objectText } from './pdf-read.js';
+import { openPdf, PdfReadError, isInt, lastSectionMisplaced, unlistedHeads, namedTwice, lengthAmbiguous, objectText } from './pdf-read.js';
 
 export const PDF_MSG = {
     damaged: 'PDF文件已损坏或不是PDF文件，无法盖章。请选择完整的PDF文件。',
@@ -44,6 +44,8 @@ export const PDF_MSG = {
         '各阅读器会各自选用其一，盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”后再盖章',
     twice: (num) => `PDF文件的交叉引用表中对象${num}被列出了两次，各阅读器会各自选用其一，` +
         '盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”或qpdf修复后再盖章',
+    length: (num) => `PDF文件中对象${num}的数据流长度（/Length）与其结束标记（endstream）不一致，` +
+        '各阅读器读出的内容不同，盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”后再盖章',
     rotate: (page, r) => `PDF文件第${page}页的旋转角度（/Rotate）为${r}，不是90的倍数，` +
         '各阅读器显示的方向不同，盖章位置无法确定，因此不能盖章。请先用PDF阅读器“另存为”后再盖章',
 };
@@ -266,6 +268,10 @@ export async function readPdf(input) {
     const unlisted = unlistedHeads(doc);
     if (unlisted.length > 0)
         throw new StampError('pdf', PDF_MSG.redefined(unlisted[0].num, unlisted[0].gen));
+    /* a stream whose /Length ends at an "endstream" that is not its own */
+    const ambiguous = lengthAmbiguous(doc);
+    if (ambiguous >= 0)
+        throw new StampError('pdf', PDF_MSG.length(ambiguous));
     const context = doc.ctx;
     const xref = new Map();
     for (const [n, e] of doc.entries) {

@@ -15,7 +15,9 @@
  *     63: stamped, and the 64th is the stamp's;
  *   - /Rotate 45: refused;
  *   - a table naming page 4 twice (core/pdf takes the first entry,
- *     pyHanko the last): refused.
+ *     pyHanko the last): refused;
+ *   - a content stream whose /Length ends at a fake "endstream endobj"
+ *     with the rest of the data after it: refused.
  * Needs tests/pdf-dump (the build), not the hall.
  */
 const { test } = require('node:test');
@@ -195,4 +197,20 @@ test('a cross-reference section naming an object twice: refused', { skip: NO_DUM
     /* core/pdf takes the first entry: one annotation */
     assert.match(cView(twice), /^O 9 0 .*\[10 0 R\]/m);
     assert.match((await refusal(M, twice, 3, 9)).message, /交叉引用表中对象9被列出了两次/);
+});
+
+test('a stream whose /Length ends at a fake endstream: refused', { skip: NO_DUMP }, async () => {
+    const M = await stampModules();
+    const shown = 'BT /Helv 24 Tf 72 700 Td (Amount: 1000 yuan) Tj ET';
+    const rest = 'BT /Helv 24 Tf 72 650 Td (Amount: 999999 yuan) Tj ET';
+    const objs = fourPages();
+    /* page 1's contents: /Length ends at an "endstream endobj" inside the data; the real end is later */
+    objs[3] = [4, `<< /Length ${shown.length} >>\nstream\n${shown}\nendstream\nendobj\n${rest}\nendstream`];
+    const bytes = pdfOf(objs);
+    /* core/pdf reads the short data (as pdf.js and MuPDF do; poppler the long) */
+    assert.match(cView(bytes), new RegExp(`^O 4 0 <</${hexOf('Length')} #[0-9a-f]+>> S${shown.length}:`, 'm'));
+    assert.match((await refusal(M, bytes, 0, 3)).message, /对象4的数据流长度（\/Length）与其结束标记（endstream）不一致/);
+    /* the honest file is stamped */
+    objs[3] = [4, `<< /Length ${shown.length} >>\nstream\n${shown}\nendstream`];
+    await M.update.readPdf(pdfOf(objs));
 });
