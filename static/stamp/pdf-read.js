@@ -230,11 +230,13 @@ function stringBytes(p, a, b) {
     return out;
 }
 
-/* a hex string token decoded; null when a byte is neither a digit nor white space */
-function hexBytes(p, a, b) {
+/* hex digits of p[from, to) decoded, white space skipped, an odd last
+ * digit followed by 0 (pdf_lex_hex_decode; pdf_filter.c's ahx stops at a
+ * '>'): the bytes, or null when a byte is neither */
+function hexDigits(p, from, to, stopAtGt) {
     const out = [];
     let hi = -1;
-    for (let i = a + 1; i < b - 1; i++) {
+    for (let i = from; i < to && !(stopAtGt && p[i] === 0x3e); i++) {
         if (CLASS[p[i]] === WHITE)
             continue;
         const v = hexval(p[i]);
@@ -250,6 +252,11 @@ function hexBytes(p, a, b) {
     if (hi >= 0)
         out.push(hi << 4);
     return out;
+}
+
+/* a hex string token [a, b) decoded, or null */
+function hexBytes(p, a, b) {
+    return hexDigits(p, a + 1, b - 1, false);
 }
 
 function hexOf(bytes) {
@@ -548,25 +555,8 @@ function pngUnpredict(buf, colors, bpc, cols) {
 }
 
 function ahx(data, max) {
-    const o = [];
-    let hi = -1;
-    for (let i = 0; i < data.length && data[i] !== 0x3e; i++) {
-        const v = hexval(data[i]);
-        if (v < 0) {
-            if (CLASS[data[i]] === WHITE)
-                continue;
-            return null;
-        }
-        if (hi < 0)
-            hi = v;
-        else {
-            o.push(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    if (hi >= 0)
-        o.push(hi << 4);
-    return o.length > max ? null : Uint8Array.from(o);
+    const o = hexDigits(data, 0, data.length, true);
+    return o && o.length <= max ? Uint8Array.from(o) : null;
 }
 
 function a85(data, max) {
