@@ -16,8 +16,10 @@
  *   doc.get(num, gen), doc.resolve(v), doc.key(dict, key)  as pdf_get ...:
  *       PDFNull when free or not listed; undefined when it does not read
  *   doc.entries     Map num -> { type (1 file, 2 object stream), gen, off, idx }
- *   doc.misplaced() pdf_misplaced; doc.pages() pdf_page_count's walk: [{ num, dict }]
+ *   doc.misplaced() pdf_misplaced; doc.top() pdf_top; doc.gone(v) pdf_write_gone
+ *   doc.pages()     pdf_page_count's walk: [{ num, ref, dict }], or null
  *   doc.startxref   the last section's offset; doc.kind 'table' | 'stream'
+ *   doc.trailer, doc.ctx (the pdf-lib context the objects are made in)
  *   lastSectionMisplaced(bytes)  stamp_pdf.c's check on a file that does not open
  *   unlistedHeads(doc)  "N G obj" in the file where no section puts object N
  *   namedTwice(doc)     an object number one cross-reference section lists twice
@@ -57,10 +59,6 @@ for (const c of '()<>[]{}/%')
 export const T = { END: 0, BAD: 1, UNTERMINATED: 2, INT: 3, REAL: 4, KEYWORD: 5, NAME: 6, STRING: 7, HEX: 8,
     DICT_OPEN: 9, DICT_CLOSE: 10, ARRAY_OPEN: 11, ARRAY_CLOSE: 12, BRACE_OPEN: 13, BRACE_CLOSE: 14 };
 const TWO40 = 2 ** 40;
-
-export function isWhite(c) {
-    return CLASS[c] === WHITE;
-}
 
 export function skip(p, at, end) {
     for (;;) {
@@ -657,7 +655,7 @@ function dictInt(d, key, def) {
 /* PDFNumbers read from an integer token (pdf-lib keeps no type) */
 const intTyped = new WeakSet();
 
-export class Doc {
+class Doc {
     constructor(p, end) {
         this.p = p;
         this.end = end;

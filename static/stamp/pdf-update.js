@@ -55,7 +55,7 @@ export const PDF_SIZE_MAX = 8388607;
 /* the signatures the verifier reads in one document (HALL_STAMP_SIGS_MAX) */
 export const SIGS_MAX = 64;
 
-const { PDFName, PDFDict, PDFArray, PDFRef, PDFNumber, PDFHexString, PDFString, PDFRawStream, PDFNull } = PL;
+const { PDFName, PDFDict, PDFArray, PDFRef, PDFNumber, PDFHexString, PDFString, PDFNull } = PL;
 const enc = new TextEncoder();
 
 function ascii(s) {
