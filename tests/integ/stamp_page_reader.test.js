@@ -12,7 +12,8 @@
  *   - /Size beyond ISO 32000's 8,388,607, or so near it that the update's
  *     numbers would pass it: refused;
  *   - 64 signature fields already: refused (the verifier reads 64 at most);
- *     63: stamped, and the 64th is the stamp's;
+ *     63: stamped, and the 64th is the stamp's; but a 骑缝章 with a page
+ *     stamp (two signatures) refused before the PIN is tried;
  *   - /Rotate 45: refused;
  *   - a table naming page 4 twice (core/pdf takes the first entry,
  *     pyHanko the last): refused;
@@ -170,7 +171,7 @@ function withSigFields(n) {
 
 test('64 signature fields already: refused; 63: stamped as the 64th', { skip: NO_DUMP }, async () => {
     const M = await stampModules();
-    await assert.rejects(M.update.readPdf(withSigFields(64)), /已有64个签名域，再加盖一个印章将超过可核验的64个/);
+    await assert.rejects(M.update.readPdf(withSigFields(64)), /已有64个签名域，再加盖印章将超过可核验的64个/);
     const pdf = await M.update.readPdf(withSigFields(63));
     assert.equal(pdf.sigCount, 63);
     M.update.writeUpdate(pdf, stampOf());
@@ -214,3 +215,18 @@ test('a stream whose /Length ends at a fake endstream: refused', { skip: NO_DUMP
     objs[3] = [4, `<< /Length ${shown.length} >>\nstream\n${shown}\nendstream`];
     await M.update.readPdf(pdfOf(objs));
 });
+
+test('63 signature fields and a 骑缝章 with a page stamp: refused before the medium is opened', { skip: NO_DUMP },
+    async () => {
+        const M = await stampModules();
+        const stamp = await import(require('node:url').pathToFileURL(require('node:path').join(M.dir, 'stamp.js')).href);
+        const pdf = await M.update.readPdf(withSigFields(63));
+        const sealInfo = { validStart: new Date(0), validEnd: new Date(Date.now() + 86400000), esId: '1',
+            name: '测试印章', picture: { widthMm: 40, heightMm: 40 } };
+        const o = { sealInfo, pdfInfo: pdf, pageIndex: 0, xMm: 50, yMm: 50, qifeng: { edge: 'right', first: 1, last: 4 },
+            p12: new Uint8Array(1), pin: '12345678' };
+        /* refused with the PDF's words, not the medium's (a one-byte PKCS#12 would be refused there) */
+        await assert.rejects(stamp.stampPdf(o), (e) => e.field === 'pdf' && /已有63个签名域/.test(e.message));
+        /* the page stamp alone passes that check and reaches the medium */
+        await assert.rejects(stamp.stampPdf({ ...o, qifeng: null }), (e) => e.field === 'p12');
+    });
