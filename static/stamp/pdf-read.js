@@ -325,29 +325,47 @@ const DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 25
 const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
 const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
-/* canonical Huffman decoding tables from code lengths: { count, symbol },
- * or null when the lengths over-subscribe (zlib: "invalid ... lengths set") */
+/* a canonical Huffman code from code lengths (RFC 1951 §3.2.2) as a
+ * lookup table indexed by the next `bits` bits of input (deflate sends
+ * codes from their first bit on, so each code's bits are reversed): each
+ * entry the symbol << 4 | its length, 0 where no code begins; null when
+ * the lengths over-subscribe (zlib: "invalid ... lengths set") or leave
+ * the set incomplete and incompleteOk(count) says no */
 function huffman(lengths, n, incompleteOk) {
-    const count = new Uint16Array(16), offs = new Uint16Array(16), symbol = new Uint16Array(n);
+    const count = new Uint16Array(16);
     for (let i = 0; i < n; i++)
         count[lengths[i]]++;
     count[0] = 0;
-    let left = 1;
+    let left = 1, bits = 0;
     for (let len = 1; len < 16; len++) {
         left = left * 2 - count[len];
         if (left < 0)
             return null;
+        if (count[len] > 0)
+            bits = len;
     }
-    /* an incomplete set: as incompleteOk(count) says */
     if (left > 0 && !incompleteOk(count))
         return null;
-    for (let len = 1; len < 15; len++)
-        offs[len + 1] = offs[len] + count[len];
-    for (let i = 0; i < n; i++)
-        if (lengths[i] !== 0)
-            symbol[offs[lengths[i]]++] = i;
-    return { count, symbol };
+    const next = new Uint16Array(16);
+    for (let len = 1, code = 0; len < 16; len++) {
+        code = (code + count[len - 1]) << 1;
+        next[len] = code;
+    }
+    const table = new Uint32Array(1 << bits);
+    for (let i = 0; i < n; i++) {
+        const len = lengths[i];
+        if (len === 0)
+            continue;
+        let c = next[len]++, rev = 0;
+        for (let k = 0; k < len; k++, c >>= 1)
+            rev = rev << 1 | (c & 1);
+        for (let k = rev; k < table.length; k += 1 << len)
+            table[k] = i << 4 | len;
+    }
+    return { bits, table };
 }
+
+let fixed = null; /* the fixed codes (RFC 1951 §3.2.6), made once */
 
 class Short extends Error {}
 class Bad extends Error {}
@@ -379,19 +397,29 @@ export function inflate(data, max = DECODE_MAX) {
         bitcnt -= need;
         return v;
     };
+    /* to the next byte boundary: the bits left of the byte begun dropped,
+     * whole bytes read ahead given back */
+    const toByte = () => {
+        pos -= bitcnt >> 3;
+        bitbuf = 0;
+        bitcnt = 0;
+    };
+    /* the next symbol of code h: from its table when bits enough are
+     * there; at the input's end, Short when a code may still begin there */
     const decodeSym = (h) => {
-        let code = 0, first = 0, index = 0;
-        for (let len = 1; len < 16; len++) {
-            code |= bits(1);
-            const count = h.count[len];
-            if (code - count < first)
-                return h.symbol[index + (code - first)];
-            index += count;
-            first += count;
-            first <<= 1;
-            code <<= 1;
+        while (bitcnt < h.bits && pos < data.length) {
+            bitbuf |= data[pos++] << bitcnt;
+            bitcnt += 8;
         }
-        throw new Bad();
+        const e = h.bits > 0 ? h.table[bitbuf & ((1 << h.bits) - 1)] : 0, len = e & 15;
+        if (e !== 0 && len <= bitcnt) {
+            bitbuf >>>= len;
+            bitcnt -= len;
+            return e >> 4;
+        }
+        if (bitcnt >= h.bits && h.bits > 0)
+            throw new Bad();
+        throw h.bits > 0 ? new Short() : new Bad();
     };
     try {
         if (data.length < 2)
@@ -405,8 +433,7 @@ export function inflate(data, max = DECODE_MAX) {
             last = bits(1);
             const type = bits(2);
             if (type === 0) {
-                bitbuf = 0;
-                bitcnt = 0;
+                toByte();
                 if (pos + 4 > data.length)
                     throw new Short();
                 const len = data[pos] | data[pos + 1] << 8, nlen = data[pos + 2] | data[pos + 3] << 8;
@@ -424,13 +451,15 @@ export function inflate(data, max = DECODE_MAX) {
                 return null;
             let lit, dist;
             if (type === 1) {
-                const l = new Uint8Array(288);
-                l.fill(8, 0, 144);
-                l.fill(9, 144, 256);
-                l.fill(7, 256, 280);
-                l.fill(8, 280, 288);
-                lit = huffman(l, 288, () => true);
-                dist = huffman(new Uint8Array(30).fill(5), 30, () => true);
+                if (!fixed) {
+                    const l = new Uint8Array(288);
+                    l.fill(8, 0, 144);
+                    l.fill(9, 144, 256);
+                    l.fill(7, 256, 280);
+                    l.fill(8, 280, 288);
+                    fixed = { lit: huffman(l, 288, () => true), dist: huffman(new Uint8Array(30).fill(5), 30, () => true) };
+                }
+                ({ lit, dist } = fixed);
             } else {
                 const nlen = bits(5) + 257, ndist = bits(5) + 1, ncode = bits(4) + 4;
                 if (nlen > 286 || ndist > 30)
@@ -496,8 +525,7 @@ export function inflate(data, max = DECODE_MAX) {
             }
         }
         /* the Adler-32 after the last block, on a byte boundary */
-        bitbuf = 0;
-        bitcnt = 0;
+        toByte();
         if (pos + 4 > data.length)
             throw new Short();
         let a = 1, b = 0;
