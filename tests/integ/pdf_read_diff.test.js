@@ -9,6 +9,7 @@
  * (pdf-update.js) and the output read again by both, equal again, and, as
  * core/pdf reads it, every object of the input kept but those the update
  * writes again, which keep every key but the one the stamp extends.
+ * And the page's inflate against zlib's on 6,000 random streams.
  * Needs the build (tests/pdf-dump), not the hall.
  */
 const { test } = require('node:test');
@@ -171,3 +172,46 @@ test('what the page writes, core/pdf reads: every object kept but the one key ea
         fs.rmSync(tmp, { recursive: true, force: true });
         assert.equal(bad.length, 0, `${bad.length} problems in ${stamped.length} stamped files:\n${bad.slice(0, 8).join('\n')}`);
     });
+
+/* the page's inflate (pdf-read.js) as zlib's, which core/pdf calls
+ * (pdf_filter.c: Z_BUF_ERROR keeps what it gave): random deflate streams,
+ * whole, cut short, with bits flipped, a byte replaced and cut, or
+ * garbage after them; node's zlib with Z_SYNC_FLUSH answers as core/pdf */
+test('the page inflates as zlib does', async () => {
+    const M = await stampModules();
+    const zlib = require('node:zlib');
+    let seed = 20261129;
+    const rnd = (n) => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return seed % n;
+    };
+    const bad = [];
+    for (let it = 0; it < 6000; it++) {
+        const n = rnd(3000), src = Buffer.alloc(n), kind = rnd(3);
+        for (let i = 0; i < n; i++)
+            src[i] = kind === 0 ? rnd(256) : kind === 1 ? 97 + rnd(4) : (i % 17) * 3;
+        let d = Buffer.from(zlib.deflateSync(src, { level: rnd(10), strategy: rnd(5) }));
+        const how = rnd(5);
+        if (how === 1)
+            d = d.subarray(0, rnd(d.length + 1));
+        else if (how === 2)
+            for (let k = 0; k < 1 + rnd(3); k++)
+                d[rnd(d.length)] ^= 1 << rnd(8);
+        else if (how === 3)
+            d = Buffer.concat([d, Buffer.from('garbage')]);
+        else if (how === 4) {
+            d[rnd(d.length)] = rnd(256);
+            d = d.subarray(0, rnd(d.length + 1));
+        }
+        let z;
+        try {
+            z = zlib.inflateSync(d, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+        } catch (e) {
+            z = null;
+        }
+        const j = M.read.inflate(new Uint8Array(d));
+        if (!((z === null && j === null) || (z && j && Buffer.compare(z, Buffer.from(j)) === 0)))
+            bad.push(`stream ${it} (change ${how}): zlib ${z ? z.length : 'error'}, page ${j ? j.length : 'refused'}`);
+    }
+    assert.equal(bad.length, 0, `${bad.length} of 6000 differ:\n${bad.slice(0, 8).join('\n')}`);
+});
