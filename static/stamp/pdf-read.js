@@ -21,8 +21,9 @@
  *   doc.startxref   the last section's offset; doc.kind 'table' | 'stream'
  *   doc.trailer, doc.ctx (the pdf-lib context the objects are made in)
  *   lastSectionMisplaced(bytes)  stamp_pdf.c's check on a file that does not open
- *   unlistedHeads(doc)  "N G obj" in the file where no section puts object N
- *   namedTwice(doc)     an object number one cross-reference section lists twice
+ *   redefined(doc)      pdf_redefined: "N G obj" outside every listed object
+ *                       where no section puts it, N named by the cross-reference
+ *   namedTwice(doc)     pdf_twice: numbers a section lists twice, not both free
  *   lengthAmbiguous(doc)  a stream whose /Length ends at an "endstream" that
  *                       is not its last: readers that scan find another end
  *
@@ -690,6 +691,7 @@ class Doc {
         this.ctx = PL.PDFContext.create();
         this.entries = new Map();
         this.memo = new Map();
+        this.vend = new Map(); /* num -> where its value's text ends (type 1, read) */
         this.reads = 0;
         this.ost = new Map();
         this.trailer = null;
@@ -715,7 +717,7 @@ class Doc {
 
     /* the object at off (num -1: any), a stream's data bounded by /Length
      * and "endstream": a pdf-lib object, or null */
-    readAt(off, num, gen) {
+    readAt(off, num, gen, info = {}) {
         const { p, end } = this;
         if (off < 0 || off >= end || ++this.reads > READS_MAX)
             return null;
@@ -723,11 +725,16 @@ class Doc {
         if (!h || (num >= 0 && (h.num !== num || h.gen !== gen)))
             return null;
         const r = this.value(h.at);
+        /* as pdf_rinfo's ext: past the value, the token after a
+         * dictionary, or "endstream"; vend: past the value (pdf_obj's b) */
+        info.ext = info.vend = r ? r.at : -1;
         if (!r || !(r.v instanceof PDFDict))
             return r ? r.v : null;
         const s = lex(p, r.at, end);
-        if (!isKeyword(p, s, 'stream'))
+        if (!isKeyword(p, s, 'stream')) {
+            info.ext = s.b;
             return r.v;
+        }
         let data = s.b;
         if (data < end && p[data] === 0x0d)
             data++;
@@ -744,6 +751,7 @@ class Doc {
         const e = lex(p, data + len.asNumber(), end);
         if (!isKeyword(p, e, 'endstream'))
             return null;
+        info.ext = e.b;
         const st = PDFRawStream.of(r.v, p.subarray(data, data + len.asNumber()));
         streamAt.set(st, data);
         return st;
@@ -838,7 +846,10 @@ class Doc {
             return o === BUSY ? undefined : o;
         }
         this.memo.set(num, BUSY);
-        const o = x.type === 1 ? this.readAt(x.off, num, gen) : this.readInStream(num, x.off, x.idx);
+        const info = {};
+        const o = x.type === 1 ? this.readAt(x.off, num, gen, info) : this.readInStream(num, x.off, x.idx);
+        if (x.type === 1)
+            this.vend.set(num, info.vend);
         this.memo.set(num, o === null ? undefined : o);
         return o === null ? undefined : o;
     }
@@ -1238,102 +1249,124 @@ export function lastSectionMisplaced(bytes) {
     return !!sec && sec.e.some((x) => x.type === 1 && !headIn(bytes, d.end, x.off, x.num, x.gen));
 }
 
-/*
- * "N G obj" in the file (a keyword "obj" after white space, two unsigned
- * numbers before it, as stamp_raw.c finds an object's text) where no
- * section of the chain puts object N G, N being an object the document
- * lists in use, after the place of the one listed (or of its object
- * stream): a second definition that a reader rebuilding the file, or
- * reading it in the order of the file (pdf-lib, some viewers), takes for
- * the one the cross-reference names.  Stream data read through the
- * cross-reference is skipped.  Returns [{ num, gen, off }].
- */
-export function unlistedHeads(doc) {
-    const { p, end } = doc;
-    const placed = new Set();
-    for (const sec of doc.chain)
-        for (const x of sec.e)
-            if (x.type === 1 || x.type === XE_SELF)
-                placed.add(`${x.num} ${x.gen} ${x.off}`);
-    /* the stream data ranges of the objects the chain places in the file */
-    const skipped = [];
-    for (const [num, x] of doc.entries)
-        if (x.type === 1) {
-            const o = doc.get(num, x.gen);
-            if (o instanceof PDFRawStream && streamAt.has(o))
-                skipped.push([streamAt.get(o), streamAt.get(o) + o.contents.length]);
+/* "obj" at q of p[0, end) the keyword of an object's head "N G obj":
+ * { num, at (where N begins) }, or null (pdf_doc.c's head_before) */
+function headBefore(p, end, q) {
+    let i = q - 1, from = 0;
+    if (q + 3 < end && CLASS[p[q + 3]] === REGULAR)
+        return null;
+    for (let k = 0; k < 2; k++) { /* G, then N: white space before each */
+        let white = 0, digits = 0;
+        while (i >= 0 && CLASS[p[i]] === WHITE) {
+            i--;
+            white++;
         }
-    skipped.sort((a, b) => a[0] - b[0]);
-    const out = [];
-    let s = 0;
-    for (let i = 1; i + 3 <= end; i++) {
-        if (p[i] !== 0x6f || p[i + 1] !== 0x62 || p[i + 2] !== 0x6a)
-            continue;
-        while (s < skipped.length && skipped[s][1] <= i)
-            s++;
-        if (s < skipped.length && skipped[s][0] <= i)
-            continue;
-        if (CLASS[p[i - 1]] !== WHITE || (i + 3 < end && CLASS[p[i + 3]] === REGULAR))
-            continue;
-        /* two unsigned numbers before it, white space between */
-        let b = i - 1;
-        while (b > 0 && CLASS[p[b]] === WHITE)
-            b--;
-        let ge = b + 1;
-        while (b >= 0 && p[b] >= 0x30 && p[b] <= 0x39)
-            b--;
-        if (b + 1 === ge || b < 0 || CLASS[p[b]] !== WHITE)
-            continue;
-        const gen = Number(realText.decode(p.subarray(b + 1, ge)));
-        while (b > 0 && CLASS[p[b]] === WHITE)
-            b--;
-        const ne = b + 1;
-        while (b >= 0 && p[b] >= 0x30 && p[b] <= 0x39)
-            b--;
-        if (b + 1 === ne || (b >= 0 && CLASS[p[b]] === REGULAR))
-            continue;
-        const num = Number(realText.decode(p.subarray(b + 1, ne)));
-        const off = b + 1;
-        const x = doc.entries.get(num);
-        if (!x || x.type === 0 || placed.has(`${num} ${gen} ${off}`))
-            continue;
-        /* where the listed one is: a copy before it is not taken by a
-         * reader that takes the last */
-        const at = x.type === 1 ? x.off : (doc.entries.get(x.off) || { off: -1 }).off;
-        if (off > at)
-            out.push({ num, gen, off });
+        while (i >= 0 && p[i] >= 0x30 && p[i] <= 0x39) {
+            i--;
+            digits++;
+        }
+        if (white === 0 || digits === 0 || digits > 10)
+            return null;
+        from = i + 1;
     }
-    return out;
+    if (i >= 0 && CLASS[p[i]] === REGULAR)
+        return null;
+    let num = 0;
+    for (let j = from; p[j] >= 0x30 && p[j] <= 0x39; j++)
+        num = num * 10 + (p[j] - 0x30);
+    return { num, at: from };
 }
 
 /*
- * An object number that one section of the chain lists twice (in its
- * table, or in its stream; a hybrid file's table and /XRefStm each once is
- * their rule): core/pdf takes the first entry, pyHanko the last, so
- * readers differ on the object.  Returns the number, or -1.
+ * An object "N G obj" in the file that no section lists where it lies,
+ * outside every listed object's text (its stream's data included), while
+ * the cross-reference names N: a reader that takes objects in the file's
+ * order (pdf-lib, a repair) reads it instead of the one listed.  As
+ * core/pdf's pdf_redefined: N, the first in the file; 0 none.
+ */
+export function redefined(doc) {
+    const { p, end } = doc;
+    const spans = [];
+    for (const sec of doc.chain)
+        for (const x of sec.e) {
+            if (x.type !== 1)
+                continue;
+            const cur = doc.entries.get(x.num);
+            let o, b;
+            if (cur && cur.type === 1 && cur.off === x.off && cur.gen === x.gen) {
+                /* the entry the document reads: its object as read */
+                o = doc.get(x.num, x.gen);
+                b = o !== undefined && o !== PDFNull ? doc.vend.get(x.num) : -1;
+            } else {
+                const info = {};
+                o = doc.readAt(x.off, x.num, x.gen, info);
+                b = info.ext;
+            }
+            if (o === null || o === undefined || o === PDFNull)
+                b = -1;
+            else if (o instanceof PDFRawStream && streamAt.has(o))
+                b = Math.max(b, streamAt.get(o) + o.contents.length);
+            spans.push({ a: x.off, b });
+        }
+    spans.sort((s1, s2) => s1.a - s2.a);
+    for (let i = 0; i < spans.length; i++)
+        if (spans[i].b < 0)
+            for (let j = i + 1; spans[i].b < 0; j++)
+                spans[i].b = j === spans.length ? end : spans[j].a > spans[i].a ? spans[j].a : -1;
+    const reach = [];
+    for (let i = 0; i < spans.length; i++)
+        reach.push(i > 0 && reach[i - 1] > spans[i].b ? reach[i - 1] : spans[i].b);
+    for (let q = indexOf(p, 'obj', 0, end); q >= 0; q = indexOf(p, 'obj', q + 3, end)) {
+        const h = headBefore(p, end, q);
+        if (!h || h.num <= 0 || h.num >= NUM_MAX)
+            continue;
+        let lo = 0, hi = spans.length;
+        while (lo < hi) { /* the spans starting at or before it */
+            const mid = (lo + hi) >> 1;
+            if (spans[mid].a <= h.at)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo > 0 && reach[lo - 1] > h.at)
+            continue; /* inside a listed object */
+        const x = doc.entries.get(h.num);
+        if (x && x.type !== 0)
+            return h.num;
+    }
+    return 0;
+}
+
+/*
+ * The numbers one part of a section (a table, or a stream) lists twice,
+ * not both free (a hybrid file's table and /XRefStm may each list one):
+ * core/pdf takes the first entry, pyHanko the last, so readers differ on
+ * the object.  As core/pdf's pdf_twice: their count over the chain.
  */
 export function namedTwice(doc) {
+    let n = 0;
     for (const sec of doc.chain) {
-        const seen = [new Set(), new Set()];
+        const seen = [new Map(), new Map()];
         for (const x of sec.e) {
-            if (x.type === XE_SELF)
+            if (x.type > 2)
                 continue;
-            if (seen[x.part].has(x.num))
-                return x.num;
-            seen[x.part].add(x.num);
+            const t = seen[x.part].get(x.num);
+            if (t !== undefined && (t !== 0 || x.type !== 0))
+                n++;
+            seen[x.part].set(x.num, x.type);
         }
     }
-    return -1;
+    return n;
 }
 
 /*
  * A stream the document reads (its /Length ending at "endstream") that
- * other readers would end elsewhere: another "endstream" lies between that
- * one and the next thing the cross-reference places (an object, a section:
- * of any revision), or such a thing lies inside its data.  A reader that
- * looks for the last "endstream" before the next object (poppler, a
- * rebuilding reader) then reads other data than core/pdf and pdf.js do.
- * Returns the stream's number, or -1.
+ * other readers would end elsewhere (poppler, a rebuilding reader look
+ * for the keyword): as the 盖章工具's stream_end_disagrees (stamp_pdf.c),
+ * "endstream" inside its data, or no "endobj" after its "endstream"; and
+ * another "endstream" before the next thing the cross-reference places
+ * (an object, a section: of any revision), or such a thing inside its
+ * data.  Returns the lowest such stream's number, or -1.
  */
 export function lengthAmbiguous(doc) {
     const { p, end } = doc;
@@ -1356,17 +1389,19 @@ export function lengthAmbiguous(doc) {
         }
         return lo < placed.length ? placed[lo] : end;
     };
-    for (const [num, x] of doc.entries) {
+    const nums = [...doc.entries.keys()].sort((a, b) => a - b);
+    for (const num of nums) {
+        const x = doc.entries.get(num);
         if (x.type !== 1)
             continue;
         const o = doc.get(num, x.gen);
         if (!(o instanceof PDFRawStream) || !streamAt.has(o))
             continue;
         const data = streamAt.get(o), dend = data + o.contents.length;
-        if (after(data - 1) < dend)
+        if (indexOf(p, 'endstream', data, dend) >= 0 || after(data - 1) < dend)
             return num;
         const es = lex(p, dend, end); /* "endstream": pdf_stream_end checked it */
-        if (indexOf(p, 'endstream', es.b, after(x.off)) >= 0)
+        if (!isKeyword(p, lex(p, es.b, end), 'endobj') || indexOf(p, 'endstream', es.b, after(x.off)) >= 0)
             return num;
     }
     return -1;

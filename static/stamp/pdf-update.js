@@ -19,7 +19,8 @@
 import * as PL from './vendor/pdf-lib.js';
 import { StampError } from './base.js';
 import { userPoint, sealRect, sealMatrix, shownSize } from './place.js';
-import { openPdf, PdfReadError, isInt, lastSectionMisplaced, unlistedHeads, namedTwice, lengthAmbiguous, objectText } from './pdf-read.js';
+import { openPdf, PdfReadError, isInt, lastSectionMisplaced, redefined, namedTwice, lengthAmbiguous,
+    objectText } from './pdf-read.js';
 
 export const PDF_MSG = {
     damaged: 'PDF文件已损坏或不是PDF文件，无法盖章。请选择完整的PDF文件。',
@@ -35,25 +36,31 @@ export const PDF_MSG = {
         '盖章写入的新对象会与原有对象重号，因此不能盖章。请先用PDF阅读器“另存为”或qpdf修复后再盖章',
     syntax: 'PDF文件的结构不符合PDF规范（ISO 32000），无法可靠读取，盖章后将无法核验，因此不能盖章。' +
         '请先用PDF阅读器“另存为”后再盖章',
-    /* the refusals of issue 71 §2, as the 盖章工具 refuses them */
-    sizeMax: (size) => `PDF文件的对象数超出PDF规范的上限：文件尾（trailer）的/Size为${size}，` +
-        `盖章写入的新对象编号将超过${PDF_SIZE_MAX}（ISO 32000），阅读器无法读取，因此不能盖章。` +
-        '请先用PDF阅读器“另存为”后再盖章',
-    sigs: (n) => `PDF文件中已有${n}个签名域，再加盖印章将超过可核验的${SIGS_MAX}个，因此不能盖章`,
-    redefined: (num, gen) => `PDF文件中在交叉引用表之外另有一个对象${num} ${gen}（与表中所列的同号对象重复定义），` +
-        '各阅读器会各自选用其一，盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”后再盖章',
-    twice: (num) => `PDF文件的交叉引用表中对象${num}被列出了两次，各阅读器会各自选用其一，` +
-        '盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”或qpdf修复后再盖章',
-    length: (num) => `PDF文件中对象${num}的数据流长度（/Length）与其结束标记（endstream）不一致，` +
-        '各阅读器读出的内容不同，盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”后再盖章',
-    rotate: (page, r) => `PDF文件第${page}页的旋转角度（/Rotate）为${r}，不是90的倍数，` +
-        '各阅读器显示的方向不同，盖章位置无法确定，因此不能盖章。请先用PDF阅读器“另存为”后再盖章',
+    /* the refusals of issue 71 §2, in the 盖章工具's words (core/stamp/stamp_pdf.c) */
+    sizeMax: (size) => `PDF文件尾（trailer）的/Size为${size}，盖章写入的新对象编号将超过PDF规范（ISO 32000）` +
+        `允许的最大对象编号${PDF_SIZE_MAX}，部分阅读器将打不开盖章后的文件或不显示印章，因此不能盖章`,
+    sigs: (signed, fields) => `PDF文件中已有${signed}个签名（表单域${fields}个），再盖章将超过可核验的${SIGS_MAX}个签名` +
+        `（${FIELDS_MAX}个表单域），盖章后的文件将无法核验，因此不能盖章`,
+    redefined: (num) => `PDF文件中对象${num}在交叉引用表所列位置之外又定义了一次，按文件顺序读取的阅读器会读到` +
+        '另一份内容，盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”后再盖章',
+    twice: 'PDF文件的交叉引用表中同一对象出现了两次，各阅读器会各取其一，盖章后显示的可能与原文不同，' +
+        '因此不能盖章。请先用PDF阅读器“另存为”后再盖章',
+    length: (num) => `PDF文件中对象${num}的数据流长度（/Length）与其结束标记（endstream）不符，各阅读器` +
+        '会读出不同的内容，盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”后再盖章',
+    rotate: (page) => `第${page}页的旋转角度（/Rotate）不是90的整数倍，各阅读器会把页面和印章转到不同的位置，` +
+        '因此不能盖章',
 };
 
 /* ISO 32000-1 Annex C: the largest object number a reader must take */
 export const PDF_SIZE_MAX = 8388607;
-/* the signatures the verifier reads in one document (HALL_STAMP_SIGS_MAX) */
+/* the signatures and form fields the verifier reads in one document
+ * (HALL_STAMP_SIGS_MAX, STAMP_FIELDS_MAX) */
 export const SIGS_MAX = 64;
+export const FIELDS_MAX = 20000;
+/* the objects the updates of one stamp write at most, as the 盖章工具
+ * counts them (STAMP_NEW_MAX: a 骑缝章's 3 a page, a /DSS's 64, 8 more):
+ * a /Size within NEW_MAX of the limit is refused when the file is read */
+const NEW_MAX = 3 * 300 + 64 + 8;
 
 const { PDFName, PDFDict, PDFArray, PDFRef, PDFNumber, PDFHexString, PDFString, PDFNull } = PL;
 const enc = new TextEncoder();
@@ -144,14 +151,15 @@ function mediaBox(doc, page) {
     return null;
 }
 
-/* a page's /Rotate through /Parent, an integer's only (stamp_pdf.c's
- * page_rotate): the value as written, 0 when none */
+/* a page's /Rotate through /Parent, the first not null (stamp_pdf.c's
+ * page_rotate): its value, 0 when none; NaN when it is not an integer
+ * multiple of 90, which readers turn each their own way */
 function rotateOf(doc, page) {
     let node = page;
     for (let depth = 0; depth < 64 && node instanceof PDFDict; depth++) {
         const r = doc.key(node, 'Rotate');
-        if (isInt(r))
-            return r.asNumber();
+        if (r !== PDFNull)
+            return isInt(r) && r.asNumber() % 90 === 0 ? r.asNumber() : NaN;
         node = doc.key(node, 'Parent');
     }
     return 0;
@@ -169,41 +177,60 @@ function pagesOf(doc) {
         if (!p.ref || !box || box.some((v) => !Number.isFinite(v)))
             throw damaged();
         const r = rotateOf(doc, p.dict);
-        if (r % 90 !== 0)
-            throw new StampError('pdf', PDF_MSG.rotate(i + 1, r));
+        if (Number.isNaN(r))
+            throw new StampError('pdf', PDF_MSG.rotate(i + 1));
         const [x1, y1, x2, y2] = box;
-        return { ref: p.ref, dict: p.dict, rotate: (((r % 360) + 360) % 360), box: { x: Math.min(x1, x2),
+        return { ref: p.ref, dict: p.dict, rotate: ((r % 360) + 360) % 360, box: { x: Math.min(x1, x2),
             y: Math.min(y1, y2), width: Math.abs(x2 - x1), height: Math.abs(y2 - y1) } };
     });
 }
 
-/* the signature fields of the form (stamp_pdf.c's count_sig over
- * stamp_fields_each): a field with /FT /Sig, or under one; a field whose
- * /Kids are fields of its own (a /T, no /Subtype, not signed) is gone into */
-function countSigFields(doc, fields) {
-    let n = 0, seen = 0;
+/* the fields from /Fields down (stamp_pdf.c's stamp_fields_each): visit(f,
+ * kids, isSig) of each, 1 to go into its /Kids; the fields seen */
+function fieldsEach(doc, fields, visit) {
+    let seen = 0;
     const each = (arr, inherited, depth) => {
         if (!(arr instanceof PDFArray) || depth > 16)
             return;
-        for (let i = 0; i < arr.size() && seen < 20000; i++) {
+        for (let i = 0; i < arr.size() && seen < FIELDS_MAX; i++) {
             seen++;
             const f = doc.resolve(arr.get(i));
             if (!(f instanceof PDFDict))
                 continue;
             const ft = doc.key(f, 'FT');
             const isSig = ft instanceof PDFName ? ft === PDFName.of('Sig') : inherited;
-            const kids = doc.key(f, 'Kids'), v = doc.key(f, 'V'), t = doc.key(f, 'T'), st = doc.key(f, 'Subtype');
-            if (kids instanceof PDFArray && t !== undefined && t !== PDFNull && (st === undefined || st === PDFNull) &&
-                !(isSig && v instanceof PDFDict)) {
+            const kids = doc.key(f, 'Kids');
+            if (visit(f, kids, isSig) > 0)
                 each(kids, isSig, depth + 1);
-                continue;
-            }
-            if (isSig)
-                n++;
         }
     };
-    each(doc.key(fields instanceof PDFDict ? fields : null, 'Fields'), false, 0);
-    return n;
+    each(fields, false, 0);
+    return seen;
+}
+
+/* the form's signature fields as count_sig counts them (named 印章N+1
+ * after), and as the verifier counts signatures (stamp_verify.c's
+ * found_sig: /V a dictionary, or a reference that does not read), and
+ * the fields it walks: { n, signed, seen } */
+function countSigFields(doc, form) {
+    const fields = doc.key(form instanceof PDFDict ? form : null, 'Fields');
+    let n = 0, signed = 0;
+    fieldsEach(doc, fields, (f, kids, isSig) => {
+        const v = doc.key(f, 'V'), t = doc.key(f, 'T'), st = doc.key(f, 'Subtype');
+        if (kids instanceof PDFArray && t !== undefined && t !== PDFNull && (st === undefined || st === PDFNull) &&
+            !(isSig && v instanceof PDFDict))
+            return 1;
+        n += isSig ? 1 : 0;
+        return 0;
+    });
+    const seen = fieldsEach(doc, fields, (f, kids, isSig) => {
+        const vref = f.get(PDFName.of('V')), v = doc.resolve(vref);
+        if (!isSig || (v === undefined && !(vref instanceof PDFRef)) || (v !== undefined && !(v instanceof PDFDict)))
+            return kids instanceof PDFArray ? 1 : 0;
+        signed++;
+        return 0;
+    });
+    return { n, signed, seen };
 }
 
 /* core/pdf's refusal (pdf-read.js's PdfReadError) in the 盖章工具's terms
@@ -240,9 +267,8 @@ export async function readPdf(input) {
     if (doc.misplaced() > 0)
         throw new StampError('pdf', PDF_MSG.xref);
     /* a section naming an object twice: readers take either entry */
-    const twice = namedTwice(doc);
-    if (twice >= 0)
-        throw new StampError('pdf', PDF_MSG.twice(twice));
+    if (namedTwice(doc) > 0)
+        throw new StampError('pdf', PDF_MSG.twice);
     const pages = pagesOf(doc);
     if (pages.length === 0)
         throw new StampError('pdf', PDF_MSG.noPages);
@@ -255,19 +281,20 @@ export async function readPdf(input) {
         throw damaged();
     /* the update's new objects are numbered from /Size: none may take a
      * number the file already uses (stamp_doc_read's rule), nor pass ISO
-     * 32000's limit (Annex C: 8,388,607), over which readers drop them
-     * (closeUpdate holds the update's last number to it too) */
+     * 32000's limit (Annex C: 8,388,607), over which readers drop them:
+     * refused when it is nearer than the most a stamp writes, as the
+     * 盖章工具 refuses it (closeUpdate holds each update's numbers to it) */
     const top = doc.top();
     if (top >= size)
         throw new StampError('pdf', PDF_MSG.size(size, top));
-    if (size > PDF_SIZE_MAX)
+    if (size > PDF_SIZE_MAX + 1 - NEW_MAX)
         throw new StampError('pdf', PDF_MSG.sizeMax(size));
     /* an object in the file that the cross-reference does not place but
      * numbers as one it lists: readers that rebuild, or read in the file's
      * order, take it for that object, and the page would not show it */
-    const unlisted = unlistedHeads(doc);
-    if (unlisted.length > 0)
-        throw new StampError('pdf', PDF_MSG.redefined(unlisted[0].num, unlisted[0].gen));
+    const again = redefined(doc);
+    if (again > 0)
+        throw new StampError('pdf', PDF_MSG.redefined(again));
     /* a stream whose /Length ends at an "endstream" that is not its own */
     const ambiguous = lengthAmbiguous(doc);
     if (ambiguous >= 0)
@@ -293,17 +320,17 @@ export async function readPdf(input) {
     const info = t.get(PDFName.of('Info'));
     const formRef = root.get(PDFName.of('AcroForm'));
     const form = doc.key(root, 'AcroForm');
-    const sigCount = countSigFields(doc, form);
-    /* the verifier reads at most 64 signatures: the stamp would be the 65th */
-    if (sigCount > SIGS_MAX - 1)
-        throw new StampError('pdf', PDF_MSG.sigs(sigCount));
+    const sigs = countSigFields(doc, form);
+    /* the verifier reads 64 signatures, 20,000 fields: the stamp would pass them */
+    if (sigs.signed >= SIGS_MAX || sigs.seen >= FIELDS_MAX - 1)
+        throw new StampError('pdf', PDF_MSG.sigs(sigs.signed, sigs.seen));
     return {
         bytes, doc, context, pages, size, rootRef, root, id, xref,
         info: info instanceof PDFRef ? info : null,
         xrefKind: doc.kind, prevOffset: doc.startxref,
         formRef: formRef instanceof PDFRef ? formRef : null,
         form: form instanceof PDFDict ? form : null,
-        sigCount,
+        sigCount: sigs.n, signedCount: sigs.signed, fieldCount: sigs.seen,
     };
 }
 

@@ -141,10 +141,10 @@ export async function stampPdf(o) {
     if (place)
         checkPlace(pdf, o);
     const steps = o.qifeng && place ? [o, { ...o, qifeng: null }] : [o];
-    /* every signature within the verifier's 64 (readPdf refuses 64 already;
-     * a 骑缝章 and a page stamp are two) */
-    if (pdf.sigCount + steps.length > SIGS_MAX)
-        throw new StampError('pdf', PDF_MSG.sigs(pdf.sigCount));
+    /* every signature within the verifier's 64 (readPdf refuses 64 signed
+     * already; a 骑缝章 and a page stamp are two) */
+    if (pdf.signedCount + steps.length > SIGS_MAX)
+        throw new StampError('pdf', PDF_MSG.sigs(pdf.signedCount, pdf.fieldCount));
     const medium = await openMedium(o.p12, o.pin, seal);
     if (medium.sm2) { /* a GB/T 38540 SES_Signature (sm2.js, loaded for it only) */
         const { stampSes } = await import('./sm2.js');

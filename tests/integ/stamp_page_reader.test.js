@@ -11,10 +11,11 @@
  *     same;
  *   - /Size beyond ISO 32000's 8,388,607, or so near it that the update's
  *     numbers would pass it: refused;
- *   - 64 signature fields already: refused (the verifier reads 64 at most);
- *     63: stamped, and the 64th is the stamp's; but a 骑缝章 with a page
- *     stamp (two signatures) refused before the PIN is tried;
- *   - /Rotate 45: refused;
+ *   - 64 signatures already: refused (the verifier reads 64 at most); 63:
+ *     stamped, and the 64th is the stamp's, but a 骑缝章 with a page stamp
+ *     (two signatures) refused before the PIN is tried; 64 empty signature
+ *     fields: stamped (the verifier counts signatures, not fields);
+ *   - /Rotate 45 (or 45.0, or 2147483640): refused;
  *   - a table naming page 4 twice (core/pdf takes the first entry,
  *     pyHanko the last): refused;
  *   - a content stream whose /Length ends at a fake "endstream endobj"
@@ -116,7 +117,7 @@ test('page 4 defined twice: read from the cross-reference, refused by name', { s
     /* the stamper refuses the file, naming object 9, before writing */
     const e = await refusal(M, bytes, 3, 9);
     assert.equal(e.field, 'pdf');
-    assert.match(e.message, /交叉引用表之外另有一个对象9 0/);
+    assert.match(e.message, /对象9在交叉引用表所列位置之外又定义了一次/);
     /* its reader takes page 4 from where the cross-reference says */
     const doc = M.read.openPdf(bytes);
     assert.deepEqual(doc.key(doc.get(9, 0), 'Annots').asArray().map(String), ['10 0 R']);
@@ -128,7 +129,7 @@ test('a second catalog outside the cross-reference: refused, /OpenAction never r
         extra: '1 0 obj\n<< /Type /Catalog /Pages 2 0 R /OpenAction 11 0 R >>\nendobj\n',
     });
     assert.match(cView(bytes), new RegExp(`^O 1 0 <</${hexOf('Pages')} 2 0 R /${hexOf('Type')} /${hexOf('Catalog')}>>$`, 'm'));
-    assert.match((await refusal(M, bytes, 0, 1)).message, /交叉引用表之外另有一个对象1 0/);
+    assert.match((await refusal(M, bytes, 0, 1)).message, /对象1在交叉引用表所列位置之外又定义了一次/);
     const doc = M.read.openPdf(bytes);
     assert.equal(doc.key(doc.key(doc.trailer, 'Root'), 'OpenAction'), M.PL.PDFNull);
 });
@@ -147,41 +148,53 @@ test('the same file without the second copy is stamped, page 4 as the cross-refe
 test('/Size beyond ISO 32000\'s limit, or an update that would pass it: refused', { skip: NO_DUMP }, async () => {
     const M = await stampModules();
     await assert.rejects(M.update.readPdf(pdfOf(fourPages(), { size: 2000000000 })),
-        /\/Size为2000000000，盖章写入的新对象编号将超过8388607/);
-    await assert.rejects(M.update.readPdf(pdfOf(fourPages(), { size: 8388608 })), /超过8388607/);
-    /* 8388605: the stamp's five objects would be numbered up to 8388609 */
-    const near = await M.update.readPdf(pdfOf(fourPages(), { size: 8388605 }));
-    assert.throws(() => M.update.writeUpdate(near, stampOf()), /超过8388607/);
-    /* 8388603: its last, 8388607, is within */
-    const within = await M.update.readPdf(pdfOf(fourPages(), { size: 8388603 }));
-    assert.equal(M.update.writeUpdate(within, stampOf()).objects.M, 8388607);
+        /\/Size为2000000000，盖章写入的新对象编号将超过PDF规范（ISO 32000）允许的最大对象编号8388607/);
+    await assert.rejects(M.update.readPdf(pdfOf(fourPages(), { size: 8388607 })), /最大对象编号8388607/);
+    /* the most a stamp writes (a 300-page 骑缝章, a /DSS) is 972 objects: refused from 8387637 on, when read */
+    await assert.rejects(M.update.readPdf(pdfOf(fourPages(), { size: 8387637 })), /最大对象编号8388607/);
+    const within = await M.update.readPdf(pdfOf(fourPages(), { size: 8387636 }));
+    /* and the writer holds its numbers to the limit itself */
+    assert.throws(() => M.update.writeUpdate({ ...within, size: 8388605 }, stampOf()), /最大对象编号8388607/);
+    assert.equal(M.update.writeUpdate({ ...within, size: 8388603 }, stampOf()).objects.M, 8388607);
 });
 
-/* a catalog with a form of n empty signature fields, each its own widget on page 1 */
-function withSigFields(n) {
+/* a catalog with a form of n signature fields on page 1, the first
+ * signed of them with a signature dictionary as /V, the rest empty */
+function withSigFields(n, signed = n) {
     const fields = [];
     const objs = fourPages({ catalog: '<< /Type /Catalog /Pages 2 0 R /AcroForm 11 0 R >>' });
     for (let k = 0; k < n; k++) {
         fields.push(`${12 + k} 0 R`);
-        objs.push([12 + k, `<< /FT /Sig /T (s${k}) /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /P 3 0 R >>`]);
+        const v = k < signed ? ' /V << /Type /Sig /Filter /Adobe.PPKLite /Contents <00> /ByteRange [0 1 2 3] >>' : '';
+        objs.push([12 + k, `<< /FT /Sig /T (s${k})${v} /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /P 3 0 R >>`]);
     }
-    objs.push([11, `<< /Fields [${fields.join(' ')}] /SigFlags 1 >>`]);
+    objs.push([11, `<< /Fields [${fields.join(' ')}] /SigFlags 3 >>`]);
     return pdfOf(objs);
 }
 
-test('64 signature fields already: refused; 63: stamped as the 64th', { skip: NO_DUMP }, async () => {
+test('64 signatures already: refused; 63: stamped as the 64th; 64 empty fields: stamped', { skip: NO_DUMP }, async () => {
     const M = await stampModules();
-    await assert.rejects(M.update.readPdf(withSigFields(64)), /已有64个签名域，再加盖印章将超过可核验的64个/);
+    await assert.rejects(M.update.readPdf(withSigFields(64)),
+        /已有64个签名（表单域64个），再盖章将超过可核验的64个签名（20000个表单域）/);
     const pdf = await M.update.readPdf(withSigFields(63));
-    assert.equal(pdf.sigCount, 63);
+    assert.equal(pdf.signedCount, 63);
     M.update.writeUpdate(pdf, stampOf());
+    /* empty fields are no signatures to the verifier (stamp_verify.c's found_sig) */
+    const empty = await M.update.readPdf(withSigFields(64, 0));
+    assert.equal(empty.signedCount, 0);
+    assert.equal(empty.sigCount, 64);
+    M.update.writeUpdate(empty, stampOf());
 });
 
 test('/Rotate not a multiple of 90: refused', { skip: NO_DUMP }, async () => {
     const M = await stampModules();
     const objs = fourPages();
     objs[2] = [3, '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Rotate 45 >>'];
-    await assert.rejects(M.update.readPdf(pdfOf(objs)), /第1页的旋转角度（\/Rotate）为45，不是90的倍数/);
+    await assert.rejects(M.update.readPdf(pdfOf(objs)), /第1页的旋转角度（\/Rotate）不是90的整数倍/);
+    for (const r of ['90.0', '2147483640']) {
+        objs[2] = [3, `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Rotate ${r} >>`];
+        await assert.rejects(M.update.readPdf(pdfOf(objs)), /不是90的整数倍/);
+    }
     objs[2] = [3, '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Rotate -90 >>'];
     assert.equal((await M.update.readPdf(pdfOf(objs))).pages[0].rotate, 270);
 });
@@ -197,7 +210,7 @@ test('a cross-reference section naming an object twice: refused', { skip: NO_DUM
     const twice = new Uint8Array(Buffer.from(text, 'latin1'));
     /* core/pdf takes the first entry: one annotation */
     assert.match(cView(twice), /^O 9 0 .*\[10 0 R\]/m);
-    assert.match((await refusal(M, twice, 3, 9)).message, /交叉引用表中对象9被列出了两次/);
+    assert.match((await refusal(M, twice, 3, 9)).message, /交叉引用表中同一对象出现了两次/);
 });
 
 test('a stream whose /Length ends at a fake endstream: refused', { skip: NO_DUMP }, async () => {
@@ -210,7 +223,7 @@ test('a stream whose /Length ends at a fake endstream: refused', { skip: NO_DUMP
     const bytes = pdfOf(objs);
     /* core/pdf reads the short data (as pdf.js and MuPDF do; poppler the long) */
     assert.match(cView(bytes), new RegExp(`^O 4 0 <</${hexOf('Length')} #[0-9a-f]+>> S${shown.length}:`, 'm'));
-    assert.match((await refusal(M, bytes, 0, 3)).message, /对象4的数据流长度（\/Length）与其结束标记（endstream）不一致/);
+    assert.match((await refusal(M, bytes, 0, 3)).message, /对象4的数据流长度（\/Length）与其结束标记（endstream）不符/);
     /* the honest file is stamped */
     objs[3] = [4, `<< /Length ${shown.length} >>\nstream\n${shown}\nendstream`];
     await M.update.readPdf(pdfOf(objs));
@@ -226,7 +239,7 @@ test('63 signature fields and a 骑缝章 with a page stamp: refused before the 
         const o = { sealInfo, pdfInfo: pdf, pageIndex: 0, xMm: 50, yMm: 50, qifeng: { edge: 'right', first: 1, last: 4 },
             p12: new Uint8Array(1), pin: '12345678' };
         /* refused with the PDF's words, not the medium's (a one-byte PKCS#12 would be refused there) */
-        await assert.rejects(stamp.stampPdf(o), (e) => e.field === 'pdf' && /已有63个签名域/.test(e.message));
+        await assert.rejects(stamp.stampPdf(o), (e) => e.field === 'pdf' && /已有63个签名/.test(e.message));
         /* the page stamp alone passes that check and reaches the medium */
         await assert.rejects(stamp.stampPdf({ ...o, qifeng: null }), (e) => e.field === 'p12');
     });
