@@ -1,21 +1,26 @@
 /*
  * 在线盖章: the PDF side of a stamp (docs/internals/stamp.md §1).
  *
- *   readPdf(bytes)              the input read by pdf-lib's parser (its
- *                               objects, pages, catalog) and by hand (the
- *                               last cross-reference section: kind, offset,
- *                               trailer); encrypted or damaged → StampError
+ *   readPdf(bytes)              the input read as core/pdf reads it
+ *                               (pdf-read.js: its objects where the
+ *                               cross-reference puts them, its pages,
+ *                               catalog, form, trailer), refused as
+ *                               hall-stamp refuses it → StampError
  *   writeUpdate(pdf, stamp)     the incremental update appended to the input's
  *                               bytes, /Contents reserved and zeroed
  *   fillSignature(out, cms)     /ByteRange and /Contents filled in place
  *
- * pdf-lib only reads here: its save() would rewrite the whole file (and break
- * any earlier signature), so every byte after the input's last is written
- * by this file.
+ * pdf-lib's objects hold what pdf-read.js read, and pdf-lib writes each
+ * object the update writes again; its parser and its save() are not used
+ * (the one reads in the file's order, the other would rewrite the whole
+ * file and break any earlier signature): every byte after the input's
+ * last is written by this file.
  */
 import * as PL from './vendor/pdf-lib.js';
 import { StampError } from './base.js';
 import { userPoint, sealRect, sealMatrix, shownSize } from './place.js';
+import { openPdf, PdfReadError, isInt, lastSectionMisplaced, redefined, namedTwice, lengthAmbiguous,
+    objectText } from './pdf-read.js';
 
 export const PDF_MSG = {
     damaged: 'PDF文件已损坏或不是PDF文件，无法盖章。请选择完整的PDF文件。',
@@ -29,9 +34,35 @@ export const PDF_MSG = {
         '为免盖章后页面内容缺失，不能盖章，请先用PDF阅读器“另存为”后再盖章',
     size: (size, top) => `PDF文件已损坏：文件尾（trailer）的/Size为${size}，不大于文件中已使用的对象编号${top}，` +
         '盖章写入的新对象会与原有对象重号，因此不能盖章。请先用PDF阅读器“另存为”或qpdf修复后再盖章',
+    syntax: 'PDF文件的结构不符合PDF规范（ISO 32000），无法可靠读取，盖章后将无法核验，因此不能盖章。' +
+        '请先用PDF阅读器“另存为”后再盖章',
+    /* the refusals of issue 71 §2, in the 盖章工具's words (core/stamp/stamp_pdf.c) */
+    sizeMax: (size) => `PDF文件尾（trailer）的/Size为${size}，盖章写入的新对象编号将超过PDF规范（ISO 32000）` +
+        `允许的最大对象编号${PDF_SIZE_MAX}，部分阅读器将打不开盖章后的文件或不显示印章，因此不能盖章`,
+    sigs: (signed, fields) => `PDF文件中已有${signed}个签名（表单域${fields}个），再盖章将超过可核验的${SIGS_MAX}个签名` +
+        `（${FIELDS_MAX}个表单域），盖章后的文件将无法核验，因此不能盖章`,
+    redefined: (num) => `PDF文件中对象${num}在交叉引用表所列位置之外又定义了一次，按文件顺序读取的阅读器会读到` +
+        '另一份内容，盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”后再盖章',
+    twice: 'PDF文件的交叉引用表中同一对象出现了两次，各阅读器会各取其一，盖章后显示的可能与原文不同，' +
+        '因此不能盖章。请先用PDF阅读器“另存为”后再盖章',
+    length: (num) => `PDF文件中对象${num}的数据流长度（/Length）与其结束标记（endstream）不符，各阅读器` +
+        '会读出不同的内容，盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”后再盖章',
+    rotate: (page) => `第${page}页的旋转角度（/Rotate）不是90的整数倍，各阅读器会把页面和印章转到不同的位置，` +
+        '因此不能盖章',
 };
 
-const { PDFName, PDFDict, PDFArray, PDFRef, PDFNumber, PDFHexString, PDFString, PDFRawStream, PDFNull } = PL;
+/* ISO 32000-1 Annex C: the largest object number a reader must take */
+export const PDF_SIZE_MAX = 8388607;
+/* the signatures and form fields the verifier reads in one document
+ * (HALL_STAMP_SIGS_MAX, STAMP_FIELDS_MAX) */
+export const SIGS_MAX = 64;
+export const FIELDS_MAX = 20000;
+/* the objects the updates of one stamp write at most, as the 盖章工具
+ * counts them (STAMP_NEW_MAX: a 骑缝章's 3 a page, a /DSS's 64, 8 more):
+ * a /Size within NEW_MAX of the limit is refused when the file is read */
+const NEW_MAX = 3 * 300 + 64 + 8;
+
+const { PDFName, PDFDict, PDFArray, PDFRef, PDFNumber, PDFHexString, PDFString, PDFNull } = PL;
 const enc = new TextEncoder();
 
 function ascii(s) {
@@ -56,231 +87,8 @@ function indexOfBytes(hay, needle, from, to) {
     return -1;
 }
 
-function lastIndexOfBytes(hay, needle, from) {
-    for (let i = Math.min(from, hay.length - needle.length); i >= 0; i--) {
-        let j = 0;
-        while (j < needle.length && hay[i + j] === needle[j])
-            j++;
-        if (j === needle.length)
-            return i;
-    }
-    return -1;
-}
-
-const WS = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
-
-function skipWs(b, i) {
-    while (i < b.length && WS.has(b[i]))
-        i++;
-    return i;
-}
-
 function damaged() {
     return new StampError('pdf', PDF_MSG.damaged);
-}
-
-/* the last cross-reference section: { kind: 'table'|'stream', offset, dict (PDFDict) } */
-function lastSection(bytes, context) {
-    const sx = lastIndexOfBytes(bytes, ascii('startxref'), bytes.length);
-    if (sx < 0 || bytes.length - sx > 2048)
-        throw damaged();
-    let i = skipWs(bytes, sx + 9);
-    let n = '';
-    while (i < bytes.length && bytes[i] >= 0x30 && bytes[i] <= 0x39)
-        n += String.fromCharCode(bytes[i++]);
-    const offset = Number(n);
-    if (n === '' || offset <= 0 || offset >= sx)
-        throw damaged();
-    if (indexOfBytes(bytes, ascii('%%EOF'), i, bytes.length) < 0)
-        throw damaged();
-    const at = skipWs(bytes, offset);
-    const head = new TextDecoder('latin1').decode(bytes.subarray(at, at + 40));
-    let dict;
-    if (head.startsWith('xref')) {
-        const t = indexOfBytes(bytes, ascii('trailer'), at, sx);
-        if (t < 0)
-            throw damaged();
-        dict = PL.PDFObjectParser.forBytes(bytes.subarray(t + 7, sx), context).parseObject();
-        if (!(dict instanceof PDFDict))
-            throw damaged();
-        return { kind: 'table', offset, dict };
-    }
-    const m = /^(\d+)\s+(\d+)\s+obj/.exec(head);
-    if (!m)
-        throw damaged();
-    const obj = PL.PDFObjectParser.forBytes(bytes.subarray(at + m[0].length, sx), context).parseObject();
-    if (!(obj instanceof PDFRawStream) || obj.dict.get(PDFName.of('Type')) !== PDFName.of('XRef'))
-        throw damaged();
-    return { kind: 'stream', offset, dict: obj.dict };
-}
-
-function num(v) {
-    return v instanceof PDFNumber ? v.asNumber() : NaN;
-}
-
-const latin1 = new TextDecoder('latin1');
-
-/* a cross-reference stream's rows with their PNG predictor undone
- * (/DecodeParms /Predictor >= 10, one byte a sample, as writers use it):
- * pdf-lib inflates but does not undo predictors */
-function unpredict(data, parms, context) {
-    const d = context.lookup(parms);
-    const pred = d instanceof PDFDict ? num(d.get(PDFName.of('Predictor'))) : NaN;
-    if (!(pred >= 10))
-        return data;
-    const cols = num(d.get(PDFName.of('Columns'))) || 1;
-    const rows = Math.floor(data.length / (cols + 1));
-    const out = new Uint8Array(rows * cols);
-    for (let r = 0; r < rows; r++) {
-        const f = data[r * (cols + 1)];
-        for (let c = 0; c < cols; c++) {
-            const x = data[r * (cols + 1) + 1 + c];
-            const a = c > 0 ? out[r * cols + c - 1] : 0;
-            const b = r > 0 ? out[(r - 1) * cols + c] : 0;
-            const ab = c > 0 && r > 0 ? out[(r - 1) * cols + c - 1] : 0;
-            let v = x;
-            if (f === 1)
-                v = x + a;
-            else if (f === 2)
-                v = x + b;
-            else if (f === 3)
-                v = x + ((a + b) >> 1);
-            else if (f === 4) {
-                const p0 = a + b - ab, pa = Math.abs(p0 - a), pb = Math.abs(p0 - b), pc = Math.abs(p0 - ab);
-                v = x + (pa <= pb && pa <= pc ? a : pb <= pc ? b : ab);
-            }
-            out[r * cols + c] = v & 0xff;
-        }
-    }
-    return out;
-}
-
-/* "num gen obj" at off (white space before it allowed, as qpdf reads):
- * the offset just after it, or -1 */
-function objectAt(bytes, off, n, g) {
-    if (!Number.isInteger(off) || off <= 0 || off >= bytes.length)
-        return -1;
-    const at = skipWs(bytes, off);
-    const m = /^(\d+)\s+(\d+)\s+obj(?![^\s<[(/%])/.exec(latin1.decode(bytes.subarray(at, at + 48)));
-    return m && Number(m[1]) === n && Number(m[2]) === g ? at + m[0].length : -1;
-}
-
-/*
- * Every cross-reference section, from the last through /Prev and /XRefStm:
- * every entry in use must point at its object.  pdf-lib reads the objects
- * in the order of the file and never asks the table, but readers do: over a
- * table that points elsewhere, each reader would rebuild its own guess, so
- * such a file is refused (PDF_MSG.xref), as the 盖章工具 refuses it.
- * Returns Map num -> { type (1 in the file, 2 in an object stream), off,
- * gen }, the newest section's entry of each object.
- */
-function xrefEntries(bytes, context, start) {
-    const broken = () => new StampError('pdf', PDF_MSG.xref);
-    const map = new Map();
-    const seen = new Set();
-    const todo = [start];
-    const entry = (n, e) => {
-        if (e.type === 1 && objectAt(bytes, e.off, n, e.gen) < 0)
-            throw broken();
-        if (!map.has(n) && e.type !== 0)
-            map.set(n, e);
-    };
-    while (todo.length > 0) {
-        const offset = todo.shift();
-        if (seen.has(offset) || seen.size >= 256 || !Number.isInteger(offset) || offset <= 0 || offset >= bytes.length)
-            throw broken();
-        seen.add(offset);
-        const at = skipWs(bytes, offset);
-        let dict;
-        if (latin1.decode(bytes.subarray(at, at + 4)) === 'xref') {
-            let i = at + 4;
-            const tok = () => {
-                i = skipWs(bytes, i);
-                const s0 = i;
-                while (i < bytes.length && !WS.has(bytes[i]))
-                    i++;
-                return latin1.decode(bytes.subarray(s0, i));
-            };
-            for (;;) {
-                const save = i;
-                const t = tok();
-                if (t.startsWith('trailer')) {
-                    i = save;
-                    break;
-                }
-                const c = tok();
-                const first = Number(t), count = Number(c);
-                if (t === '' || c === '' || !Number.isInteger(first) || !Number.isInteger(count) || count < 0 ||
-                    count > bytes.length / 18)
-                    throw broken();
-                for (let k = 0; k < count; k++) {
-                    const o = tok(), g = tok(), kind = tok();
-                    const off = Number(o), gen = Number(g);
-                    if (o === '' || g === '' || !Number.isInteger(off) || !Number.isInteger(gen))
-                        throw broken();
-                    if (kind !== 'n' && kind !== 'f')
-                        throw broken();
-                    entry(first + k, kind === 'n' ? { type: 1, off, gen } : { type: 0 });
-                }
-            }
-            const t = indexOfBytes(bytes, ascii('trailer'), i, bytes.length);
-            if (t < 0)
-                throw broken();
-            try {
-                dict = PL.PDFObjectParser.forBytes(bytes.subarray(t + 7), context).parseObject();
-            } catch (e) {
-                throw broken();
-            }
-            if (!(dict instanceof PDFDict))
-                throw broken();
-            const stm = num(dict.get(PDFName.of('XRefStm')));
-            if (Number.isInteger(stm))
-                todo.unshift(stm);
-        } else {
-            const m = /^(\d+)\s+(\d+)\s+obj/.exec(latin1.decode(bytes.subarray(at, at + 40)));
-            let obj, data;
-            try {
-                obj = m && PL.PDFObjectParser.forBytes(bytes.subarray(at + m[0].length), context).parseObject();
-                data = obj instanceof PDFRawStream
-                    ? unpredict(PL.decodePDFRawStream(obj).decode(), obj.dict.get(PDFName.of('DecodeParms')), context)
-                    : null;
-            } catch (e) {
-                throw broken();
-            }
-            if (!data || obj.dict.get(PDFName.of('Type')) !== PDFName.of('XRef'))
-                throw broken();
-            dict = obj.dict;
-            const w = context.lookup(dict.get(PDFName.of('W')));
-            const ws = w instanceof PDFArray ? w.asArray().map(num) : [];
-            const idx = context.lookup(dict.get(PDFName.of('Index')));
-            const index = idx instanceof PDFArray ? idx.asArray().map(num) : [0, num(dict.get(PDFName.of('Size')))];
-            if (ws.length !== 3 || ws.some((v) => !Number.isInteger(v) || v < 0 || v > 8) || index.some((v) => !Number.isInteger(v)))
-                throw broken();
-            const width = ws[0] + ws[1] + ws[2];
-            const field = (p, n, dflt) => {
-                if (n === 0)
-                    return dflt;
-                let v = 0;
-                for (let k = 0; k < n; k++)
-                    v = v * 256 + data[p + k];
-                return v;
-            };
-            let p = 0;
-            for (let r = 0; r + 1 < index.length; r += 2) {
-                for (let k = 0; k < index[r + 1]; k++, p += width) {
-                    if (p + width > data.length)
-                        throw broken();
-                    const type = field(p, ws[0], 1);
-                    const a = field(p + ws[0], ws[1], 0), b = field(p + ws[0] + ws[1], ws[2], 0);
-                    entry(index[r] + k, type === 1 ? { type: 1, off: a, gen: b } : type === 2 ? { type: 2 } : { type: 0 });
-                }
-            }
-        }
-        const prev = num(dict.get(PDFName.of('Prev')));
-        if (Number.isInteger(prev))
-            todo.push(prev);
-    }
-    return map;
 }
 
 /*
@@ -295,14 +103,8 @@ function xrefEntries(bytes, context, start) {
 function assertKept(pdf, ref, written, skip, what) {
     const e = pdf.xref.get(ref.objectNumber);
     if (!e || e.type !== 1)
-        return; /* in an object stream: pdf-lib read it from there */
-    const at = objectAt(pdf.bytes, e.off, ref.objectNumber, ref.generationNumber);
-    let raw;
-    try {
-        raw = PL.PDFObjectParser.forBytes(pdf.bytes.subarray(at), pdf.context).parseObject();
-    } catch (err) {
-        raw = null;
-    }
+        return; /* in an object stream: read from there */
+    const raw = objectText(pdf.context, pdf.bytes, e.off, ref.objectNumber, ref.generationNumber);
     const lost = (key) => new StampError('pdf', PDF_MSG.unread(what, ref.objectNumber, ref.generationNumber, key));
     if (raw instanceof PDFArray) {
         const have = written.asArray().map(String);
@@ -327,127 +129,208 @@ function assertKept(pdf, ref, written, skip, what) {
         const w = written.get(k);
         if (w === undefined || String(w) !== String(v))
             throw lost(k.asString());
+        /* a value the 盖章工具's writer would leave out (an object that
+         * does not read): refused as it refuses it */
+        if (pdf.doc && v instanceof PDFRef && pdf.doc.gone(v))
+            throw lost(k.asString());
     }
 }
 
-/* the leaves of the page tree in order, each with its inherited MediaBox
- * and /Rotate (0, 90, 180 or 270) */
-function pagesOf(context, root) {
-    const out = [];
-    const seen = new Set();
-    const walk = (ref, box, depth, rotate = 0) => {
-        if (!(ref instanceof PDFRef) || seen.has(ref.tag) || depth > 64)
-            throw damaged();
-        seen.add(ref.tag);
-        const node = context.lookup(ref);
-        if (!(node instanceof PDFDict))
-            throw damaged();
-        const mb = context.lookup(node.get(PDFName.of('MediaBox')));
-        if (mb instanceof PDFArray && mb.size() === 4)
-            box = mb.asArray().map((v) => num(context.lookup(v)));
-        const rot = context.lookup(node.get(PDFName.of('Rotate')));
-        if (rot instanceof PDFNumber && Number.isInteger(rot.asNumber()))
-            rotate = Math.floor((((rot.asNumber() % 360) + 360) % 360) / 90) * 90;
-        const type = node.get(PDFName.of('Type'));
-        const kidsRef = node.get(PDFName.of('Kids'));
-        if (type === PDFName.of('Pages') || (type === undefined && kidsRef !== undefined)) {
-            const kids = context.lookup(kidsRef);
-            if (!(kids instanceof PDFArray))
-                throw damaged();
-            for (const k of kids.asArray())
-                walk(k, box, depth + 1, rotate);
-        } else {
-            if (!box || box.some((v) => !Number.isFinite(v)))
-                throw damaged();
-            const [x1, y1, x2, y2] = box;
-            out.push({ ref, dict: node, rotate, box: { x: Math.min(x1, x2), y: Math.min(y1, y2),
-                width: Math.abs(x2 - x1), height: Math.abs(y2 - y1) } });
+/* a page's /MediaBox through /Parent (stamp_pdf.c's media_box: a node
+ * whose /MediaBox is not an array of four is passed), [x1 y1 x2 y2] or null */
+function mediaBox(doc, page) {
+    let node = page;
+    for (let depth = 0; depth < 64 && node instanceof PDFDict; depth++) {
+        const mb = doc.key(node, 'MediaBox');
+        if (mb instanceof PDFArray && mb.size() === 4) {
+            const box = mb.asArray().map((v) => doc.resolve(v));
+            return box.every((v) => v instanceof PDFNumber) ? box.map((v) => v.asNumber()) : null;
         }
-    };
-    walk(root.get(PDFName.of('Pages')), null, 0);
-    return out;
+        node = doc.key(node, 'Parent');
+    }
+    return null;
 }
 
-function countSigFields(context, fields) {
-    let n = 0;
-    const seen = new Set();
-    const walk = (arr, depth) => {
-        if (!(arr instanceof PDFArray) || depth > 32)
+/* a page's /Rotate through /Parent, the first not null (stamp_pdf.c's
+ * page_rotate): its value, 0 when none; NaN when it is not an integer
+ * multiple of 90, which readers turn each their own way */
+function rotateOf(doc, page) {
+    let node = page;
+    for (let depth = 0; depth < 64 && node instanceof PDFDict; depth++) {
+        const r = doc.key(node, 'Rotate');
+        if (r !== PDFNull)
+            return isInt(r) && r.asNumber() % 90 === 0 ? r.asNumber() : NaN;
+        node = doc.key(node, 'Parent');
+    }
+    return 0;
+}
+
+/* the pages (pdf-read.js's walk, core/pdf's), each with its /MediaBox and
+ * /Rotate (0, 90, 180 or 270): a page without them, or not an object of
+ * its own, or turned by other than a multiple of 90, is refused */
+function pagesOf(doc) {
+    const list = doc.pages();
+    if (list === null)
+        throw new StampError('pdf', PDF_MSG.syntax);
+    return list.map((p, i) => {
+        const box = mediaBox(doc, p.dict);
+        if (!p.ref || !box || box.some((v) => !Number.isFinite(v)))
+            throw damaged();
+        const r = rotateOf(doc, p.dict);
+        if (Number.isNaN(r))
+            throw new StampError('pdf', PDF_MSG.rotate(i + 1));
+        const [x1, y1, x2, y2] = box;
+        return { ref: p.ref, dict: p.dict, rotate: ((r % 360) + 360) % 360, box: { x: Math.min(x1, x2),
+            y: Math.min(y1, y2), width: Math.abs(x2 - x1), height: Math.abs(y2 - y1) } };
+    });
+}
+
+/* the fields from /Fields down (stamp_pdf.c's stamp_fields_each): visit(f,
+ * kids, isSig) of each, 1 to go into its /Kids; the fields seen */
+function fieldsEach(doc, fields, visit) {
+    let seen = 0;
+    const each = (arr, inherited, depth) => {
+        if (!(arr instanceof PDFArray) || depth > 16)
             return;
-        for (const r of arr.asArray()) {
-            if (r instanceof PDFRef) {
-                if (seen.has(r.tag))
-                    continue;
-                seen.add(r.tag);
-            }
-            const f = context.lookup(r);
+        for (let i = 0; i < arr.size() && seen < FIELDS_MAX; i++) {
+            seen++;
+            const f = doc.resolve(arr.get(i));
             if (!(f instanceof PDFDict))
                 continue;
-            if (f.get(PDFName.of('FT')) === PDFName.of('Sig'))
-                n++;
-            walk(context.lookup(f.get(PDFName.of('Kids'))), depth + 1);
+            const ft = doc.key(f, 'FT');
+            const isSig = ft instanceof PDFName ? ft === PDFName.of('Sig') : inherited;
+            const kids = doc.key(f, 'Kids');
+            if (visit(f, kids, isSig) > 0)
+                each(kids, isSig, depth + 1);
         }
     };
-    walk(context.lookup(fields), 0);
-    return n;
+    each(fields, false, 0);
+    return seen;
 }
 
+/* the form's signature fields as count_sig counts them (named 印章N+1
+ * after), and as the verifier counts signatures (stamp_verify.c's
+ * found_sig: /V a dictionary, or a reference that does not read), and
+ * the fields it walks: { n, signed, seen } */
+function countSigFields(doc, form) {
+    const fields = doc.key(form instanceof PDFDict ? form : null, 'Fields');
+    let n = 0, signed = 0;
+    fieldsEach(doc, fields, (f, kids, isSig) => {
+        const v = doc.key(f, 'V'), t = doc.key(f, 'T'), st = doc.key(f, 'Subtype');
+        if (kids instanceof PDFArray && t !== undefined && t !== PDFNull && (st === undefined || st === PDFNull) &&
+            !(isSig && v instanceof PDFDict))
+            return 1;
+        n += isSig ? 1 : 0;
+        return 0;
+    });
+    const seen = fieldsEach(doc, fields, (f, kids, isSig) => {
+        const vref = f.get(PDFName.of('V')), v = doc.resolve(vref);
+        if (!isSig || (v === undefined && !(vref instanceof PDFRef)) || (v !== undefined && !(v instanceof PDFDict)))
+            return kids instanceof PDFArray ? 1 : 0;
+        signed++;
+        return 0;
+    });
+    return { n, signed, seen };
+}
+
+/* core/pdf's refusal (pdf-read.js's PdfReadError) in the 盖章工具's terms
+ * (stamp_pdf.c's stamp_doc_core_reads) */
+function openRefused(bytes, e) {
+    if (e.message === 'encrypted')
+        return new StampError('pdf', PDF_MSG.encrypted);
+    if (indexOfBytes(bytes, ascii('%PDF-'), 0, 1024) < 0 || e.message.startsWith('no startxref') ||
+        e.message.includes('out of reach'))
+        return damaged();
+    if (lastSectionMisplaced(bytes))
+        return new StampError('pdf', PDF_MSG.xref);
+    return new StampError('pdf', PDF_MSG.syntax);
+}
+
+/*
+ * The input read as core/pdf reads it (pdf-read.js: the cross-reference
+ * from the last startxref back through /Prev, each object where its entry
+ * says), refused as hall-stamp refuses it, and what the update needs: the
+ * pages, the catalog, the form, the trailer's /Size /Root /Info /ID.  The
+ * objects are pdf-lib's, in context (only those the cross-reference
+ * lists, as they read there).
+ */
 export async function readPdf(input) {
     const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
-    if (indexOfBytes(bytes, ascii('%PDF-'), 0, 1024) < 0)
-        throw damaged();
     let doc;
     try {
-        doc = await PL.PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false,
-            throwOnInvalidObject: true });
+        doc = openPdf(bytes);
     } catch (e) {
-        throw damaged();
+        if (e instanceof PdfReadError)
+            throw openRefused(bytes, e);
+        throw e;
     }
-    const context = doc.context;
-    const last = lastSection(bytes, context);
-    const t = last.dict;
-    if (t.get(PDFName.of('Encrypt')) !== undefined || doc.isEncrypted)
-        throw new StampError('pdf', PDF_MSG.encrypted);
-    const xref = xrefEntries(bytes, context, last.offset);
-    const size = num(t.get(PDFName.of('Size')));
-    const rootRef = t.get(PDFName.of('Root'));
-    if (!Number.isInteger(size) || size <= 0 || !(rootRef instanceof PDFRef))
-        throw damaged();
-    /* the update's new objects are numbered from /Size: none may take a
-     * number the file already uses (stamp_doc_read's rule) */
-    let top = 0;
-    for (const n of xref.keys())
-        top = n > top ? n : top;
-    if (top >= size)
-        throw new StampError('pdf', PDF_MSG.size(size, top));
-    const root = context.lookup(rootRef);
-    if (!(root instanceof PDFDict))
-        throw damaged();
-    let pages;
-    try {
-        pages = pagesOf(context, root);
-    } catch (e) {
-        throw damaged();
-    }
+    if (doc.misplaced() > 0)
+        throw new StampError('pdf', PDF_MSG.xref);
+    /* a section naming an object twice: readers take either entry */
+    if (namedTwice(doc) > 0)
+        throw new StampError('pdf', PDF_MSG.twice);
+    const pages = pagesOf(doc);
     if (pages.length === 0)
         throw new StampError('pdf', PDF_MSG.noPages);
-    const idArr = context.lookup(t.get(PDFName.of('ID')));
+    const t = doc.trailer;
+    const sizeObj = t.get(PDFName.of('Size'));
+    const size = isInt(sizeObj) ? sizeObj.asNumber() : 0;
+    const rootRef = t.get(PDFName.of('Root'));
+    const root = doc.key(t, 'Root');
+    if (size <= 0 || !(rootRef instanceof PDFRef) || !(root instanceof PDFDict))
+        throw damaged();
+    /* the update's new objects are numbered from /Size: none may take a
+     * number the file already uses (stamp_doc_read's rule), nor pass ISO
+     * 32000's limit (Annex C: 8,388,607), over which readers drop them:
+     * refused when it is nearer than the most a stamp writes, as the
+     * 盖章工具 refuses it (closeUpdate holds each update's numbers to it) */
+    const top = doc.top();
+    if (top >= size)
+        throw new StampError('pdf', PDF_MSG.size(size, top));
+    if (size > PDF_SIZE_MAX + 1 - NEW_MAX)
+        throw new StampError('pdf', PDF_MSG.sizeMax(size));
+    /* an object in the file that the cross-reference does not place but
+     * numbers as one it lists: readers that rebuild, or read in the file's
+     * order, take it for that object, and the page would not show it */
+    const again = redefined(doc);
+    if (again > 0)
+        throw new StampError('pdf', PDF_MSG.redefined(again));
+    /* a stream whose /Length ends at an "endstream" that is not its own */
+    const ambiguous = lengthAmbiguous(doc);
+    if (ambiguous >= 0)
+        throw new StampError('pdf', PDF_MSG.length(ambiguous));
+    const context = doc.ctx;
+    const xref = new Map();
+    for (const [n, e] of doc.entries) {
+        if (e.type === 0)
+            continue;
+        xref.set(n, e);
+        const gen = e.type === 1 ? e.gen : 0;
+        const o = doc.get(n, gen);
+        if (o !== undefined && o !== PDFNull)
+            context.assign(PDFRef.of(n, gen), o);
+    }
+    const idArr = doc.key(t, 'ID');
     let id = null;
     if (idArr instanceof PDFArray && idArr.size() === 2) {
-        const first = idArr.get(0);
+        const first = doc.resolve(idArr.get(0));
         if (first instanceof PDFHexString || first instanceof PDFString)
             id = first;
     }
     const info = t.get(PDFName.of('Info'));
     const formRef = root.get(PDFName.of('AcroForm'));
-    const form = context.lookup(formRef);
+    const form = doc.key(root, 'AcroForm');
+    const sigs = countSigFields(doc, form);
+    /* the verifier reads 64 signatures, 20,000 fields: the stamp would pass them */
+    if (sigs.signed >= SIGS_MAX || sigs.seen >= FIELDS_MAX - 1)
+        throw new StampError('pdf', PDF_MSG.sigs(sigs.signed, sigs.seen));
     return {
         bytes, doc, context, pages, size, rootRef, root, id, xref,
         info: info instanceof PDFRef ? info : null,
-        xrefKind: last.kind, prevOffset: last.offset,
+        xrefKind: doc.kind, prevOffset: doc.startxref,
         formRef: formRef instanceof PDFRef ? formRef : null,
         form: form instanceof PDFDict ? form : null,
-        sigCount: form instanceof PDFDict ? countSigFields(context, form.get(PDFName.of('Fields'))) : 0,
+        sigCount: sigs.n, signedCount: sigs.signed, fieldCount: sigs.seen,
     };
 }
 
@@ -578,6 +461,9 @@ function appendField(pdf, w, wRef) {
  * (the /DSS's) without reading the file again; its parsed objects are the
  * input's, but for the catalog when this update wrote it */
 function closeUpdate(pdf, w, lastNum) {
+    /* the update's numbers (and a cross-reference stream's own) within ISO 32000's limit */
+    if ((pdf.xrefKind === 'table' ? lastNum : Math.max(pdf.size, lastNum + 1)) > PDF_SIZE_MAX)
+        throw new StampError('pdf', PDF_MSG.sizeMax(pdf.size));
     const newId = hex(crypto.getRandomValues(new Uint8Array(16)));
     /* the input's first element, in hex whatever its form; new bytes for both
      * when the input has none */
@@ -657,7 +543,7 @@ function closeUpdate(pdf, w, lastNum) {
     const xref = new Map(pdf.xref);
     for (const [num, [off, gen]] of w.offsets)
         xref.set(num, { type: 1, off, gen });
-    const next = { ...pdf, bytes: out, size, prevOffset: xrefAt, xref, root: w.root || pdf.root,
+    const next = { ...pdf, doc: null, bytes: out, size, prevOffset: xrefAt, xref, root: w.root || pdf.root,
         id: pdf.id || PDFHexString.of(newId) };
     return { bytes: out, next };
 }

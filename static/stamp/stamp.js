@@ -33,8 +33,8 @@ import * as pkijs from './vendor/pkijs.js';
 import { StampError } from './base.js';
 import { openMedium } from './files.js';
 import { openSeal, serialHex, mayStamp } from './seal.js';
-import { readPdf, qifengPlan, writeDocTimeStamp, writeDss, fillByteRange, signedBytes, fillContents }
-    from './pdf-update.js';
+import { readPdf, qifengPlan, writeDocTimeStamp, writeDss, fillByteRange, signedBytes, fillContents, PDF_MSG,
+    SIGS_MAX } from './pdf-update.js';
 import { shownSize } from './place.js';
 import { STAMP_MSG, tlv, seq, set, octets, int, oid, OID, attribute, compareBytes, timestamp, sealImage,
     writeStamp } from './common.js';
@@ -146,6 +146,10 @@ export async function stampPdf(o) {
     if (place)
         checkPlace(pdf, o);
     const steps = o.qifeng && place ? [o, { ...o, qifeng: null }] : [o];
+    /* every signature within the verifier's 64 (readPdf refuses 64 signed
+     * already; a 骑缝章 and a page stamp are two) */
+    if (pdf.signedCount + steps.length > SIGS_MAX)
+        throw new StampError('pdf', PDF_MSG.sigs(pdf.signedCount, pdf.fieldCount));
     /* o.medium: opened already (the USB key's, usbkey.js), else the PKCS#12 */
     const medium = o.medium || await openMedium(o.p12, o.pin, seal);
     if (medium.sm2) { /* a GB/T 38540 SES_Signature (sm2.js, loaded for it only) */
