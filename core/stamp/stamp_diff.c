@@ -962,9 +962,53 @@ empty_sig_field(struct pdf_doc *q, const struct pdf_obj *o)
     return is_name(key(q, fld, "/FT"), "/Sig") && !has_key(q, fld, "/V");
 }
 
+static struct pdf_file *file_of(struct stamp_diff *d);
+
+/*
+ * W9: the signature that fills old, an empty signature field of the signed
+ * revision (or its widget), now new (object num gen): its index (1-based)
+ * when the field's /V is a later signature of the report and that
+ * signature's own revision wrote new (the object reads as signed at the
+ * revision's start, as the whole file has it at its end); 0 else: an
+ * unsigned revision that hides, moves or paints the field (/F, /AP, ...)
+ * changes what the page shows, before or after the field is signed.
+ */
+static int
+filled_by(struct dctx *c, int num, int gen, const struct pdf_obj *old, const struct pdf_obj *new)
+{
+    struct stamp_diff *d = c->d;
+    const struct pdf_obj *field = new,
+                         *ref = &(struct pdf_obj){.type = PDF_REF, .i = num, .gen = gen};
+    const struct hall_stamp_sig *s;
+    struct pdf_doc *a, *b;
+    long long start = d->p_end;
+    char err[128];
+    int fid = num, k;
+
+    if (!has_key(c->f, field, "/FT") && is_dict(key(c->f, new, "/Parent"))) {
+        fid = key_num(new, "/Parent");
+        field = key(c->f, new, "/Parent");
+    }
+    if (!has_key(c->f, field, "/V") || (k = sig_of(c, field, fid)) == 0)
+        return 0;
+    s = &d->in->rep->sigs[k - 1];
+    if (s->revision_end <= d->p_end)
+        return 0;
+    for (int i = 0; i < d->in->nrev; i++)
+        if (d->in->ends[i] > start && d->in->ends[i] < s->revision_end)
+            start = d->in->ends[i];
+    a = pdf_file_doc(file_of(d), start, err, sizeof(err));
+    b = pdf_file_doc(file_of(d), s->revision_end, err, sizeof(err));
+    if (a == NULL || b == NULL || !pdf_same(a, rv(a, ref), c->p, old) ||
+        !pdf_same(b, rv(b, ref), c->f, new))
+        return 0;
+    return k;
+}
+
 /* one object the later revisions wrote that is not what was signed */
 static void
-changed(struct dctx *c, int num, const struct pdf_obj *old, const struct pdf_obj *new, int removed)
+changed(struct dctx *c, int num, int gen, const struct pdf_obj *old, const struct pdf_obj *new,
+        int removed)
 {
     struct pdf_doc *p = c->p, *f = c->f;
     int pg;
@@ -1009,8 +1053,15 @@ changed(struct dctx *c, int num, const struct pdf_obj *old, const struct pdf_obj
     if ((num == c->p_ext || num == c->f_ext) && unseen(c, num) &&
         stamp_allow_extensions(c->d->in->pf, stamp_froot_key(c->d->in, "/Extensions")))
         return;
+    /* W9: only the revision of the signature that fills it changes an
+     * empty field, and only its appearance and value; no other one any key */
     if (empty_sig_field(p, old) && is_dict(new)) {
-        const char *k = dict_differs(c, old, new, stamp_allow[STAMP_ALLOW_FILLED].keys), *bad;
+        static const char *const none[] = {NULL};
+        const char *k = dict_differs(c, old, new,
+                                     filled_by(c, num, gen, old, new) > 0
+                                         ? stamp_allow[STAMP_ALLOW_FILLED].keys
+                                         : none),
+                   *bad;
 
         if (k != NULL) {
             change(c, hall_psprintf(c->pool, "签名域被修改（%s）", k));
@@ -1062,7 +1113,7 @@ judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
             if (old_null)
                 change(c, hall_psprintf(c->pool, "签章后写入的对象%d无法读取", e->num));
             else
-                changed(c, e->num, old, new, 0);
+                changed(c, e->num, e->gen, old, new, 0);
             continue;
         }
         /* a new object (new is not null here, or freed as it was: the
@@ -1078,7 +1129,7 @@ judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
         if (same(c, old, new))
             continue;
         /* in use but unreadable (null) is a change, not a removal */
-        changed(c, e->num, old, new, !e->used);
+        changed(c, e->num, e->gen, old, new, !e->used);
         if (c->nchanges > 100)
             break;
     }
