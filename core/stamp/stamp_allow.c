@@ -20,8 +20,9 @@
 static const char *const catalog_keys[] = {"/AcroForm",   "/DSS",     "/Metadata",
                                            "/Extensions", "/Version", NULL};
 static const char *const form_keys[] = {"/Fields", "/SigFlags", "/DR", "/DA", NULL};
-/* with /NeedAppearances a reader draws the fields again from /DR and /DA:
- * then they are the page's fonts and may not change */
+/* with /NeedAppearances a reader draws the fields again from /DR and /DA,
+ * and a text or choice field without appearance always: then they are the
+ * page's fonts and may not change */
 static const char *const form_redraw_keys[] = {"/Fields", "/SigFlags", NULL};
 static const char *const page_keys[] = {"/Annots", NULL};
 static const char *const filled_keys[] = {"/V", "/AP", "/AS",   "/MK", "/DA",
@@ -37,8 +38,8 @@ const struct stamp_allow stamp_allow[STAMP_ALLOW_N] = {
                                 "CatalogModificationRule"},
     [STAMP_ALLOW_PERMS] = {"W4", "the catalog's /Perms", NULL, "CatalogModificationRule"},
     [STAMP_ALLOW_FORM] = {"W5", "the form (/AcroForm)", form_keys, "FormUpdatingRule"},
-    [STAMP_ALLOW_FORM_REDRAW] = {"W5", "the form with /NeedAppearances", form_redraw_keys,
-                                 "FormUpdatingRule"},
+    [STAMP_ALLOW_FORM_REDRAW] = {"W5", "the form with /NeedAppearances or variable text",
+                                 form_redraw_keys, "FormUpdatingRule"},
     [STAMP_ALLOW_FIELDS] = {"W6", "/Fields, an indirect array", NULL, "FormUpdatingRule"},
     [STAMP_ALLOW_PAGE] = {"W7", "a page", page_keys, "SigFieldCreationRule"},
     [STAMP_ALLOW_NEW_FIELD] = {"W8", "a new signature field and widget", NULL,

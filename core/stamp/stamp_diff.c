@@ -602,14 +602,41 @@ page_judged(struct dctx *c, int pg, const struct pdf_obj *a, const struct pdf_ob
                 hall_psprintf(c->pool, "第%d页的注释", pg));
 }
 
+/* a text or choice field in the tree of fields (ISO 32000-2 §12.7.4.3:
+ * variable text, which a reader draws with the form's /DA and /DR when the
+ * widget has no appearance); 1 too past 10000 fields looked at */
+static int
+variable_text(struct pdf_doc *q, const struct pdf_obj *fields, int depth, int *seen)
+{
+    fields = rv(q, fields);
+    if (fields->type != PDF_ARRAY || depth > 16)
+        return 0;
+    for (int i = 0; i < fields->n; i++) {
+        const struct pdf_obj *fl = rv(q, fields->items[i]), *ft;
+
+        if (++*seen > 10000)
+            return 1;
+        if (!is_dict(fl))
+            continue;
+        ft = key(q, fl, "/FT");
+        if (is_name(ft, "/Tx") || is_name(ft, "/Ch") ||
+            variable_text(q, pdf_dict_get(fl, "/Kids"), depth + 1, seen))
+            return 1;
+    }
+    return 0;
+}
+
 /* the form: a of the signed revision, b of the whole file (resolved) */
 static void
 acroform_judged(struct dctx *c, const struct pdf_obj *a, const struct pdf_obj *b)
 {
     const struct pdf_obj *na = key(c->p, a, "/NeedAppearances"),
                          *nb = key(c->f, b, "/NeedAppearances");
-    int redraw = (na->type == PDF_BOOL && na->i) || (nb->type == PDF_BOOL && nb->i), x;
+    int redraw = (na->type == PDF_BOOL && na->i) || (nb->type == PDF_BOOL && nb->i), x, seen = 0;
     const char *k;
+
+    /* /DA and /DR draw a text or choice field of the signed form too */
+    redraw = redraw || (is_dict(a) && variable_text(c->p, pdf_dict_get(a, "/Fields"), 0, &seen));
 
     if (is_null(a) && is_null(b))
         return;

@@ -3469,6 +3469,28 @@ w5_form_da_dr(const char *path)
     free(c);
 }
 
+/* base 4's form (a text field whose value has no appearance): its
+ * default appearance made white, its font another */
+static void
+w5_text_form_da(const char *path)
+{
+    char *c = obj_edited(path, root_of(path), "/DA (/Helv 12 Tf 0 g)", "/DA (/Helv 12 Tf 1 g)");
+
+    revise(path, c, NULL);
+    free(c);
+}
+
+static void
+w5_text_form_dr(const char *path)
+{
+    char *c = obj_edited(path, root_of(path), "/Helv 32 0 R", "/Helv 60 0 R"), all[4096];
+
+    snprintf(all, sizeof(all),
+             "%s60 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>\nendobj\n", c);
+    revise(path, all, NULL);
+    free(c);
+}
+
 static void
 w5_form_redrawn(const char *path)
 {
@@ -3874,7 +3896,9 @@ struct wcase {
     int base; /* 0 a plain two-page PDF stamped; 1 the same with an empty
                * signature field (31), /Perms and /Extensions 33 0 R; 2 with
                * object streams; 3
-               * the same, its page 1 naming its cross-reference stream */
+               * the same, its page 1 naming its cross-reference stream; 4
+               * a text field (31) on page 2, its value without appearance,
+               * the form's /DA and /DR (font 32) drawing it */
     void (*make)(const char *path);
     int valid;
     const char *change; /* what the stamp's changes say (NULL: nothing) */
@@ -3895,6 +3919,8 @@ static const struct wcase wcases[] = {
     {"W4", 0, w4_perms_added, 0, "文档目录（Catalog）被修改（/Perms）"},
     {"W5", 0, w5_form_da_dr, 1, NULL},
     {"W5", 0, w5_form_redrawn, 0, "表单（AcroForm）被修改（/DA）"},
+    {"W5", 4, w5_text_form_da, 0, "表单（AcroForm）被修改（/DA）"},
+    {"W5", 4, w5_text_form_dr, 0, "表单（AcroForm）被修改（/DR）"},
     {"W6", 1, w6_fields_indirect, 1, NULL},
     {"W6", 1, w6_fields_item_dropped, 0, "表单域列表被修改"},
     {"W7", 0, w4_stamped_again, 1, NULL},
@@ -3950,7 +3976,20 @@ wbase(int base, const char *out)
         free(page);
         revise(in, all, NULL);
     }
-    if (base >= 2) {
+    if (base == 4) {
+        char *page = obj_edited(in, 5, "/Annots [ ]", "/Annots [ 31 0 R ]"), all[4096];
+
+        snprintf(all, sizeof(all),
+                 "1 0 obj\n<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [ 31 0 R ] "
+                 "/DA (/Helv 12 Tf 0 g) /DR << /Font << /Helv 32 0 R >> >> >> >>\nendobj\n%s"
+                 "31 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Tx /T (Amount) /V (1000) /F 4 "
+                 "/Rect [ 100 700 300 720 ] /P 5 0 R >>\nendobj\n"
+                 "32 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>\nendobj\n",
+                 page);
+        free(page);
+        revise(in, all, NULL);
+    }
+    if (base >= 2 && base <= 3) {
         snprintf(gen, sizeof(gen), "%s/wbase-objstm.pdf", top);
         sh("qpdf --object-streams=generate %s %s", in, gen);
         snprintf(in, sizeof(in), "%s", gen);
@@ -3980,12 +4019,12 @@ wbase(int base, const char *out)
 static void
 whitelist__each_rule__a_standard_update_valid_one_breaking_it_modified(void **state)
 {
-    char base[4][512], out[512];
+    char base[5][512], out[512];
     const char *ch, *pr;
     struct hall_stamp_report rep;
 
     (void)state;
-    for (int b = 0; b < 4; b++) {
+    for (int b = 0; b < 5; b++) {
         snprintf(base[b], sizeof(base[b]), "%s/wbase%d-stamped.pdf", top, b);
         wbase(b, base[b]);
     }
