@@ -277,6 +277,12 @@ struct hall_stamp_report_doc {
     int n, all_valid;
 };
 /* the report's content from rep and each signature's verdict v[i] */
+/* the verdict in one line: 共 N 个签章，M 个有效, a document timestamp not
+ * counted as a stamp (（另有 K 个文档时间戳）), 共 0 个签章 when there is
+ * none but them; ：全部有效 and *all_valid 1 when there is a stamp and
+ * every signature (timestamps too) is 有效 */
+const char *hall_stamp_summary(struct hall_pool *pool, const struct hall_stamp_report *rep,
+                               const struct hall_stamp_verdict *v, int *all_valid);
 void hall_stamp_report_build(struct hall_pool *pool, const struct hall_stamp_report *rep,
                              const struct hall_stamp_verdict *v, const char *name,
                              const char *sha256_hex, time_t made_at,
