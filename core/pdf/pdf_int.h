@@ -84,6 +84,13 @@ struct pdf_doc {
     long long *offs;
     int noffs;
     signed char *gone;
+    int twice; /* pdf_open's: numbers a section lists twice (pdf_twice) */
+    /* pdf_open's: every in-use entry of every section (pdf_redefined) */
+    struct pdf_listed {
+        long long off;
+        int num, gen;
+    } * listed;
+    int nlisted, caplisted;
 };
 
 /* what pdf_read_at looked at: the byte after the last token it read

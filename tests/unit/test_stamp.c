@@ -2436,6 +2436,49 @@ sign__size_below_objects_in_use__refused_nothing_written(void **state)
     assert_int_equal(access(out, F_OK), -1);
 }
 
+/*
+ * tests/data/pdf/refused (its README says how each was made): files some
+ * reader reads otherwise than the hall, before or after a stamp, each
+ * refused by name before anything is signed, nothing written (issue 71 §2)
+ */
+static void
+sign__refused__each_named_before_signing_nothing_written(void **state)
+{
+    static const struct {
+        const char *name, *refused;
+    } files[] = {
+        {"sigs-64.pdf", "已有64个签名"},
+        {"size-2000000000.pdf", "/Size为2000000000，盖章写入的新对象编号将超过"},
+        {"size-8388607.pdf", "允许的最大对象编号8388607"},
+        {"rotate-45.pdf", "第1页的旋转角度（/Rotate）不是90的整数倍"},
+        {"rotate-2147483640.pdf", "第1页的旋转角度（/Rotate）不是90的整数倍"},
+        {"length-fake-endstream.pdf", "对象4的数据流长度（/Length）与其结束标记（endstream）不符"},
+        {"length-covers-endstream.pdf",
+         "对象4的数据流长度（/Length）与其结束标记（endstream）不符"},
+        {"xref-twice.pdf", "交叉引用表中同一对象出现了两次"},
+        {"redefined-outside.pdf", "对象3在交叉引用表所列位置之外又定义了一次"},
+    };
+    const char *data = getenv("HALL_TEST_DATA");
+    char in[512], out[512], err[512];
+    int bad = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(in, sizeof(in), "%s/pdf/refused/%s", data != NULL ? data : "tests/data",
+                 files[i].name);
+        snprintf(out, sizeof(out), "%s/refused-%s", top, files[i].name);
+        unlink(out);
+        err[0] = '\0';
+        if (stamp(in, out, signer, signer_key, 1, err) != HALL_ERR ||
+            strstr(err, files[i].refused) == NULL || access(out, F_OK) == 0) {
+            print_error("%s: refused for \"%s\" expected, got: %s\n", files[i].name,
+                        files[i].refused, err);
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
 static void
 sign__corpus__page_keeps_every_key_or_refused_with_reason(void **state)
 {
@@ -4187,6 +4230,7 @@ main(void)
         cmocka_unit_test(verdict__records_lower_the_state__one_rule_for_both_verifiers),
         cmocka_unit_test(sign__encrypted_or_damaged_or_unlisted__refused),
         cmocka_unit_test(sign__corpus__page_keeps_every_key_or_refused_with_reason),
+        cmocka_unit_test(sign__refused__each_named_before_signing_nothing_written),
         cmocka_unit_test(sign__object_stream_bomb__read_no_further_than_needed),
         cmocka_unit_test(verify__chain_to_the_demo_root__demo),
         cmocka_unit_test(ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions),
