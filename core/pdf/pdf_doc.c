@@ -423,8 +423,18 @@ pdf_redefined(struct pdf_doc *d)
         struct pdf_rinfo ri;
         const struct pdf_obj *o;
 
+        long long at;
+
         memset(&ri, 0, sizeof(ri));
-        o = pdf_read_at(d, l->off, l->num, l->gen, &ri);
+        /* the entry the document reads: its object as read (once) */
+        if (pdf_where(d, l->num, &at) == 1 && at == l->off && pdf_gen(d, l->num) == l->gen) {
+            o = pdf_get(d, l->num, l->gen);
+            ri.ext = o != NULL && o->type != PDF_NULL ? o->b : -1;
+        } else {
+            o = pdf_read_at(d, l->off, l->num, l->gen, &ri);
+        }
+        if (o != NULL && o->type == PDF_NULL)
+            o = NULL;
         sp[n].a = l->off;
         sp[n].b = o != NULL ? ri.ext : -1; /* -1: up to the next listed one */
         if (o != NULL && o->type == PDF_STREAM && o->data >= 0 && o->data + o->dlen > sp[n].b)
