@@ -244,13 +244,10 @@ struct pdf_section {
  * forbids, included); s freed either way by pdf_section_free */
 int pdf_section(struct hall_pool *pool, const unsigned char *p, long long end, long long off,
                 struct pdf_section *s);
-/* the numbers a section of pdf_open's document lists twice in one table
- * or stream (not both free): readers then take either (0 for a view) */
+/* pdf_open's numbers a section lists twice, not both free (0 for a view) */
 int pdf_twice(const struct pdf_doc *d);
-/* an object "N G obj" of pdf_open's document that no section lists where
- * it lies, outside every listed object, while the cross-reference names
- * N: readers that take objects in file order read it instead (pdf-lib, a
- * repair).  N, 0 none (and for a view) */
+/* N of an "N G obj" of pdf_open's no section lists, outside every listed
+ * object, while the xref names N (file-order readers read it); 0 none */
 int pdf_redefined(struct pdf_doc *d);
 void pdf_section_free(struct pdf_section *s);
 

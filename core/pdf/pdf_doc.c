@@ -420,14 +420,13 @@ pdf_redefined(struct pdf_doc *d)
     /* what each listed object's text covers, its stream's data included */
     for (int i = 0; i < d->nlisted; i++) {
         const struct pdf_listed *l = &d->listed[i];
+        const struct xe *x = pdf_slot(d, l->num);
         struct pdf_rinfo ri;
         const struct pdf_obj *o;
 
-        long long at;
-
         memset(&ri, 0, sizeof(ri));
         /* the entry the document reads: its object as read (once) */
-        if (pdf_where(d, l->num, &at) == 1 && at == l->off && pdf_gen(d, l->num) == l->gen) {
+        if (x->busy && x->type == 1 && x->off == l->off && x->gen == l->gen) {
             o = pdf_get(d, l->num, l->gen);
             ri.ext = o != NULL && o->type != PDF_NULL ? o->b : -1;
         } else {
@@ -499,69 +498,81 @@ section_add(struct pdf_doc *d, const struct pdf_section *s)
     return HALL_OK;
 }
 
+int
+pdf_prev_walk(const unsigned char *p, long long end,
+              int (*visit)(void *arg, long long off, long long *prev), void *arg, char *err,
+              size_t errlen)
+{
+    long long sx = pdf_startxref(p, end), offs[PDF_SECTIONS_MAX];
+    int nsec = 0;
+
+    if (sx < 0) {
+        snprintf(err, errlen, "no startxref before offset %lld", end);
+        return HALL_ERR;
+    }
+    while (sx >= 0) {
+        long long prev = -1;
+
+        for (int i = 0; i < nsec; i++)
+            if (offs[i] == sx) {
+                snprintf(err, errlen, "the /Prev chain loops at %lld", sx);
+                return HALL_ERR;
+            }
+        if (sx >= end || nsec >= PDF_SECTIONS_MAX) {
+            snprintf(err, errlen, "cross-reference section at %lld out of reach", sx);
+            return HALL_ERR;
+        }
+        offs[nsec++] = sx;
+        if (visit(arg, sx, &prev) != HALL_OK) {
+            snprintf(err, errlen, "cross-reference section at %lld unreadable", sx);
+            return HALL_ERR;
+        }
+        sx = prev;
+    }
+    return HALL_OK;
+}
+
+/* pdf_open's step of the walk: the section at off read into d */
+static int
+open_section(void *arg, long long off, long long *prev)
+{
+    struct pdf_doc *d = arg;
+    struct pdf_section sec;
+    int rc = pdf_section_at(d, off, &sec);
+
+    if (rc == HALL_OK)
+        rc = section_add(d, &sec);
+    d->twice += rc == HALL_OK ? section_twice(&sec) : 0;
+    for (int i = 0; rc == HALL_OK && i < sec.n; i++)
+        if (sec.e[i].type == 1) {
+            if (d->nlisted == d->caplisted) {
+                d->caplisted = d->caplisted ? 2 * d->caplisted : 64;
+                d->listed = realloc(d->listed, sizeof(*d->listed) * (size_t)d->caplisted);
+                if (d->listed == NULL)
+                    abort();
+            }
+            d->listed[d->nlisted++] = (struct pdf_listed){sec.e[i].off, sec.e[i].num, sec.e[i].gen};
+        }
+    if (rc == HALL_OK && d->trailer == NULL)
+        d->trailer = sec.trailer;
+    *prev = sec.prev;
+    pdf_section_free(&sec);
+    return rc;
+}
+
 struct pdf_doc *
 pdf_open(struct hall_pool *pool, const unsigned char *p, long long size, long long end, char *err,
          size_t errlen)
 {
     struct pdf_doc *d = hall_pcalloc(pool, sizeof(*d));
-    long long sx, offs[PDF_SECTIONS_MAX];
-    int nsec = 0;
 
     d->pool = pool;
     d->p = p;
     d->end = end > 0 && end <= size ? end : size;
     d->npages = -2;
     hall_pool_cleanup(pool, pdf_doc_free, d);
-    sx = pdf_startxref(p, d->end);
-    if (sx < 0) {
-        snprintf(err, errlen, "no startxref before offset %lld", d->end);
+    if (pdf_prev_walk(p, d->end, open_section, d, err, errlen) != HALL_OK)
         return NULL;
-    }
-    while (sx >= 0) {
-        const struct pdf_obj *tr = NULL;
-        long long prev;
-        int rc;
-
-        for (int i = 0; i < nsec; i++)
-            if (offs[i] == sx) {
-                snprintf(err, errlen, "the /Prev chain loops at %lld", sx);
-                return NULL;
-            }
-        if (sx >= d->end || nsec >= PDF_SECTIONS_MAX) {
-            snprintf(err, errlen, "cross-reference section at %lld out of reach", sx);
-            return NULL;
-        }
-        offs[nsec++] = sx;
-        {
-            struct pdf_section sec;
-
-            rc = pdf_section_at(d, sx, &sec);
-            if (rc == HALL_OK)
-                rc = section_add(d, &sec);
-            d->twice += rc == HALL_OK ? section_twice(&sec) : 0;
-            for (int i = 0; rc == HALL_OK && i < sec.n; i++)
-                if (sec.e[i].type == 1) {
-                    if (d->nlisted == d->caplisted) {
-                        d->caplisted = d->caplisted ? 2 * d->caplisted : 64;
-                        d->listed = realloc(d->listed, sizeof(*d->listed) * (size_t)d->caplisted);
-                        if (d->listed == NULL)
-                            abort();
-                    }
-                    d->listed[d->nlisted++] =
-                        (struct pdf_listed){sec.e[i].off, sec.e[i].num, sec.e[i].gen};
-                }
-            tr = sec.trailer;
-            prev = sec.prev;
-            pdf_section_free(&sec);
-        }
-        if (rc != HALL_OK) {
-            snprintf(err, errlen, "cross-reference section at %lld unreadable", sx);
-            return NULL;
-        }
-        if (d->trailer == NULL)
-            d->trailer = tr;
-        sx = prev;
-    }
     return pdf_doc_readable(d, err, errlen) == HALL_OK ? d : NULL;
 }
 

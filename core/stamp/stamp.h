@@ -11,7 +11,6 @@
 #include "pki/pki.h"
 
 #define HALL_STAMP_SIGS_MAX 64 /* the signatures of one document a report lists at most */
-
 /* ---- signing (stamp_sign.c, stamp_qifeng.c) --------------------------------- */
 /* an RFC 3161 source instead of the URL: the DER answer (in pool), or NULL */
 typedef unsigned char *(*hall_stamp_tsa_fn)(void *arg, struct hall_pool *pool,
@@ -276,11 +275,7 @@ struct hall_stamp_report_doc {
     struct hall_stamp_line *lines; /* in pool (stamp_int.h) */
     int n, all_valid;
 };
-/* the report's content from rep and each signature's verdict v[i] */
-/* the verdict in one line: 共 N 个签章，M 个有效, a document timestamp not
- * counted as a stamp (（另有 K 个文档时间戳）), 共 0 个签章 when there is
- * none but them; ：全部有效 and *all_valid 1 when there is a stamp and
- * every signature (timestamps too) is 有效 */
+/* the report's content from rep and the verdicts v[i]; its 验证结论 line alone */
 const char *hall_stamp_summary(struct hall_pool *pool, const struct hall_stamp_report *rep,
                                const struct hall_stamp_verdict *v, int *all_valid);
 void hall_stamp_report_build(struct hall_pool *pool, const struct hall_stamp_report *rep,

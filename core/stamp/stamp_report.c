@@ -202,6 +202,10 @@ one_sig(struct hall_pool *pool, struct hall_stamp_report_doc *d, const struct ha
           0);
 }
 
+/* the verdict in one line: 共 N 个签章，M 个有效, a document timestamp not
+ * counted as a stamp (（另有 K 个文档时间戳）), 共 0 个签章 when there is none
+ * but them; ：全部有效 and *all_valid 1 when there is a stamp and every
+ * signature (timestamps too) is 有效 */
 const char *
 hall_stamp_summary(struct hall_pool *pool, const struct hall_stamp_report *rep,
                    const struct hall_stamp_verdict *v, int *all_valid)
