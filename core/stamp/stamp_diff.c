@@ -449,21 +449,6 @@ sig_v(struct dctx *c, int num)
     return 0;
 }
 
-static int
-visible(struct pdf_doc *q, const struct pdf_obj *w)
-{
-    const struct pdf_obj *r = key(q, w, "/Rect");
-    double v[4] = {0, 0, 0, 0};
-    long long fl = dict_int(q, w, "/F", 0);
-
-    if (fl > 0 && (fl & (2 | 32)))
-        return 0;
-    if (r->type == PDF_ARRAY && r->n == 4)
-        for (int i = 0; i < 4; i++)
-            pdf_num(rv(q, r->items[i]), &v[i]);
-    return v[2] != v[0] && v[3] != v[1];
-}
-
 /*
  * A signature field (or its widget) the update adds, in the whole file
  * (object num, 0 direct): NULL when it may be added (a field of /FT /Sig
@@ -492,7 +477,7 @@ new_sig_field(struct dctx *c, const struct pdf_obj *w, int num, int page)
         return page > 0 ? hall_psprintf(c->pool, "第%d页新增的签名域带有动作（/A、/AA）", page)
                         : "新增的签名域带有动作（/A、/AA）";
     if (!is_dict(key(f, field, "/V")) && !sig_v(c, key_num(field, "/V")))
-        return visible(f, w)
+        return stamp_allow_visible(f, w)
                    ? (page > 0 ? hall_psprintf(c->pool, "第%d页新增了可见的未签名签名域", page)
                                : "新增了可见的未签名签名域")
                    : NULL;
@@ -602,30 +587,6 @@ page_judged(struct dctx *c, int pg, const struct pdf_obj *a, const struct pdf_ob
                 hall_psprintf(c->pool, "第%d页的注释", pg));
 }
 
-/* a text or choice field in the tree of fields (ISO 32000-2 §12.7.4.3:
- * variable text, which a reader draws with the form's /DA and /DR when the
- * widget has no appearance); 1 too past 10000 fields looked at */
-static int
-variable_text(struct pdf_doc *q, const struct pdf_obj *fields, int depth, int *seen)
-{
-    fields = rv(q, fields);
-    if (fields->type != PDF_ARRAY || depth > 16)
-        return 0;
-    for (int i = 0; i < fields->n; i++) {
-        const struct pdf_obj *fl = rv(q, fields->items[i]), *ft;
-
-        if (++*seen > 10000)
-            return 1;
-        if (!is_dict(fl))
-            continue;
-        ft = key(q, fl, "/FT");
-        if (is_name(ft, "/Tx") || is_name(ft, "/Ch") ||
-            variable_text(q, pdf_dict_get(fl, "/Kids"), depth + 1, seen))
-            return 1;
-    }
-    return 0;
-}
-
 /* the form: a of the signed revision, b of the whole file (resolved) */
 static void
 acroform_judged(struct dctx *c, const struct pdf_obj *a, const struct pdf_obj *b)
@@ -636,7 +597,7 @@ acroform_judged(struct dctx *c, const struct pdf_obj *a, const struct pdf_obj *b
     const char *k;
 
     /* /DA and /DR draw a text or choice field of the signed form too */
-    redraw = redraw || (is_dict(a) && variable_text(c->p, pdf_dict_get(a, "/Fields"), 0, &seen));
+    redraw |= is_dict(a) && stamp_allow_variable_text(c->p, pdf_dict_get(a, "/Fields"), 0, &seen);
 
     if (is_null(a) && is_null(b))
         return;
@@ -989,27 +950,27 @@ empty_sig_field(struct pdf_doc *q, const struct pdf_obj *o)
     return is_name(key(q, fld, "/FT"), "/Sig") && !has_key(q, fld, "/V");
 }
 
-static struct pdf_file *file_of(struct stamp_diff *d);
+/* the file read once for every signature's view: the verifier's, else
+ * opened here */
+static struct pdf_file *
+file_of(struct stamp_diff *d)
+{
+    if (d->file == NULL)
+        d->file = d->in->file;
+    if (d->file == NULL) {
+        d->own_pool = hall_pool_create(65536);
+        d->file = pdf_file_open(d->own_pool, d->in->map, d->in->size);
+    }
+    if (d->opens == 0)
+        d->opens = 1;
+    return d->file;
+}
 
-/*
- * W9: the signature that fills old, an empty signature field of the signed
- * revision (or its widget), now new (object num gen): its index (1-based)
- * when the field's /V is a later signature of the report and that
- * signature's own revision wrote new (the object reads as signed at the
- * revision's start, as the whole file has it at its end); 0 else: an
- * unsigned revision that hides, moves or paints the field (/F, /AP, ...)
- * changes what the page shows, before or after the field is signed.
- */
+/* W9: the signature (1-based) whose own revision alone wrote old as new */
 static int
 filled_by(struct dctx *c, int num, int gen, const struct pdf_obj *old, const struct pdf_obj *new)
 {
-    struct stamp_diff *d = c->d;
-    const struct pdf_obj *field = new,
-                         *ref = &(struct pdf_obj){.type = PDF_REF, .i = num, .gen = gen};
-    const struct hall_stamp_sig *s;
-    struct pdf_doc *a, *b;
-    long long start = d->p_end;
-    char err[128];
+    const struct pdf_obj *field = new;
     int fid = num, k;
 
     if (!has_key(c->f, field, "/FT") && is_dict(key(c->f, new, "/Parent"))) {
@@ -1018,18 +979,11 @@ filled_by(struct dctx *c, int num, int gen, const struct pdf_obj *old, const str
     }
     if (!has_key(c->f, field, "/V") || (k = sig_of(c, field, fid)) == 0)
         return 0;
-    s = &d->in->rep->sigs[k - 1];
-    if (s->revision_end <= d->p_end)
-        return 0;
-    for (int i = 0; i < d->in->nrev; i++)
-        if (d->in->ends[i] > start && d->in->ends[i] < s->revision_end)
-            start = d->in->ends[i];
-    a = pdf_file_doc(file_of(d), start, err, sizeof(err));
-    b = pdf_file_doc(file_of(d), s->revision_end, err, sizeof(err));
-    if (a == NULL || b == NULL || !pdf_same(a, rv(a, ref), c->p, old) ||
-        !pdf_same(b, rv(b, ref), c->f, new))
-        return 0;
-    return k;
+    return stamp_allow_filled_in(file_of(c->d), c->d->in, c->d->p_end,
+                                 c->d->in->rep->sigs[k - 1].revision_end, num, gen, c->p, old, c->f,
+                                 new)
+               ? k
+               : 0;
 }
 
 /* one object the later revisions wrote that is not what was signed */
@@ -1080,8 +1034,7 @@ changed(struct dctx *c, int num, int gen, const struct pdf_obj *old, const struc
     if ((num == c->p_ext || num == c->f_ext) && unseen(c, num) &&
         stamp_allow_extensions(c->d->in->pf, stamp_froot_key(c->d->in, "/Extensions")))
         return;
-    /* W9: only the revision of the signature that fills it changes an
-     * empty field, and only its appearance and value; no other one any key */
+    /* W9: an empty field changes only in the revision of the signature filling it */
     if (empty_sig_field(p, old) && is_dict(new)) {
         static const char *const none[] = {NULL};
         const char *k = dict_differs(c, old, new,
@@ -1160,22 +1113,6 @@ judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
         if (c->nchanges > 100)
             break;
     }
-}
-
-/* the file read once for every signature's view: the verifier's, else
- * opened here */
-static struct pdf_file *
-file_of(struct stamp_diff *d)
-{
-    if (d->file == NULL)
-        d->file = d->in->file;
-    if (d->file == NULL) {
-        d->own_pool = hall_pool_create(65536);
-        d->file = pdf_file_open(d->own_pool, d->in->map, d->in->size);
-    }
-    if (d->opens == 0)
-        d->opens = 1;
-    return d->file;
 }
 
 struct stamp_diff *
