@@ -244,6 +244,11 @@ struct pdf_section {
  * forbids, included); s freed either way by pdf_section_free */
 int pdf_section(struct hall_pool *pool, const unsigned char *p, long long end, long long off,
                 struct pdf_section *s);
+/* pdf_open's numbers a section lists twice, not both free (0 for a view) */
+int pdf_twice(const struct pdf_doc *d);
+/* N of an "N G obj" of pdf_open's no section lists, outside every listed
+ * object, while the xref names N (file-order readers read it); 0 none */
+int pdf_redefined(struct pdf_doc *d);
 void pdf_section_free(struct pdf_section *s);
 
 /* ---- pdf_write.c: objects written back as PDF syntax (the stamper's) ---------------------- */

@@ -20,6 +20,7 @@ pdf_doc_free(void *arg)
     struct pdf_doc *d = arg;
 
     free(d->e);
+    free(d->listed);
     for (int i = 0; i < d->nost; i++)
         free(d->ost[i].data);
     free(d->pages);
@@ -324,6 +325,160 @@ pdf_section_free(struct pdf_section *s)
     s->n = s->cap = 0;
 }
 
+static int
+xent_cmp(const void *a, const void *b)
+{
+    const struct pdf_xent *x = a, *y = b;
+
+    if (x->part != y->part)
+        return x->part - y->part;
+    return (x->num > y->num) - (x->num < y->num);
+}
+
+/* the numbers one part of a section (a table, or a stream) lists twice,
+ * not both free: readers take the first or the last (pyHanko the last) */
+static int
+section_twice(const struct pdf_section *s)
+{
+    struct pdf_xent *c;
+    int n = 0, m = 0;
+
+    if (s->n < 2)
+        return 0;
+    c = malloc(sizeof(*c) * (size_t)s->n);
+    if (c == NULL)
+        abort();
+    for (int i = 0; i < s->n; i++) /* a stream's own entry is not one it lists */
+        if (s->e[i].type <= 2)
+            c[m++] = s->e[i];
+    qsort(c, (size_t)m, sizeof(*c), xent_cmp);
+    for (int i = 1; i < m; i++)
+        n += c[i].num == c[i - 1].num && c[i].part == c[i - 1].part &&
+             (c[i].type != 0 || c[i - 1].type != 0);
+    free(c);
+    return n;
+}
+
+int
+pdf_twice(const struct pdf_doc *d)
+{
+    return d->twice;
+}
+
+struct span {
+    long long a, b;
+};
+
+static int
+span_cmp(const void *x, const void *y)
+{
+    const struct span *s = x, *t = y;
+
+    return (s->a > t->a) - (s->a < t->a);
+}
+
+/* "obj" at q of p[0, end) the keyword of an object's head "N G obj": N,
+ * its start in *at; -1 not one */
+static long long
+head_before(const unsigned char *p, long long end, long long q, long long *at)
+{
+    long long i = q - 1, num = 0, from = 0;
+
+    if (q + 3 < end && !pdf_lex_white(p[q + 3]) && !pdf_lex_delim(p[q + 3]))
+        return -1;
+    for (int k = 0; k < 2; k++) { /* G, then N: white space before each */
+        long long white = 0, digits = 0;
+
+        while (i >= 0 && pdf_lex_white(p[i]))
+            i--, white++;
+        while (i >= 0 && p[i] >= '0' && p[i] <= '9')
+            i--, digits++;
+        if (white == 0 || digits == 0 || digits > 10)
+            return -1;
+        from = i + 1;
+    }
+    if (i >= 0 && !pdf_lex_white(p[i]) && !pdf_lex_delim(p[i]))
+        return -1;
+    for (long long j = from; p[j] >= '0' && p[j] <= '9'; j++)
+        num = num * 10 + (p[j] - '0');
+    *at = from;
+    return num;
+}
+
+int
+pdf_redefined(struct pdf_doc *d)
+{
+    struct span *sp;
+    long long *reach, q = 0;
+    int n = 0, found = 0;
+
+    if (d->file != NULL || d->nlisted == 0)
+        return 0;
+    sp = malloc(sizeof(*sp) * (size_t)d->nlisted);
+    if (sp == NULL)
+        abort();
+    /* what each listed object's text covers, its stream's data included */
+    for (int i = 0; i < d->nlisted; i++) {
+        const struct pdf_listed *l = &d->listed[i];
+        const struct xe *x = pdf_slot(d, l->num);
+        struct pdf_rinfo ri;
+        const struct pdf_obj *o;
+
+        memset(&ri, 0, sizeof(ri));
+        /* the entry the document reads: its object as read (once) */
+        if (x->busy && x->type == 1 && x->off == l->off && x->gen == l->gen) {
+            o = pdf_get(d, l->num, l->gen);
+            ri.ext = o != NULL && o->type != PDF_NULL ? o->b : -1;
+        } else {
+            o = pdf_read_at(d, l->off, l->num, l->gen, &ri);
+        }
+        if (o != NULL && o->type == PDF_NULL)
+            o = NULL;
+        sp[n].a = l->off;
+        sp[n].b = o != NULL ? ri.ext : -1; /* -1: up to the next listed one */
+        if (o != NULL && o->type == PDF_STREAM && o->data >= 0 && o->data + o->dlen > sp[n].b)
+            sp[n].b = o->data + o->dlen;
+        n++;
+    }
+    qsort(sp, (size_t)n, sizeof(*sp), span_cmp);
+    for (int i = 0; i < n; i++)
+        if (sp[i].b < 0)
+            for (int j = i + 1; sp[i].b < 0; j++)
+                sp[i].b = j == n ? d->end : sp[j].a > sp[i].a ? sp[j].a : -1;
+    reach = malloc(sizeof(*reach) * (size_t)(n > 0 ? n : 1));
+    if (reach == NULL)
+        abort();
+    for (int i = 0; i < n; i++) /* the furthest end of the spans up to i */
+        reach[i] = i > 0 && reach[i - 1] > sp[i].b ? reach[i - 1] : sp[i].b;
+    while (!found && q < d->end) {
+        const unsigned char *h = memmem(d->p + q, (size_t)(d->end - q), "obj", 3);
+        long long at, num, lo = 0, hi = n;
+
+        if (h == NULL)
+            break;
+        q = h - d->p;
+        num = head_before(d->p, d->end, q, &at);
+        q += 3;
+        if (num <= 0 || num >= (1LL << 31) - 1)
+            continue;
+        while (lo < hi) { /* the spans starting at or before at */
+            long long mid = lo + (hi - lo) / 2;
+
+            if (sp[mid].a <= at)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo > 0 && reach[lo - 1] > at)
+            continue; /* inside a listed object */
+        if (pdf_where(d, (int)num, NULL) != 0)
+            found = (int)num;
+    }
+    free(reach);
+    free(sp);
+    return found;
+}
+
 /* a section's entries into the document, the first of a number kept: a
  * table's entries in use, then its /XRefStm's, then its free ones (a
  * hybrid file's objects in object streams are free in its table) */
@@ -343,57 +498,81 @@ section_add(struct pdf_doc *d, const struct pdf_section *s)
     return HALL_OK;
 }
 
+int
+pdf_prev_walk(const unsigned char *p, long long end,
+              int (*visit)(void *arg, long long off, long long *prev), void *arg, char *err,
+              size_t errlen)
+{
+    long long sx = pdf_startxref(p, end), offs[PDF_SECTIONS_MAX];
+    int nsec = 0;
+
+    if (sx < 0) {
+        snprintf(err, errlen, "no startxref before offset %lld", end);
+        return HALL_ERR;
+    }
+    while (sx >= 0) {
+        long long prev = -1;
+
+        for (int i = 0; i < nsec; i++)
+            if (offs[i] == sx) {
+                snprintf(err, errlen, "the /Prev chain loops at %lld", sx);
+                return HALL_ERR;
+            }
+        if (sx >= end || nsec >= PDF_SECTIONS_MAX) {
+            snprintf(err, errlen, "cross-reference section at %lld out of reach", sx);
+            return HALL_ERR;
+        }
+        offs[nsec++] = sx;
+        if (visit(arg, sx, &prev) != HALL_OK) {
+            snprintf(err, errlen, "cross-reference section at %lld unreadable", sx);
+            return HALL_ERR;
+        }
+        sx = prev;
+    }
+    return HALL_OK;
+}
+
+/* pdf_open's step of the walk: the section at off read into d */
+static int
+open_section(void *arg, long long off, long long *prev)
+{
+    struct pdf_doc *d = arg;
+    struct pdf_section sec;
+    int rc = pdf_section_at(d, off, &sec);
+
+    if (rc == HALL_OK)
+        rc = section_add(d, &sec);
+    d->twice += rc == HALL_OK ? section_twice(&sec) : 0;
+    for (int i = 0; rc == HALL_OK && i < sec.n; i++)
+        if (sec.e[i].type == 1) {
+            if (d->nlisted == d->caplisted) {
+                d->caplisted = d->caplisted ? 2 * d->caplisted : 64;
+                d->listed = realloc(d->listed, sizeof(*d->listed) * (size_t)d->caplisted);
+                if (d->listed == NULL)
+                    abort();
+            }
+            d->listed[d->nlisted++] = (struct pdf_listed){sec.e[i].off, sec.e[i].num, sec.e[i].gen};
+        }
+    if (rc == HALL_OK && d->trailer == NULL)
+        d->trailer = sec.trailer;
+    *prev = sec.prev;
+    pdf_section_free(&sec);
+    return rc;
+}
+
 struct pdf_doc *
 pdf_open(struct hall_pool *pool, const unsigned char *p, long long size, long long end, char *err,
          size_t errlen)
 {
     struct pdf_doc *d = hall_pcalloc(pool, sizeof(*d));
-    long long sx, offs[PDF_SECTIONS_MAX];
-    int nsec = 0;
 
     d->pool = pool;
     d->p = p;
     d->end = end > 0 && end <= size ? end : size;
     d->npages = -2;
     hall_pool_cleanup(pool, pdf_doc_free, d);
-    sx = pdf_startxref(p, d->end);
-    if (sx < 0) {
-        snprintf(err, errlen, "no startxref before offset %lld", d->end);
+    if (pdf_prev_walk(p, d->end, open_section, d, err, errlen) != HALL_OK)
         return NULL;
-    }
-    while (sx >= 0) {
-        const struct pdf_obj *tr = NULL;
-        long long prev;
-        int rc;
-
-        for (int i = 0; i < nsec; i++)
-            if (offs[i] == sx) {
-                snprintf(err, errlen, "the /Prev chain loops at %lld", sx);
-                return NULL;
-            }
-        if (sx >= d->end || nsec >= PDF_SECTIONS_MAX) {
-            snprintf(err, errlen, "cross-reference section at %lld out of reach", sx);
-            return NULL;
-        }
-        offs[nsec++] = sx;
-        {
-            struct pdf_section sec;
-
-            rc = pdf_section_at(d, sx, &sec);
-            if (rc == HALL_OK)
-                rc = section_add(d, &sec);
-            tr = sec.trailer;
-            prev = sec.prev;
-            pdf_section_free(&sec);
-        }
-        if (rc != HALL_OK) {
-            snprintf(err, errlen, "cross-reference section at %lld unreadable", sx);
-            return NULL;
-        }
-        if (d->trailer == NULL)
-            d->trailer = tr;
-        sx = prev;
-    }
     return pdf_doc_readable(d, err, errlen) == HALL_OK ? d : NULL;
 }
 

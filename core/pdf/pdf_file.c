@@ -544,45 +544,42 @@ view_top(const struct pdf_doc *d)
     return 0;
 }
 
-/* the view's chain from the startxref before its end: HALL_OK, its
- * sections' ranks kept; err filled as pdf_open fills it */
+/* a view's walk: the sections met, their ids */
+struct walk {
+    struct pdf_doc *d;
+    int ids[PDF_SECTIONS_MAX], nsec, *nentries;
+};
+
+/* chain_read's step of the walk: the section at off, read once a file */
+static int
+view_section(void *arg, long long off, long long *prev)
+{
+    struct walk *w = arg;
+    struct pdf_file *f = w->d->file;
+    int id = section_get(f, off, w->d->end);
+
+    if (id < 0 || w->nsec >= PDF_SECTIONS_MAX)
+        return HALL_ERR;
+    w->ids[w->nsec++] = id;
+    if (w->d->trailer == NULL)
+        w->d->trailer = f->secs[id].trailer;
+    *w->nentries += f->secs[id].n;
+    *prev = f->secs[id].prev;
+    return HALL_OK;
+}
+
+/* the view's chain from the startxref before its end (pdf_prev_walk):
+ * HALL_OK, its sections' ranks kept; err filled as pdf_open fills it */
 static int
 chain_read(struct pdf_doc *d, int *nentries, char *err, size_t errlen)
 {
     struct pdf_file *f = d->file;
-    long long sx = pdf_startxref(f->p, d->end), offs[PDF_SECTIONS_MAX];
-    int ids[PDF_SECTIONS_MAX], nsec = 0;
+    struct walk w = {.d = d, .nsec = 0, .nentries = nentries};
     struct fchain *ch;
 
     *nentries = 0;
-    if (sx < 0) {
-        snprintf(err, errlen, "no startxref before offset %lld", d->end);
+    if (pdf_prev_walk(f->p, d->end, view_section, &w, err, errlen) != HALL_OK)
         return HALL_ERR;
-    }
-    while (sx >= 0) {
-        int id;
-
-        for (int i = 0; i < nsec; i++)
-            if (offs[i] == sx) {
-                snprintf(err, errlen, "the /Prev chain loops at %lld", sx);
-                return HALL_ERR;
-            }
-        if (sx >= d->end || nsec >= PDF_SECTIONS_MAX) {
-            snprintf(err, errlen, "cross-reference section at %lld out of reach", sx);
-            return HALL_ERR;
-        }
-        id = section_get(f, sx, d->end);
-        if (id < 0) {
-            snprintf(err, errlen, "cross-reference section at %lld unreadable", sx);
-            return HALL_ERR;
-        }
-        offs[nsec] = sx;
-        ids[nsec++] = id;
-        if (d->trailer == NULL)
-            d->trailer = f->secs[id].trailer;
-        *nentries += f->secs[id].n;
-        sx = f->secs[id].prev;
-    }
     if (f->nchains == f->capchains)
         f->chains = grown(f->chains, &f->capchains, sizeof(*f->chains), 8);
     ch = &f->chains[f->nchains];
@@ -593,8 +590,8 @@ chain_read(struct pdf_doc *d, int *nentries, char *err, size_t errlen)
         abort();
     for (int i = 0; i < f->nsec; i++)
         ch->rank[i] = -1;
-    for (int i = nsec - 1; i >= 0; i--)
-        ch->rank[ids[i]] = i;
+    for (int i = w.nsec - 1; i >= 0; i--)
+        ch->rank[w.ids[i]] = i;
     d->chain = f->nchains++;
     return HALL_OK;
 }

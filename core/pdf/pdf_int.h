@@ -84,6 +84,13 @@ struct pdf_doc {
     long long *offs;
     int noffs;
     signed char *gone;
+    int twice; /* pdf_open's: numbers a section lists twice (pdf_twice) */
+    /* pdf_open's: every in-use entry of every section (pdf_redefined) */
+    struct pdf_listed {
+        long long off;
+        int num, gen;
+    } * listed;
+    int nlisted, caplisted;
 };
 
 /* what pdf_read_at looked at: the byte after the last token it read
@@ -104,6 +111,13 @@ void pdf_doc_free(void *arg);
 long long pdf_startxref(const unsigned char *p, long long end);
 int pdf_obj_head(const struct pdf_doc *d, long long *at, long long *num, long long *gen);
 int pdf_section_at(struct pdf_doc *d, long long off, struct pdf_section *s);
+/* the one walk of the /Prev chain (pdf_open's, pdf_file.c's views'): from
+ * the startxref before end, each section's offset given to visit, which
+ * reads it and gives its /Prev (-1 none); HALL_ERR with err when there is
+ * no startxref, the chain loops or leaves [0, end), or visit fails */
+int pdf_prev_walk(const unsigned char *p, long long end,
+                  int (*visit)(void *arg, long long off, long long *prev), void *arg, char *err,
+                  size_t errlen);
 /* the last checks of a document read (pdf_open, pdf_file_doc): /Encrypt and
  * the catalog; HALL_ERR with err when it cannot be read (pdf_doc.c) */
 int pdf_doc_readable(struct pdf_doc *d, char *err, size_t errlen);

@@ -11,7 +11,6 @@
 #include "pki/pki.h"
 
 #define HALL_STAMP_SIGS_MAX 64 /* the signatures of one document a report lists at most */
-
 /* ---- signing (stamp_sign.c, stamp_qifeng.c) --------------------------------- */
 /* an RFC 3161 source instead of the URL: the DER answer (in pool), or NULL */
 typedef unsigned char *(*hall_stamp_tsa_fn)(void *arg, struct hall_pool *pool,
@@ -276,7 +275,9 @@ struct hall_stamp_report_doc {
     struct hall_stamp_line *lines; /* in pool (stamp_int.h) */
     int n, all_valid;
 };
-/* the report's content from rep and each signature's verdict v[i] */
+/* the report's content from rep and the verdicts v[i]; its 验证结论 line alone */
+const char *hall_stamp_summary(struct hall_pool *pool, const struct hall_stamp_report *rep,
+                               const struct hall_stamp_verdict *v, int *all_valid);
 void hall_stamp_report_build(struct hall_pool *pool, const struct hall_stamp_report *rep,
                              const struct hall_stamp_verdict *v, const char *name,
                              const char *sha256_hex, time_t made_at,

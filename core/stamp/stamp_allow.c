@@ -20,8 +20,9 @@
 static const char *const catalog_keys[] = {"/AcroForm",   "/DSS",     "/Metadata",
                                            "/Extensions", "/Version", NULL};
 static const char *const form_keys[] = {"/Fields", "/SigFlags", "/DR", "/DA", NULL};
-/* with /NeedAppearances a reader draws the fields again from /DR and /DA:
- * then they are the page's fonts and may not change */
+/* with /NeedAppearances a reader draws the fields again from /DR and /DA,
+ * and a text or choice field without appearance always: then they are the
+ * page's fonts and may not change */
 static const char *const form_redraw_keys[] = {"/Fields", "/SigFlags", NULL};
 static const char *const page_keys[] = {"/Annots", NULL};
 static const char *const filled_keys[] = {"/V", "/AP", "/AS",   "/MK", "/DA",
@@ -37,8 +38,8 @@ const struct stamp_allow stamp_allow[STAMP_ALLOW_N] = {
                                 "CatalogModificationRule"},
     [STAMP_ALLOW_PERMS] = {"W4", "the catalog's /Perms", NULL, "CatalogModificationRule"},
     [STAMP_ALLOW_FORM] = {"W5", "the form (/AcroForm)", form_keys, "FormUpdatingRule"},
-    [STAMP_ALLOW_FORM_REDRAW] = {"W5", "the form with /NeedAppearances", form_redraw_keys,
-                                 "FormUpdatingRule"},
+    [STAMP_ALLOW_FORM_REDRAW] = {"W5", "the form with /NeedAppearances or variable text",
+                                 form_redraw_keys, "FormUpdatingRule"},
     [STAMP_ALLOW_FIELDS] = {"W6", "/Fields, an indirect array", NULL, "FormUpdatingRule"},
     [STAMP_ALLOW_PAGE] = {"W7", "a page", page_keys, "SigFieldCreationRule"},
     [STAMP_ALLOW_NEW_FIELD] = {"W8", "a new signature field and widget", NULL,
@@ -365,4 +366,68 @@ stamp_allow_catalog_differs(struct hall_pool *pool, const struct stamp_signed *s
         if (!listed(kb[i], skip) && !pdf_has_key(p, a, kb[i]))
             return kb[i];
     return NULL;
+}
+
+/* ---- the form's fields (W5, W8, W9) ------------------------------------------------------ */
+
+int
+stamp_allow_variable_text(struct pdf_doc *q, const struct pdf_obj *fields, int depth, int *seen)
+{
+    fields = fields != NULL ? pdf_resolve(q, fields) : NULL;
+    if (fields == NULL || fields->type != PDF_ARRAY || depth > 16)
+        return 0;
+    for (int i = 0; i < fields->n; i++) {
+        const struct pdf_obj *fl = pdf_resolve(q, fields->items[i]), *ft;
+
+        if (++*seen > 10000)
+            return 1;
+        if (fl == NULL || fl->type != PDF_DICT)
+            continue;
+        ft = pdf_key(q, fl, "/FT");
+        if ((ft != NULL && (pdf_is_name(ft, "/Tx") || pdf_is_name(ft, "/Ch"))) ||
+            stamp_allow_variable_text(q, pdf_dict_get(fl, "/Kids"), depth + 1, seen))
+            return 1;
+    }
+    return 0;
+}
+
+int
+stamp_allow_visible(struct pdf_doc *q, const struct pdf_obj *w)
+{
+    const struct pdf_obj *r = w->type == PDF_DICT ? pdf_key(q, w, "/Rect") : NULL,
+                         *fl = w->type == PDF_DICT ? pdf_key(q, w, "/F") : NULL;
+    double v[4] = {0, 0, 0, 0};
+
+    if (fl != NULL && fl->type == PDF_INT && fl->i > 0 && (fl->i & (2 | 32)))
+        return 0;
+    if (r != NULL && r->type == PDF_ARRAY && r->n == 4)
+        for (int i = 0; i < 4; i++) {
+            const struct pdf_obj *x = pdf_resolve(q, r->items[i]);
+
+            if (x != NULL)
+                pdf_num(x, &v[i]);
+        }
+    return v[2] != v[0] && v[3] != v[1];
+}
+
+int
+stamp_allow_filled_in(struct pdf_file *file, const struct stamp_in *in, long long p_end,
+                      long long end, int num, int gen, struct pdf_doc *p, const struct pdf_obj *old,
+                      struct pdf_doc *f, const struct pdf_obj *new)
+{
+    const struct pdf_obj *ref = &(struct pdf_obj){.type = PDF_REF, .i = num, .gen = gen}, *x, *y;
+    struct pdf_doc *a, *b;
+    long long start = p_end;
+    char err[128];
+
+    if (file == NULL || end <= p_end)
+        return 0;
+    for (int i = 0; i < in->nrev; i++) /* the revision before the signature's */
+        if (in->ends[i] > start && in->ends[i] < end)
+            start = in->ends[i];
+    a = pdf_file_doc(file, start, err, sizeof(err));
+    b = pdf_file_doc(file, end, err, sizeof(err));
+    x = a != NULL ? pdf_resolve(a, ref) : NULL;
+    y = b != NULL ? pdf_resolve(b, ref) : NULL;
+    return x != NULL && y != NULL && pdf_same(a, x, p, old) && pdf_same(b, y, f, new);
 }

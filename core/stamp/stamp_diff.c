@@ -449,21 +449,6 @@ sig_v(struct dctx *c, int num)
     return 0;
 }
 
-static int
-visible(struct pdf_doc *q, const struct pdf_obj *w)
-{
-    const struct pdf_obj *r = key(q, w, "/Rect");
-    double v[4] = {0, 0, 0, 0};
-    long long fl = dict_int(q, w, "/F", 0);
-
-    if (fl > 0 && (fl & (2 | 32)))
-        return 0;
-    if (r->type == PDF_ARRAY && r->n == 4)
-        for (int i = 0; i < 4; i++)
-            pdf_num(rv(q, r->items[i]), &v[i]);
-    return v[2] != v[0] && v[3] != v[1];
-}
-
 /*
  * A signature field (or its widget) the update adds, in the whole file
  * (object num, 0 direct): NULL when it may be added (a field of /FT /Sig
@@ -492,7 +477,7 @@ new_sig_field(struct dctx *c, const struct pdf_obj *w, int num, int page)
         return page > 0 ? hall_psprintf(c->pool, "第%d页新增的签名域带有动作（/A、/AA）", page)
                         : "新增的签名域带有动作（/A、/AA）";
     if (!is_dict(key(f, field, "/V")) && !sig_v(c, key_num(field, "/V")))
-        return visible(f, w)
+        return stamp_allow_visible(f, w)
                    ? (page > 0 ? hall_psprintf(c->pool, "第%d页新增了可见的未签名签名域", page)
                                : "新增了可见的未签名签名域")
                    : NULL;
@@ -608,8 +593,11 @@ acroform_judged(struct dctx *c, const struct pdf_obj *a, const struct pdf_obj *b
 {
     const struct pdf_obj *na = key(c->p, a, "/NeedAppearances"),
                          *nb = key(c->f, b, "/NeedAppearances");
-    int redraw = (na->type == PDF_BOOL && na->i) || (nb->type == PDF_BOOL && nb->i), x;
+    int redraw = (na->type == PDF_BOOL && na->i) || (nb->type == PDF_BOOL && nb->i), x, seen = 0;
     const char *k;
+
+    /* /DA and /DR draw a text or choice field of the signed form too */
+    redraw |= is_dict(a) && stamp_allow_variable_text(c->p, pdf_dict_get(a, "/Fields"), 0, &seen);
 
     if (is_null(a) && is_null(b))
         return;
@@ -962,9 +950,46 @@ empty_sig_field(struct pdf_doc *q, const struct pdf_obj *o)
     return is_name(key(q, fld, "/FT"), "/Sig") && !has_key(q, fld, "/V");
 }
 
+/* the file read once for every signature's view: the verifier's, else
+ * opened here */
+static struct pdf_file *
+file_of(struct stamp_diff *d)
+{
+    if (d->file == NULL)
+        d->file = d->in->file;
+    if (d->file == NULL) {
+        d->own_pool = hall_pool_create(65536);
+        d->file = pdf_file_open(d->own_pool, d->in->map, d->in->size);
+    }
+    if (d->opens == 0)
+        d->opens = 1;
+    return d->file;
+}
+
+/* W9: the signature (1-based) whose own revision alone wrote old as new */
+static int
+filled_by(struct dctx *c, int num, int gen, const struct pdf_obj *old, const struct pdf_obj *new)
+{
+    const struct pdf_obj *field = new;
+    int fid = num, k;
+
+    if (!has_key(c->f, field, "/FT") && is_dict(key(c->f, new, "/Parent"))) {
+        fid = key_num(new, "/Parent");
+        field = key(c->f, new, "/Parent");
+    }
+    if (!has_key(c->f, field, "/V") || (k = sig_of(c, field, fid)) == 0)
+        return 0;
+    return stamp_allow_filled_in(file_of(c->d), c->d->in, c->d->p_end,
+                                 c->d->in->rep->sigs[k - 1].revision_end, num, gen, c->p, old, c->f,
+                                 new)
+               ? k
+               : 0;
+}
+
 /* one object the later revisions wrote that is not what was signed */
 static void
-changed(struct dctx *c, int num, const struct pdf_obj *old, const struct pdf_obj *new, int removed)
+changed(struct dctx *c, int num, int gen, const struct pdf_obj *old, const struct pdf_obj *new,
+        int removed)
 {
     struct pdf_doc *p = c->p, *f = c->f;
     int pg;
@@ -1009,8 +1034,14 @@ changed(struct dctx *c, int num, const struct pdf_obj *old, const struct pdf_obj
     if ((num == c->p_ext || num == c->f_ext) && unseen(c, num) &&
         stamp_allow_extensions(c->d->in->pf, stamp_froot_key(c->d->in, "/Extensions")))
         return;
+    /* W9: an empty field changes only in the revision of the signature filling it */
     if (empty_sig_field(p, old) && is_dict(new)) {
-        const char *k = dict_differs(c, old, new, stamp_allow[STAMP_ALLOW_FILLED].keys), *bad;
+        static const char *const none[] = {NULL};
+        const char *k = dict_differs(c, old, new,
+                                     filled_by(c, num, gen, old, new) > 0
+                                         ? stamp_allow[STAMP_ALLOW_FILLED].keys
+                                         : none),
+                   *bad;
 
         if (k != NULL) {
             change(c, hall_psprintf(c->pool, "签名域被修改（%s）", k));
@@ -1062,7 +1093,7 @@ judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
             if (old_null)
                 change(c, hall_psprintf(c->pool, "签章后写入的对象%d无法读取", e->num));
             else
-                changed(c, e->num, old, new, 0);
+                changed(c, e->num, e->gen, old, new, 0);
             continue;
         }
         /* a new object (new is not null here, or freed as it was: the
@@ -1078,26 +1109,10 @@ judge_all(struct dctx *c, struct stamp_xlist *l, long long psize)
         if (same(c, old, new))
             continue;
         /* in use but unreadable (null) is a change, not a removal */
-        changed(c, e->num, old, new, !e->used);
+        changed(c, e->num, e->gen, old, new, !e->used);
         if (c->nchanges > 100)
             break;
     }
-}
-
-/* the file read once for every signature's view: the verifier's, else
- * opened here */
-static struct pdf_file *
-file_of(struct stamp_diff *d)
-{
-    if (d->file == NULL)
-        d->file = d->in->file;
-    if (d->file == NULL) {
-        d->own_pool = hall_pool_create(65536);
-        d->file = pdf_file_open(d->own_pool, d->in->map, d->in->size);
-    }
-    if (d->opens == 0)
-        d->opens = 1;
-    return d->file;
 }
 
 struct stamp_diff *

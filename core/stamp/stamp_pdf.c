@@ -33,6 +33,14 @@
 #define STAMP_MSG_XREF                                                                                                         \
     "PDF文件的交叉引用表已损坏（对象的位置与文件内容不符），各阅读器会各自猜测其内容，" \
     "盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”或qpdf修复后再盖章"
+/* the largest object number ISO 32000 lets a reader expect (ISO 32000-1
+ * Annex C: 8,388,607), and the objects one update writes at most (a
+ * 骑缝章's three a page, a /DSS's STAMP_UPDATE_OBJS) */
+#define STAMP_NUM_LIMIT 8388607LL
+#define STAMP_NEW_MAX   (3 * STAMP_QIFENG_PAGES + STAMP_UPDATE_OBJS + 8)
+#define STAMP_MSG_TWICE                                                                                                                    \
+    "PDF文件的交叉引用表中同一对象出现了两次，各阅读器会各取其一，盖章后显示的可能与原文不同，" \
+    "因此不能盖章。请先用PDF阅读器“另存为”后再盖章"
 #define STAMP_MSG_SYNTAX                                                                                                          \
     "PDF文件的结构不符合PDF规范（ISO 32000），无法可靠读取，盖章后将无法核验，因此不能盖章。" \
     "请先用PDF阅读器“另存为”后再盖章"
@@ -75,6 +83,48 @@ count_sig(struct pdf_doc *d, const struct stamp_field *f, int is_sig, void *arg)
     if (is_sig)
         (*(int *)arg)++;
     return 0;
+}
+
+/* a field the verifier takes for a signature (stamp_verify.c's
+ * found_sig): its /V a dictionary, or a reference that does not read */
+static int
+count_signed(struct pdf_doc *d, const struct stamp_field *f, int is_sig, void *arg)
+{
+    const struct pdf_obj *vref = pdf_dict_get(f->f, "/V"), *v = pdf_resolve(d, vref);
+
+    if (!is_sig || (v == NULL && (vref == NULL || vref->type != PDF_REF)) ||
+        (v != NULL && v->type != PDF_DICT))
+        return f->kids->type == PDF_ARRAY;
+    (*(int *)arg)++;
+    return 0;
+}
+
+/* object num of pd, an uncompressed stream core/pdf reads by its /Length:
+ * 1 when a reader that looks for the keyword instead finds other bytes —
+ * "endstream" inside the data, or the one after it not followed by
+ * "endobj" (a second, later "endstream" then ends the stream for it) */
+static int
+stream_end_disagrees(struct pdf_doc *pd, const unsigned char *pdf, size_t len, int num)
+{
+    const struct pdf_obj *o;
+    const unsigned char *raw;
+    struct pdf_token t;
+    long long at;
+    size_t n = 0;
+
+    if (pdf_where(pd, num, NULL) != 1)
+        return 0;
+    o = pdf_get(pd, num, pdf_gen(pd, num));
+    if (o == NULL || o->type != PDF_STREAM || (raw = pdf_stream_raw(pd, o, &n)) == NULL)
+        return 0;
+    if (n >= 9 && memmem(raw, n, "endstream", 9) != NULL)
+        return 1;
+    at = (long long)(raw - pdf) + (long long)n;
+    if (pdf_lex_next(pdf, &at, (long long)len, &t) != PDF_TOK_KEYWORD || t.b - t.a != 9 ||
+        memcmp(pdf + t.a, "endstream", 9) != 0)
+        return 0; /* not read by /Length: the writer's own rule (pdf_write_gone) */
+    return pdf_lex_next(pdf, &at, (long long)len, &t) != PDF_TOK_KEYWORD || t.b - t.a != 6 ||
+           memcmp(pdf + t.a, "endobj", 6) != 0;
 }
 
 /* the first string of the trailer's /ID into d (id0_len -1: none, or
@@ -123,7 +173,7 @@ stamp_doc_core_reads(const unsigned char *pdf, size_t len, struct stamp_doc *d, 
 {
     char perr[256];
     struct pdf_doc *pd;
-    int seen = 0;
+    int seen = 0, redef;
     const struct pdf_obj *acro;
 
     d->pool = hall_pool_create(65536);
@@ -152,10 +202,36 @@ stamp_doc_core_reads(const unsigned char *pdf, size_t len, struct stamp_doc *d, 
         snprintf(err, errlen, STAMP_MSG_SYNTAX);
         return HALL_ERR;
     }
+    if (pdf_twice(pd) > 0) {
+        snprintf(err, errlen, STAMP_MSG_TWICE);
+        return HALL_ERR;
+    }
+    if ((redef = pdf_redefined(pd)) > 0) {
+        snprintf(err, errlen,
+                 "PDF文件中对象%d在交叉引用表所列位置之外又定义了一次，按文件顺序读取的阅读器会读到"
+                 "另一份内容，盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器“另存为”后再"
+                 "盖章",
+                 redef);
+        return HALL_ERR;
+    }
     acro = pdf_key(pd, pdf_root(pd), "/AcroForm");
     d->nsigs = 0;
-    if (acro != NULL && acro->type == PDF_DICT)
+    if (acro != NULL && acro->type == PDF_DICT) {
+        int signed_n = 0, seen2 = 0;
+
         stamp_fields_each(pd, pdf_key(pd, acro, "/Fields"), 0, 0, &seen, count_sig, &d->nsigs);
+        /* the verifier reads HALL_STAMP_SIGS_MAX signatures, STAMP_FIELDS_MAX
+         * fields: one more of either and the stamped file would not verify */
+        stamp_fields_each(pd, pdf_key(pd, acro, "/Fields"), 0, 0, &seen2, count_signed, &signed_n);
+        if (signed_n >= HALL_STAMP_SIGS_MAX || seen2 >= STAMP_FIELDS_MAX - 1) {
+            snprintf(
+                err, errlen,
+                "PDF文件中已有%d个签名（表单域%d个），再盖章将超过可核验的%d个签名（%d个表单域），"
+                "盖章后的文件将无法核验，因此不能盖章",
+                signed_n, seen2, HALL_STAMP_SIGS_MAX, STAMP_FIELDS_MAX);
+            return HALL_ERR;
+        }
+    }
     first_id(pd, d);
     return HALL_OK;
 }
@@ -232,7 +308,9 @@ media_box(struct pdf_doc *pd, const struct pdf_obj *page, double box[4])
     return HALL_ERR;
 }
 
-/* the page's /Rotate, inherited through /Parent: 0, 90, 180 or 270 */
+/* the page's /Rotate, inherited through /Parent: 0, 90, 180 or 270; -1
+ * when it is not an integer multiple of 90 (ISO 32000-1 Table 30), which
+ * readers turn each their own way, the seal with it */
 static int
 page_rotate(struct pdf_doc *pd, const struct pdf_obj *page)
 {
@@ -242,8 +320,8 @@ page_rotate(struct pdf_doc *pd, const struct pdf_obj *page)
     for (depth = 0; depth < 64 && node != NULL && node->type == PDF_DICT; depth++) {
         const struct pdf_obj *r = pdf_key(pd, node, "/Rotate");
 
-        if (r != NULL && r->type == PDF_INT)
-            return (int)(((r->i % 360) + 360) % 360) / 90 * 90;
+        if (r != NULL && r->type != PDF_NULL)
+            return r->type == PDF_INT && r->i % 90 == 0 ? (int)(((r->i % 360) + 360) % 360) : -1;
         node = pdf_key(pd, node, "/Parent");
     }
     return 0;
@@ -389,6 +467,13 @@ stamp_doc_page(struct stamp_doc *d, int page, char *err, size_t errlen)
         return HALL_ERR;
     }
     d->rotate = page_rotate(d->pd, d->page);
+    if (d->rotate < 0) {
+        snprintf(err, errlen,
+                 "第%d页的旋转角度（/Rotate）不是90的整数倍，各阅读器会把页面和印章转到不同的位置，"
+                 "因此不能盖章",
+                 page);
+        return HALL_ERR;
+    }
     d->annots = key_of(d->pd, d->page, "/Annots", &d->annots_num, &d->annots_gen);
     return HALL_OK;
 }
@@ -430,6 +515,23 @@ stamp_doc_read(struct stamp_doc *d, const unsigned char *pdf, size_t len, int pa
                  d->size, pdf_top(d->pd));
         return HALL_ERR;
     }
+    if (d->size > STAMP_NUM_LIMIT + 1 - STAMP_NEW_MAX) {
+        /* the update's new objects are numbered from /Size */
+        snprintf(err, errlen,
+                 "PDF文件尾（trailer）的/Size为%lld，盖章写入的新对象编号将超过PDF规范（ISO 32000）"
+                 "允许的最大对象编号%lld，部分阅读器将打不开盖章后的文件或不显示印章，因此不能盖章",
+                 d->size, STAMP_NUM_LIMIT);
+        return HALL_ERR;
+    }
+    for (int num = 1; num < d->size; num++)
+        if (stream_end_disagrees(d->pd, pdf, len, num)) {
+            snprintf(err, errlen,
+                     "PDF文件中对象%d的数据流长度（/Length）与其结束标记（endstream）不符，各阅读器"
+                     "会读出不同的内容，盖章后显示的可能与原文不同，因此不能盖章。请先用PDF阅读器"
+                     "“另存为”后再盖章",
+                     num);
+            return HALL_ERR;
+        }
     d->info_num = ref_of(pdf_dict_get(trailer, "/Info"), &d->info_gen);
     d->acro = key_of(d->pd, d->root, "/AcroForm", &d->acro_num, &d->acro_gen);
     d->fields = &pdf_null;

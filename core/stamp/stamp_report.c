@@ -202,19 +202,43 @@ one_sig(struct hall_pool *pool, struct hall_stamp_report_doc *d, const struct ha
           0);
 }
 
+/* the verdict in one line: 共 N 个签章，M 个有效, a document timestamp not
+ * counted as a stamp (（另有 K 个文档时间戳）), 共 0 个签章 when there is none
+ * but them; ：全部有效 and *all_valid 1 when there is a stamp and every
+ * signature (timestamps too) is 有效 */
+const char *
+hall_stamp_summary(struct hall_pool *pool, const struct hall_stamp_report *rep,
+                   const struct hall_stamp_verdict *v, int *all_valid)
+{
+    int seals = 0, valid = 0, all = 0, dts;
+
+    for (int i = 0; i < rep->nsigs; i++) {
+        all += v[i].state == HALL_STAMP_VALID;
+        if (!rep->sigs[i].doc_timestamp) {
+            seals++;
+            valid += v[i].state == HALL_STAMP_VALID;
+        }
+    }
+    dts = rep->nsigs - seals;
+    *all_valid = seals > 0 && all == rep->nsigs;
+    if (seals == 0)
+        return hall_psprintf(pool, "共 0 个签章（另有 %d 个文档时间戳）", dts);
+    return hall_psprintf(pool, "共 %d 个签章，%d 个有效%s%s", seals, valid,
+                         dts > 0 ? hall_psprintf(pool, "（另有 %d 个文档时间戳）", dts) : "",
+                         *all_valid ? "：全部有效" : "");
+}
+
 void
 hall_stamp_report_build(struct hall_pool *pool, const struct hall_stamp_report *rep,
                         const struct hall_stamp_verdict *v, const char *name,
                         const char *sha256_hex, time_t made_at, struct hall_stamp_report_doc *out)
 {
-    int i, valid = 0;
+    const char *summary;
+    int i;
 
     memset(out, 0, sizeof(*out));
     out->lines = hall_pcalloc(pool, REPORT_LINES_MAX * sizeof(*out->lines));
-    for (i = 0; i < rep->nsigs; i++)
-        if (v[i].state == HALL_STAMP_VALID)
-            valid++;
-    out->all_valid = rep->nsigs > 0 && valid == rep->nsigs;
+    summary = hall_stamp_summary(pool, rep, v, &out->all_valid);
     line(pool, out, HALL_STAMP_LINE_TITLE, 0, "验签报告");
     line(pool, out, HALL_STAMP_LINE_HEAD, 0, "被验证的文档");
     field(pool, out, "文件名", name, 0);
@@ -231,9 +255,7 @@ hall_stamp_report_build(struct hall_pool *pool, const struct hall_stamp_report *
     for (i = 0; i < rep->nsigs; i++)
         one_sig(pool, out, &rep->sigs[i], &v[i]);
     line(pool, out, HALL_STAMP_LINE_HEAD, 0, "验证结论");
-    line(pool, out, HALL_STAMP_LINE_TEXT, !out->all_valid,
-         hall_psprintf(pool, "共 %d 个签章，%d 个有效%s", rep->nsigs, valid,
-                       out->all_valid ? "：全部有效" : ""));
+    line(pool, out, HALL_STAMP_LINE_TEXT, !out->all_valid, summary);
     for (i = 0; i < rep->nsigs; i++)
         if (v[i].state != HALL_STAMP_VALID)
             line(pool, out, HALL_STAMP_LINE_TEXT, 1,

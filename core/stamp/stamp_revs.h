@@ -160,6 +160,18 @@ int stamp_allow_extensions(struct pdf_doc *q, const struct pdf_obj *ext);
 /* the /DSS (resolved; NULL unreadable): absent, or a dictionary of /Type
  * /Certs /OCSPs /CRLs /VRI, /VRI a dictionary (W12) */
 int stamp_allow_dss(struct pdf_doc *q, const struct pdf_obj *dss);
+/* W5: a text or choice field under fields, drawn with the form's /DA and
+ * /DR when it has no appearance (1 too past 10000 fields looked at) */
+int stamp_allow_variable_text(struct pdf_doc *q, const struct pdf_obj *fields, int depth,
+                              int *seen);
+/* W8: the widget w shown (not hidden or no-view, its /Rect not empty) */
+int stamp_allow_visible(struct pdf_doc *q, const struct pdf_obj *w);
+/* W9: object num gen read as old (in p, the signed revision ending at
+ * p_end) at the start of the revision ending at end, and as new (in f,
+ * the whole file) at its end: that revision alone wrote it (file: in's) */
+int stamp_allow_filled_in(struct pdf_file *file, const struct stamp_in *in, long long p_end,
+                          long long end, int num, int gen, struct pdf_doc *p,
+                          const struct pdf_obj *old, struct pdf_doc *f, const struct pdf_obj *new);
 
 /* what the revisions after the one ending at end change beyond what a
  * later signature may (docs/internals/stamp.md §3): NULL when nothing,

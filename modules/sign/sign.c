@@ -603,7 +603,7 @@ verify(struct hall_req *req)
     struct sign_memo memo;
     const char *err, *report;
     char lerr[512];
-    int st, i, valid = 0;
+    int st, i, valid = 0, seals = 0;
 
     st = hall_req_spool(req, "file", SIGN_VERIFY_MAX, &sp, &err);
     if (st == 413) /* the page again for a browser's form, as every refusal of the file */
@@ -643,9 +643,17 @@ verify(struct hall_req *req)
             return hall_req_failed(req);
         if (stamp_valid)
             valid++;
+        seals += !rep.sigs[i].doc_timestamp;
     }
-    hall_val_set_bool(req->pool, res, "all_valid", valid == rep.nsigs);
-    hall_val_set_fmt(req->pool, res, "summary", "共 %d 个签章，%d 个有效", rep.nsigs, valid);
+    {
+        /* a document timestamp alone is no stamp: 共 0 个签章（另有…） */
+        int all;
+        const char *summary = hall_stamp_summary(req->pool, &rep, verdicts, &all);
+
+        hall_val_set_bool(req->pool, res, "all_valid", all);
+        hall_val_set_str(req->pool, res, "summary", summary);
+        hall_val_set_int(req->pool, res, "seals", seals);
+    }
     hall_info(req, "msg=\"pdf verified\" size=%lld stamps=%d valid=%d", (long long)rep.file_size,
               rep.nsigs, valid);
     /* 验签报告: the same verdicts as a PDF (sign_report.c); a multipart

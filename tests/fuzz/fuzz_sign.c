@@ -1,12 +1,41 @@
 /* the stamper on a hostile PDF (hall_stamp_sign): it refuses, saying why,
  * or its update appended to the input makes a file whose new signature
- * verifies: never a crash, never a stamp that is not whole.  The input's
+ * verifies and libqpdf reads with core/pdf's pages: never a crash, never
+ * a stamp that is not whole, nor one some reader reads otherwise.  The input's
  * length picks the kind (P-256 CMS, SM2 SES_Signature, 骑缝章). */
 #include <stdlib.h>
 #include <string.h>
 
+#include <qpdf/qpdf-c.h>
+
 #include "fuzz.h"
 #include "fuzz_stamp.h"
+
+/* the pages of p as libqpdf reads it (the tests' independent reader,
+ * never linked into a program): -1 when it cannot */
+static int
+qpdf_pages(const unsigned char *p, size_t n)
+{
+    qpdf_data q = qpdf_init();
+    int pages = -1;
+
+    qpdf_set_suppress_warnings(q, QPDF_TRUE);
+    if ((qpdf_read_memory(q, "fuzz", (const char *)p, (unsigned long long)n, NULL) & QPDF_ERRORS) ==
+        0)
+        pages = qpdf_get_num_pages(q);
+    qpdf_cleanup(&q);
+    return pages;
+}
+
+/* the pages of p as core/pdf reads it: -1 when it cannot */
+static int
+core_pages(struct hall_pool *pool, const unsigned char *p, size_t n)
+{
+    char err[256];
+    struct pdf_doc *d = pdf_open(pool, p, (long long)n, (long long)n, err, sizeof(err));
+
+    return d != NULL ? pdf_page_count(d) : -1;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -61,6 +90,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (s->range != HALL_STAMP_PASS || s->digest != HALL_STAMP_PASS ||
             s->signature != HALL_STAMP_PASS || s->covers_to_end != 1)
             __builtin_trap(); /* found, but not whole */
+        /* the independent reader opens it, with the pages core/pdf reads */
+        if (qpdf_pages(out, size + ul) != core_pages(pool, out, size + ul))
+            __builtin_trap();
         free(out);
     }
     hall_pool_destroy(pool);

@@ -76,3 +76,46 @@ test('verify__B_LTA_file__document_timestamp_has_its_own_card_and_report_section
     for (const empty of ['印章有效期', '签章人', '吊销证据'])
         assert.ok(!sec.includes(empty), `no ${empty} in the report's document timestamp: ${sec}`);
 });
+
+/*
+ * A document timestamp alone is no stamp (issue 71 §5): anyone may add one
+ * (hall-stamp lta needs no seal, /tsa is public).  The page, its JSON, the
+ * 验签报告 and hall-stamp verify say 共 0 个签章 beside the timestamp, and
+ * none calls the file valid.
+ */
+test('verify__document_timestamp_alone__no_stamp_not_all_valid_tool_fails', async () => {
+    const file = f('dts-only.pdf');
+    fs.writeFileSync(file, makePdf({ pages: 1, text: 'Amount: 1000 yuan' }));
+    const r = spawnSync(HALL_STAMP, ['lta', '--tsa', `${HALL}/tsa`, file], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    const buf = fs.readFileSync(file);
+
+    const v = await verifyPdf(buf);
+    assert.equal(v.status, 200, v.text);
+    const res = v.body.result;
+    assert.equal(res.stamps.length, 1);
+    assert.equal(res.stamps[0].doc_timestamp, true);
+    assert.equal(res.stamps[0].valid, true, JSON.stringify(res.stamps[0]));
+    assert.equal(res.seals, 0);
+    assert.equal(res.all_valid, false);
+    assert.equal(res.summary, '共 0 个签章（另有 1 个文档时间戳）');
+
+    const html = (await verifyPdf(buf, { accept: 'text/html' })).text;
+    assert.match(html, /<h2 id="sign-summary" data-all-valid="0">共 0 个签章（另有 1 个文档时间戳）<\/h2>/);
+
+    const fd = new FormData();
+    fd.append('file', new Blob([buf], { type: 'application/pdf' }), 'dts-only.pdf');
+    const rep = await fetch(`${HALL}/sign/verify?report=pdf`, { method: 'POST', body: fd });
+    assert.equal(rep.status, 200);
+    fs.writeFileSync(f('dts-only-report.pdf'), Buffer.from(await rep.arrayBuffer()));
+    const t = spawnSync('pdftotext', ['-enc', 'UTF-8', f('dts-only-report.pdf'), '-'], { encoding: 'utf8' });
+    assert.equal(t.status, 0, t.stderr);
+    const text = t.stdout.replace(/\s+/g, '');
+    assert.ok(text.includes('验证结论共0个签章（另有1个文档时间戳）'), text);
+    assert.ok(!text.includes('全部有效'), text);
+
+    const env = { ...process.env, LANG: 'zh_CN.UTF-8' };
+    const hv = spawnSync(HALL_STAMP, ['verify', '--offline', file], { encoding: 'utf8', env });
+    assert.notEqual(hv.status, 0, `${hv.stdout}${hv.stderr}`);
+    assert.match(hv.stdout, /文件中没有签章（另有1个文档时间戳）/);
+});

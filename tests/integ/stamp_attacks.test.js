@@ -350,11 +350,13 @@ test('attacks__universal_forgery_empty_zero_missing_contents_or_byte_range__文�
 /* ---- shadow attacks --------------------------------------------------------------- */
 
 /*
- * The attacker prepares the document: after its last %%EOF, before the
- * victim stamps it, bytes no cross-reference section lists (so no reader
- * shows them and the stamp signs them): here object 5 again (the page's
- * text, another amount) and a white box over the text as object 90 (with
- * shadowPage, object 4 again too: page 1 whose contents are both).  After
+ * The attacker prepares the document, before the victim stamps it, with
+ * content no reader shows that the stamp signs.  Bytes no section lists
+ * (object 5 again, the page's text with another amount; a white box as
+ * object 90; with shadowPage, page 4 again whose contents are both) the
+ * stamper refuses (an object defined outside the cross-reference, issue 71
+ * §2).  What it stamps: an earlier revision's text (1000000), replaced by
+ * the newest (100), and the white box listed but used by nothing.  After
  * the stamp, a section that points at them.
  */
 function shadowPrepared(shadowPage = false) {
@@ -373,11 +375,17 @@ function shadowPrepared(shadowPage = false) {
         at[n] = base.length + Buffer.byteLength(pad, 'latin1');
         pad += `${n} 0 obj\n${body}\nendobj\n`;
     }
-    const prepared = Buffer.concat([base, Buffer.from(pad, 'latin1')]);
     if (shadowPage)
-        return { prepared };
+        return { prepared: Buffer.concat([base, Buffer.from(pad, 'latin1')]) };
+    const older = makePdf({ pages: 2, text: 'contract: the buyer pays 1000000 yuan' });
+    const innocent = 'BT /F1 18 Tf 72 760 Td (contract: the buyer pays 100 yuan) Tj ET\n';
+    const prepared = appendUpdate(older, {
+        5: `<< /Length ${innocent.length} >>\nstream\n${innocent}endstream`,
+        90: `<< /Length ${hide.length} >>\nstream\n${hide}endstream`,
+    });
+    const shadow = { 5: older.indexOf('\n5 0 obj\n') + 1, 90: prepared.indexOf('\n90 0 obj\n') + 1 };
     const stamped = stampWith(prepared, seals.org, seals.pin, { page: 1, x: 150, y: 240 });
-    return { stamped, at };
+    return { stamped, at: shadow };
 }
 
 test('attacks__shadow_prepared_page__the_tool_refuses_to_stamp_it', () => {
@@ -390,7 +398,7 @@ test('attacks__shadow_prepared_page__the_tool_refuses_to_stamp_it', () => {
         '--seal', seals.org.seal, ...seals.org.signer, '--page', '1', '--x', '150', '--y', '240',
         '--tsa', `${HALL}/tsa`, '--pin-fd', '0'], { input: `${seals.pin}\n`, encoding: 'utf8', env: seals.org.env });
     assert.notEqual(r.status, 0, 'refused');
-    assert.match(r.stderr, /PDF文件中有无法完整读取的对象/);
+    assert.match(r.stderr, /PDF文件中对象5在交叉引用表所列位置之外又定义了一次/);
     assert.equal(fs.existsSync(path.join(dir, 'out.pdf')), false, 'nothing written');
 });
 

@@ -53,6 +53,21 @@ const FILES = {
     'encrypted-password.pdf': /PDF文件已加密/,
 };
 
+/* tests/data/pdf/refused (its README): what some reader reads otherwise
+ * than the hall, refused by name before anything is signed (issue 71 §2) */
+const REFUSED_DIR = path.join(CORPUS, '..', 'refused');
+const REFUSED = {
+    'sigs-64.pdf': /已有64个签名/,
+    'size-2000000000.pdf': /\/Size为2000000000，盖章写入的新对象编号将超过.*最大对象编号8388607/,
+    'size-8388607.pdf': /\/Size为8388607，盖章写入的新对象编号将超过/,
+    'rotate-45.pdf': /第1页的旋转角度（\/Rotate）不是90的整数倍/,
+    'rotate-2147483640.pdf': /第1页的旋转角度（\/Rotate）不是90的整数倍/,
+    'length-fake-endstream.pdf': /对象4的数据流长度（\/Length）与其结束标记（endstream）不符/,
+    'length-covers-endstream.pdf': /对象4的数据流长度（\/Length）与其结束标记（endstream）不符/,
+    'xref-twice.pdf': /交叉引用表中同一对象出现了两次/,
+    'redefined-outside.pdf': /对象3在交叉引用表所列位置之外又定义了一次/,
+};
+
 /* where the seal goes, mm: (150, 240) but where that is not shown (the
  * cropped Word contract shows only a block near its media box's top-left) */
 const PLACE = { 'word-contract.pdf': ['70', '40'] };
@@ -72,6 +87,8 @@ before(async () => {
 test('corpus__every_file_listed__and_every_listed_file_there', () => {
     const there = fs.readdirSync(CORPUS).filter((n) => n.endsWith('.pdf')).sort();
     assert.deepEqual(there, Object.keys(FILES).sort());
+    const refused = fs.readdirSync(REFUSED_DIR).filter((n) => n.endsWith('.pdf')).sort();
+    assert.deepEqual(refused, Object.keys(REFUSED).sort());
 });
 
 /* 免费体验 from an address of its own (X-Forwarded-For through the test
@@ -110,8 +127,10 @@ function tool(input, name, [x, y]) {
     return { status: r.status, text: r.stdout + r.stderr, out: r.status === 0 ? fs.readFileSync(out) : null };
 }
 
-for (const [name, refused] of Object.entries(FILES)) {
-    const input = path.join(CORPUS, name);
+const ALL = [...Object.entries(FILES).map(([n, r]) => [CORPUS, n, r]),
+    ...Object.entries(REFUSED).map(([n, r]) => [REFUSED_DIR, n, r])];
+for (const [from, name, refused] of ALL) {
+    const input = path.join(from, name);
     if (refused === null) {
         test(`corpus__${name}__stamped_by_trial_and_tool__pages_unchanged_outside_the_seal`, async () => {
             const t = await trial(fs.readFileSync(input), place(name));

@@ -2436,6 +2436,49 @@ sign__size_below_objects_in_use__refused_nothing_written(void **state)
     assert_int_equal(access(out, F_OK), -1);
 }
 
+/*
+ * tests/data/pdf/refused (its README says how each was made): files some
+ * reader reads otherwise than the hall, before or after a stamp, each
+ * refused by name before anything is signed, nothing written (issue 71 §2)
+ */
+static void
+sign__refused__each_named_before_signing_nothing_written(void **state)
+{
+    static const struct {
+        const char *name, *refused;
+    } files[] = {
+        {"sigs-64.pdf", "已有64个签名"},
+        {"size-2000000000.pdf", "/Size为2000000000，盖章写入的新对象编号将超过"},
+        {"size-8388607.pdf", "允许的最大对象编号8388607"},
+        {"rotate-45.pdf", "第1页的旋转角度（/Rotate）不是90的整数倍"},
+        {"rotate-2147483640.pdf", "第1页的旋转角度（/Rotate）不是90的整数倍"},
+        {"length-fake-endstream.pdf", "对象4的数据流长度（/Length）与其结束标记（endstream）不符"},
+        {"length-covers-endstream.pdf",
+         "对象4的数据流长度（/Length）与其结束标记（endstream）不符"},
+        {"xref-twice.pdf", "交叉引用表中同一对象出现了两次"},
+        {"redefined-outside.pdf", "对象3在交叉引用表所列位置之外又定义了一次"},
+    };
+    const char *data = getenv("HALL_TEST_DATA");
+    char in[512], out[512], err[512];
+    int bad = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(in, sizeof(in), "%s/pdf/refused/%s", data != NULL ? data : "tests/data",
+                 files[i].name);
+        snprintf(out, sizeof(out), "%s/refused-%s", top, files[i].name);
+        unlink(out);
+        err[0] = '\0';
+        if (stamp(in, out, signer, signer_key, 1, err) != HALL_ERR ||
+            strstr(err, files[i].refused) == NULL || access(out, F_OK) == 0) {
+            print_error("%s: refused for \"%s\" expected, got: %s\n", files[i].name,
+                        files[i].refused, err);
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
 static void
 sign__corpus__page_keeps_every_key_or_refused_with_reason(void **state)
 {
@@ -3469,6 +3512,28 @@ w5_form_da_dr(const char *path)
     free(c);
 }
 
+/* base 4's form (a text field whose value has no appearance): its
+ * default appearance made white, its font another */
+static void
+w5_text_form_da(const char *path)
+{
+    char *c = obj_edited(path, root_of(path), "/DA (/Helv 12 Tf 0 g)", "/DA (/Helv 12 Tf 1 g)");
+
+    revise(path, c, NULL);
+    free(c);
+}
+
+static void
+w5_text_form_dr(const char *path)
+{
+    char *c = obj_edited(path, root_of(path), "/Helv 32 0 R", "/Helv 60 0 R"), all[4096];
+
+    snprintf(all, sizeof(all),
+             "%s60 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>\nendobj\n", c);
+    revise(path, all, NULL);
+    free(c);
+}
+
 static void
 w5_form_redrawn(const char *path)
 {
@@ -3584,6 +3649,147 @@ w9_empty_field_moved(const char *path)
 
     revise(path, c, NULL);
     free(c);
+}
+
+/* base 1's empty field (31) given a key by a revision no signature
+ * fills it in: each alters what a reader shows, or how it draws the field
+ * once filled (W9) */
+static void
+w9_empty_field_keyed(const char *path, const char *key, const char *objs)
+{
+    char *c = obj_edited(path, 31, NULL, key), all[4096];
+
+    snprintf(all, sizeof(all), "%s%s", c, objs);
+    revise(path, all, NULL);
+    free(c);
+}
+
+/* an appearance: "Amount: 1000 yuan" painted where the field lies */
+static void
+w9_empty_field_painted(const char *path)
+{
+    w9_empty_field_keyed(path, " /AP << /N 61 0 R >>",
+                         "61 0 obj\n<< /Type /XObject /Subtype /Form /BBox [ 0 0 200 20 ] "
+                         "/Length 38 >>\nstream\nBT /F1 12 Tf (Amount: 1000 yuan) Tj ET\n"
+                         "endstream\nendobj\n");
+}
+
+static void
+w9_empty_field_state(const char *path)
+{
+    w9_empty_field_keyed(path, " /AS /On", "");
+}
+
+static void
+w9_empty_field_caption(const char *path)
+{
+    w9_empty_field_keyed(path, " /MK << /BG [ 1 1 1 ] /CA (1000) >>", "");
+}
+
+static void
+w9_empty_field_da(const char *path)
+{
+    w9_empty_field_keyed(path, " /DA (/Helv 12 Tf 1 1 1 rg)", "");
+}
+
+static void
+w9_empty_field_ff(const char *path)
+{
+    w9_empty_field_keyed(path, " /Ff 1", "");
+}
+
+static void
+w9_empty_field_q(const char *path)
+{
+    w9_empty_field_keyed(path, " /Q 2", "");
+}
+
+static void
+w9_empty_field_untyped(const char *path)
+{
+    char *c = obj_edited(path, 31, "/Type /Annot ", "");
+
+    revise(path, c, NULL);
+    free(c);
+}
+
+/* appends to path a revision that signs base 1's empty field (31) as a
+ * standard signer does: the field again with keys (its /V 62 0 R among
+ * them), 62 a signature of signer over the whole file but its /Contents */
+static void
+w9_field_signed(const char *path, const char *keys)
+{
+    enum { HEX = 8192 };
+    char *fld = obj_edited(path, 31, NULL, keys), *u = NULL, br[72], *at;
+    size_t len, ul = 0;
+    unsigned char *p = slurp(path, &len), *der = NULL;
+    long long sx = stamp_startxref(p, (long long)len), o62, xo, c0, c1, total;
+    int rootn = root_of(path), size = size_of(path), dl;
+    FILE *f = open_memstream(&u, &ul);
+    BIO *b = BIO_new(BIO_s_mem());
+    CMS_ContentInfo *cms;
+
+    fputs(fld, f);
+    fflush(f);
+    o62 = (long long)(len + ul);
+    fputs("62 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached "
+          "/ByteRange [0 0000000000 0000000000 0000000000] /Contents <",
+          f);
+    fflush(f);
+    c0 = (long long)(len + ul) - 1;
+    for (int i = 0; i < HEX; i++)
+        fputc('0', f);
+    fputs(">", f);
+    fflush(f);
+    c1 = (long long)(len + ul);
+    fputs(" >>\nendobj\n", f);
+    fflush(f);
+    xo = (long long)(len + ul);
+    fprintf(f,
+            "xref\n31 1\n%010lld 00000 n\r\n62 1\n%010lld 00000 n\r\ntrailer\n<< /Size %d "
+            "/Root %d 0 R /Prev %lld >>\nstartxref\n%lld\n%%%%EOF\n",
+            (long long)len, o62, size > 63 ? size : 63, rootn, sx, xo);
+    fclose(f);
+    total = (long long)(len + ul);
+    snprintf(br, sizeof(br), "%010lld %010lld %010lld", c0, c1, total - c1);
+    at = strstr(u, "/ByteRange [0 ") + 14;
+    memcpy(at, br, strlen(br));
+    BIO_write(b, p, (int)len);
+    BIO_write(b, u, (int)(c0 - (long long)len));
+    BIO_write(b, u + (c1 - (long long)len), (int)(total - c1));
+    cms = CMS_sign(signer, signer_key, NULL, b, CMS_DETACHED | CMS_BINARY);
+    assert_non_null(cms);
+    dl = i2d_CMS_ContentInfo(cms, &der);
+    assert_true(dl > 0 && 2 * dl <= HEX);
+    for (int i = 0; i < dl; i++) {
+        char two[3];
+
+        snprintf(two, sizeof(two), "%02X", der[i]);
+        memcpy(u + (c0 - (long long)len) + 1 + 2 * i, two, 2);
+    }
+    write_two(path, p, len, (unsigned char *)u, ul);
+    OPENSSL_free(der);
+    CMS_ContentInfo_free(cms);
+    BIO_free(b);
+    free(u);
+    free(p);
+    free(fld);
+}
+
+/* signed, and in the same revision hidden, its caption and look set */
+static void
+w9_empty_field_signed(const char *path)
+{
+    w9_field_signed(path, " /V 62 0 R /MK << /BG [ 1 1 1 ] >> /AS /On");
+}
+
+/* hidden by a revision no signature covers, then signed: the signature's
+ * revision did not hide it */
+static void
+w9_empty_field_hidden_then_signed(const char *path)
+{
+    w9_empty_field_hidden(path);
+    w9_field_signed(path, " /V 62 0 R");
 }
 
 static void
@@ -3733,7 +3939,9 @@ struct wcase {
     int base; /* 0 a plain two-page PDF stamped; 1 the same with an empty
                * signature field (31), /Perms and /Extensions 33 0 R; 2 with
                * object streams; 3
-               * the same, its page 1 naming its cross-reference stream */
+               * the same, its page 1 naming its cross-reference stream; 4
+               * a text field (31) on page 2, its value without appearance,
+               * the form's /DA and /DR (font 32) drawing it */
     void (*make)(const char *path);
     int valid;
     const char *change; /* what the stamp's changes say (NULL: nothing) */
@@ -3754,6 +3962,8 @@ static const struct wcase wcases[] = {
     {"W4", 0, w4_perms_added, 0, "文档目录（Catalog）被修改（/Perms）"},
     {"W5", 0, w5_form_da_dr, 1, NULL},
     {"W5", 0, w5_form_redrawn, 0, "表单（AcroForm）被修改（/DA）"},
+    {"W5", 4, w5_text_form_da, 0, "表单（AcroForm）被修改（/DA）"},
+    {"W5", 4, w5_text_form_dr, 0, "表单（AcroForm）被修改（/DR）"},
     {"W6", 1, w6_fields_indirect, 1, NULL},
     {"W6", 1, w6_fields_item_dropped, 0, "表单域列表被修改"},
     {"W7", 0, w4_stamped_again, 1, NULL},
@@ -3762,8 +3972,17 @@ static const struct wcase wcases[] = {
     {"W8", 0, w8_doc_timestamp_broken, 0, "其后追加的签章2无效"},
     {"W8", 0, w8_widget_with_action, 0, "第2页新增的签名域带有动作（/A、/AA）"},
     {"W8", 0, w8_widget_visible_unsigned, 0, "第2页新增了可见的未签名签名域"},
-    {"W9", 1, w9_empty_field_hidden, 1, NULL},
+    {"W9", 1, w9_empty_field_signed, 1, NULL},
+    {"W9", 1, w9_empty_field_hidden, 0, "签名域被修改（/F）"},
+    {"W9", 1, w9_empty_field_hidden_then_signed, 0, "签名域被修改（/F）"},
     {"W9", 1, w9_empty_field_moved, 0, "签名域被修改（/Rect）"},
+    {"W9", 1, w9_empty_field_painted, 0, "签名域被修改（/AP）"},
+    {"W9", 1, w9_empty_field_state, 0, "签名域被修改（/AS）"},
+    {"W9", 1, w9_empty_field_caption, 0, "签名域被修改（/MK）"},
+    {"W9", 1, w9_empty_field_da, 0, "签名域被修改（/DA）"},
+    {"W9", 1, w9_empty_field_ff, 0, "签名域被修改（/Ff）"},
+    {"W9", 1, w9_empty_field_q, 0, "签名域被修改（/Q）"},
+    {"W9", 1, w9_empty_field_untyped, 0, "签名域被修改（/Type）"},
     {"W10", 0, w10_info, 1, NULL},
     {"W10", 0, w10_info_is_the_page_content, 0, "第1页的内容被修改"},
     {"W11", 0, w11_metadata, 1, NULL},
@@ -3800,7 +4019,20 @@ wbase(int base, const char *out)
         free(page);
         revise(in, all, NULL);
     }
-    if (base >= 2) {
+    if (base == 4) {
+        char *page = obj_edited(in, 5, "/Annots [ ]", "/Annots [ 31 0 R ]"), all[4096];
+
+        snprintf(all, sizeof(all),
+                 "1 0 obj\n<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [ 31 0 R ] "
+                 "/DA (/Helv 12 Tf 0 g) /DR << /Font << /Helv 32 0 R >> >> >> >>\nendobj\n%s"
+                 "31 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Tx /T (Amount) /V (1000) /F 4 "
+                 "/Rect [ 100 700 300 720 ] /P 5 0 R >>\nendobj\n"
+                 "32 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>\nendobj\n",
+                 page);
+        free(page);
+        revise(in, all, NULL);
+    }
+    if (base >= 2 && base <= 3) {
         snprintf(gen, sizeof(gen), "%s/wbase-objstm.pdf", top);
         sh("qpdf --object-streams=generate %s %s", in, gen);
         snprintf(in, sizeof(in), "%s", gen);
@@ -3830,12 +4062,12 @@ wbase(int base, const char *out)
 static void
 whitelist__each_rule__a_standard_update_valid_one_breaking_it_modified(void **state)
 {
-    char base[4][512], out[512];
+    char base[5][512], out[512];
     const char *ch, *pr;
     struct hall_stamp_report rep;
 
     (void)state;
-    for (int b = 0; b < 4; b++) {
+    for (int b = 0; b < 5; b++) {
         snprintf(base[b], sizeof(base[b]), "%s/wbase%d-stamped.pdf", top, b);
         wbase(b, base[b]);
     }
@@ -3886,6 +4118,47 @@ verify__pdf20_cosignature_version_and_extensions__earlier_stamp_valid(void **sta
     assert_int_equal(rep.sigs[0].later_sigs, 1);
     assert_int_equal(rep.sigs[0].later_changes, 0);
     assert_string_equal(rep.sigs[0].changes, "");
+}
+
+/*
+ * W9 on another signer's file: pyHanko's minimal-two-fields-signed-twice
+ * (Adobe Reader fills two prepared fields, one revision each).  The
+ * field the second signature fills gets its appearance and /V in that
+ * signature's own revision: the first sees nothing changed.  A revision
+ * no signature covers then hides that field (/F 132 to /F 134): a change
+ * for the first, though the field is filled by an intact signature, and
+ * for the second, whose own field it is.
+ */
+static void
+verify__signed_field_hidden_by_an_unsigned_revision__modified(void **state)
+{
+    const char *hall_root = getenv("HALL_ROOT");
+    char src[512], path[512], *c;
+    struct hall_stamp_report rep;
+    int fid;
+
+    (void)state;
+    snprintf(src, sizeof(src), "%s/tests/data/pdf/attacks/pyhanko-adobe-signed-twice.pdf",
+             hall_root != NULL ? hall_root : ".");
+    snprintf(path, sizeof(path), "%s/w9-signed-then-hidden.pdf", top);
+    sh("cp %s %s", src, path);
+    verify(path, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    fid = rep.sigs[1].obj_field;
+    assert_true(fid > 0);
+    assert_string_equal(rep.sigs[0].changes, "");
+    assert_string_equal(rep.sigs[1].changes, "");
+    c = obj_edited(path, fid, "/F 132", "/F 134");
+    revise(path, c, NULL);
+    free(c);
+    verify(path, &rep, NULL);
+    assert_int_equal(rep.nsigs, 2);
+    for (int i = 0; i < 2; i++)
+        if (rep.sigs[i].state == HALL_STAMP_VALID || rep.sigs[i].changes == NULL ||
+            rep.sigs[i].changes[0] == '\0')
+            fail_msg("signature %d: state %d, changes \"%s\"", i + 1, rep.sigs[i].state,
+                     rep.sigs[i].changes != NULL ? rep.sigs[i].changes : "");
+    assert_non_null(strstr(rep.sigs[0].changes, "签名域被修改（/F）"));
 }
 
 /* the whitelist is one table: each rule of stamp_allow.c is a row of
@@ -3957,6 +4230,7 @@ main(void)
         cmocka_unit_test(verdict__records_lower_the_state__one_rule_for_both_verifiers),
         cmocka_unit_test(sign__encrypted_or_damaged_or_unlisted__refused),
         cmocka_unit_test(sign__corpus__page_keeps_every_key_or_refused_with_reason),
+        cmocka_unit_test(sign__refused__each_named_before_signing_nothing_written),
         cmocka_unit_test(sign__object_stream_bomb__read_no_further_than_needed),
         cmocka_unit_test(verify__chain_to_the_demo_root__demo),
         cmocka_unit_test(ltv__dss_then_doc_timestamp__B_T_B_LT_B_LTA__allowed_revisions),
@@ -3975,6 +4249,7 @@ main(void)
         cmocka_unit_test(sign_sm2__seal_not_listing_the_signer_or_wrong_key__refused),
         cmocka_unit_test(verify__pdf20_cosignature_version_and_extensions__earlier_stamp_valid),
         cmocka_unit_test(whitelist__each_rule__a_standard_update_valid_one_breaking_it_modified),
+        cmocka_unit_test(verify__signed_field_hidden_by_an_unsigned_revision__modified),
         cmocka_unit_test(whitelist__the_code_table__is_the_docs_table),
     };
 

@@ -201,6 +201,64 @@ report__document_timestamp__own_section_tsa_time_coverage_no_seal_rows(void **st
     hall_pool_destroy(pool);
 }
 
+/* issue 71 §5: a document timestamp is no stamp.  Alone it reads 共 0
+ * 个签章 and the report is not 全部有效 (anyone may add one: hall-stamp
+ * lta needs no seal, /tsa is public); beside a stamp it is counted apart */
+static void
+summary__document_timestamp_alone__no_stamp_not_all_valid(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(65536);
+    struct hall_stamp_sig sigs[2];
+    struct hall_stamp_verdict v[2];
+    struct hall_stamp_report rep;
+    struct hall_stamp_report_doc d;
+    int all = -1;
+
+    (void)state;
+    memset(sigs, 0, sizeof(sigs));
+    memset(v, 0, sizeof(v));
+    memset(&rep, 0, sizeof(rep));
+    for (int i = 0; i < 2; i++) {
+        sigs[i].index = i + 1;
+        sigs[i].field = i == 0 ? "印章1" : "文档时间戳1";
+        sigs[i].is_stamp = i == 0;
+        sigs[i].doc_timestamp = i == 1;
+        sigs[i].level = i == 0 ? "B-T" : "DTS";
+        sigs[i].after = sigs[i].changes = sigs[i].overlap = sigs[i].covered = "";
+        sigs[i].range = sigs[i].digest = sigs[i].signature = sigs[i].timestamp = HALL_STAMP_PASS;
+        v[i].state = HALL_STAMP_VALID;
+        v[i].problem = "";
+        v[i].signer_at_signing = "";
+    }
+    /* the timestamp alone */
+    rep.nsigs = 1;
+    rep.sigs = &sigs[1];
+    rep.doc_timestamps = 1;
+    assert_string_equal(hall_stamp_summary(pool, &rep, &v[1], &all),
+                        "共 0 个签章（另有 1 个文档时间戳）");
+    assert_int_equal(all, 0);
+    hall_stamp_report_build(pool, &rep, &v[1], "存档.pdf", "cd34", 1795000100, &d);
+    assert_int_equal(d.all_valid, 0);
+    assert_true(has_line(&d, "共 0 个签章（另有 1 个文档时间戳）", 1));
+    /* a stamp, then the timestamp (B-LTA) */
+    rep.nsigs = 2;
+    rep.sigs = sigs;
+    assert_string_equal(hall_stamp_summary(pool, &rep, v, &all),
+                        "共 1 个签章，1 个有效（另有 1 个文档时间戳）：全部有效");
+    assert_int_equal(all, 1);
+    /* the timestamp broken: not all valid, the stamp still is */
+    v[1].state = HALL_STAMP_MODIFIED;
+    assert_string_equal(hall_stamp_summary(pool, &rep, v, &all),
+                        "共 1 个签章，1 个有效（另有 1 个文档时间戳）");
+    assert_int_equal(all, 0);
+    /* no timestamp: as before */
+    rep.nsigs = 1;
+    v[1].state = HALL_STAMP_VALID;
+    assert_string_equal(hall_stamp_summary(pool, &rep, v, &all), "共 1 个签章，1 个有效：全部有效");
+    assert_int_equal(all, 1);
+    hall_pool_destroy(pool);
+}
+
 int
 main(void)
 {
@@ -208,6 +266,7 @@ main(void)
         cmocka_unit_test(report__two_stamps_one_modified__verdict_words_kept_and_listed),
         cmocka_unit_test(report__one_seal_many_stamps__picture_embedded_once),
         cmocka_unit_test(report__document_timestamp__own_section_tsa_time_coverage_no_seal_rows),
+        cmocka_unit_test(summary__document_timestamp_alone__no_stamp_not_all_valid),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1072,7 +1072,7 @@ cmd_verify(int argc, char **argv)
     struct hall_pool *pool = hall_pool_create(16384);
     char err[512];
     const char *hall = NULL;
-    int i, rc, valid = 0, offline = 0;
+    int i, rc, valid = 0, offline = 0, seals = 0;
 
     memset(&trust, 0, sizeof(trust));
     rc = verify_args_load(argc, argv, all, demo, &hall, &offline);
@@ -1099,8 +1099,14 @@ cmd_verify(int argc, char **argv)
                rep.dss_certs, rep.dss_ocsps, rep.dss_crls, rep.doc_timestamps);
     for (i = 0; i < rep.nsigs; i++) {
         valid += print_sig(pool, &rep.sigs[i], &sm, cas, hall, offline, &ev);
+        seals += !rep.sigs[i].doc_timestamp;
     }
-    rc = rep.nsigs > 0 && valid == rep.nsigs ? 0 : EXIT_INVALID;
+    /* a document timestamp alone is no stamp: anyone may add one */
+    if (rep.nsigs > 0 && seals == 0)
+        printf(T("文件中没有签章（另有%d个文档时间戳）\n",
+                 "the file holds no stamp (%d document timestamps besides)\n"),
+               rep.nsigs);
+    rc = seals > 0 && valid == rep.nsigs ? 0 : EXIT_INVALID;
 out:
     sk_X509_free(roots);
     sk_X509_free(cas);
