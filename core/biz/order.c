@@ -257,7 +257,7 @@ const struct hall_stmt hall_order_stmts[] = {
      * one live replacing order per certificate */
     {"order_claim",
      "UPDATE orders SET reissue_of = $2 WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM orders r"
-     " WHERE r.reissue_of = $2 AND r.status NOT IN ('cancelled', 'refunded') AND r.id <> $1)"
+     " WHERE r.reissue_of = $2 AND " HALL_CLAIM_LIVE_R " AND r.id <> $1)"
      " RETURNING id",
      2},
     /* an edit that moves a holder to another row carries that holder's ID

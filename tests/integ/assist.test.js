@@ -20,7 +20,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 const { spawnSync, spawn } = require('node:child_process');
-const { SKIP, smsMessages, codeOf, waitForSms } = require('./lib/hall');
+const { SKIP, smsMessages, codeOf, waitForSms, ageSmsCodes } = require('./lib/hall');
 const { HALL, freshPhone } = require('./lib/client');
 const { operator, acceptedByTransfer, smsTo, tmpdir, psql, orgForm, staffRevoke } = require('./lib/pki');
 
@@ -260,4 +260,54 @@ test('assist_unlock__forgotten_pin_reset_by_one_time_code__same_key__so_pin_rota
         assert.equal(g.stdout, '', `an SO PIN in ${g.stdout}`);
         assert.equal(psql(`SELECT count(*) FROM audit_log WHERE detail::text LIKE '%${pin}%'`), '0');
     }
+});
+
+/* issue 70 §4: a USB key's 解锁 issues no certificate; done (已签收), it
+ * holds no claim on it: 我的证书 offers 补办, 变更, 解锁 and (in its window)
+ * 更新 again, each flow's 证书选择 accepts it, and a second 解锁 (a PIN
+ * forgotten again) goes through to 成功受理 and its own code */
+test('assist_unlock__done__every_flow_of_the_certificate_open_again', { skip }, async () => {
+    const op = await operator();
+    const o = await onMedium(op);
+    const dir = tmpdir();
+    const id = await unlockOrder(o);
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date - 30 WHERE id = ${id}`);
+    let r = await o.c.post('/unlock/assist/ticket', { id });
+    assert.equal(r.status, 200, r.text);
+    const out = await assist(['unlock', '--token', o.medium, '--ticket', r.body.ticket, '--hall', HALL,
+        '--pin-file', pinFile(dir, 'p1', ['97531864'])]);
+    assert.equal(out.status, 0, `${out.out}\n${out.err}`);
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'delivered');
+    assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${o.serial}'`), 'issued');
+
+    /* in the renewal window, so that 更新 is offered too */
+    psql(`UPDATE certificates SET not_after = date_trunc('second', now() + interval '10 days') WHERE serial = '${o.serial}'`);
+    const certs = (await o.c.getJSON('/center/certs')).body.certs;
+    const mine = certs.find((x) => x.serial === o.serial);
+    assert.ok(mine, JSON.stringify(certs));
+    const ids = mine.actions.map((a) => a.id);
+    for (const a of ['reissue', 'change', 'unlock', 'renew'])
+        assert.ok(ids.includes(a), `我的证书 offers ${a}: ${ids}`);
+    for (const [biz, key] of [['reissue', 'reissuable'], ['change', 'changeable'], ['renew', 'renewable'],
+        ['unlock', 'unlockable']]) {
+        assert.equal((await o.c.post(`/${biz}/agree`, { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
+        r = await o.c.getJSON(`/${biz}/serial?project=hall&serial=${o.serial}`);
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.equal(r.body[key], true, `${biz}: ${JSON.stringify(r.body)}`);
+        const pg = await o.c.get(`/${biz}/serial?project=hall&serial=${o.serial}`);
+        assert.equal(pg.status, 200, pg.text);
+        assert.ok(!pg.text.includes('正在办理中'), `${biz}: ${pg.text.match(/[^>]*正在办理中[^<]*/)}`);
+    }
+
+    /* the PIN forgotten again: a second 解锁 of the same certificate (its
+     * SMS code a minute after the first) */
+    await ageSmsCodes(o.phone);
+    const id2 = await unlockOrder(o);
+    assert.notEqual(id2, id);
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date - 30 WHERE id = ${id2}`);
+    r = await o.c.post('/unlock/assist/ticket', { id: id2 });
+    assert.equal(r.status, 200, r.text);
+    /* and while it is under way, it holds the certificate as before */
+    r = await o.c.getJSON(`/reissue/serial?project=hall&serial=${o.serial}`);
+    assert.equal(r.body.reissuable, false, JSON.stringify(r.body));
 });
