@@ -84,6 +84,9 @@ static const struct {
     /* 证书解锁 of a USB key done online by the 证书助手 (core/biz/medium_unlock.c):
      * nothing made, nothing to mail */
     {"accepted", "delivered"},
+    /* ... or cancelled by its holder before the medium confirmed, nothing
+     * paid (modules/unlock/unlock_assist.c) */
+    {"accepted", "cancelled"},
     /* a certificate whose key was born in the holder's browser: nothing
      * to mail, the holder has it (core/biz/produce_csr.c) */
     {"issued", "delivered"},
