@@ -11,7 +11,7 @@
 -- 解锁 that made a new certificate: a browser file's, a hall-made one's)
 -- revoked the old certificate when it was made, which no flow replaces
 -- (core/flow/replace.c's replace_cert_lock): its claim no longer matters.
--- The same rule is HALL_CLAIM_LIVE_R in core/biz/biz.h, for the queries.
+-- The same rule is HALL_CLAIM_LIVE_R in core/biz/rules.h, for the queries.
 --
 -- Applied by psql with ON_ERROR_STOP inside one transaction: no BEGIN/COMMIT.
 

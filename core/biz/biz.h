@@ -84,13 +84,6 @@ int64_t hall_order_voucher_add(struct hall_ctx *cx, int64_t id, const char *stor
 int hall_order_printed(struct hall_ctx *cx, int64_t id, int64_t user_id);
 int hall_order_step(struct hall_ctx *cx, int64_t id, const char *from, const char *to);
 int hall_order_claim(struct hall_ctx *cx, int64_t id, const char *serial);
-/* SQL: whether the replacing order aliased r still holds its claim on the
- * certificate orders.reissue_of names: any not cancelled or refunded, but a
- * 解锁 delivered (a USB key's, done on the medium, issues no certificate;
- * sql/190 and its index orders_replaces_one say the same) */
-#define HALL_CLAIM_LIVE_R                                                                          \
-    "(r.status NOT IN ('cancelled', 'refunded')"                                                   \
-    " AND NOT (r.business_type = 'unlock' AND r.status = 'delivered'))"
 /* a partner API application's project_id on the order its link's form made
  * (ticket hashed; claimed by user_id), core/flow/plink.c */
 int hall_order_link_project(struct hall_ctx *cx, int64_t id, int64_t user_id,
