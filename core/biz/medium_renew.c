@@ -274,6 +274,13 @@ renew_intent(struct renewal *rn, const char *code, const unsigned char *csr, siz
     }
     if (i == 5)
         return HALL_RENEW_DB_ERROR;
+    /* one certificate a public key (sql/192): a key certified before, for
+     * anyone, is refused */
+    i = hall_cert_spki_claim(cx, rn->out->new_serial, rn->pub);
+    if (i == HALL_CONFLICT)
+        return HALL_RENEW_KEY_TAKEN;
+    if (i != HALL_OK)
+        return HALL_RENEW_DB_ERROR;
     rn->nb = (time_t)hall_dbres_int(res, 0, "not_before_epoch");
     rn->na = (time_t)hall_dbres_int(res, 0, "not_after_epoch");
     if (hall_audit(cx, rn->actor, "certificate", rn->out->new_serial, "intent", NULL, "intent",

@@ -260,6 +260,15 @@ csr_intent(struct csr_made *m, const unsigned char *csr, size_t csr_len)
     }
     if (i == 5)
         return HALL_ERR;
+    /* one certificate a public key (sql/192), for anyone, valid or revoked */
+    rc = hall_cert_spki_claim(cx, m->serial, m->pub);
+    if (rc == HALL_CONFLICT) {
+        *m->msg = HALL_PKI_SPKI_TAKEN;
+        *m->field = "csr";
+        return HALL_CSR_BAD;
+    }
+    if (rc != HALL_OK)
+        return HALL_ERR;
     m->nb = (time_t)hall_dbres_int(res, 0, "not_before_epoch");
     m->na = (time_t)hall_dbres_int(res, 0, "not_after_epoch");
     if (hall_audit(cx, m->actor, "certificate", m->serial, "intent", NULL, "intent", NULL) !=

@@ -173,6 +173,15 @@ held_intent(struct held *h, const char *code, const unsigned char *csr, size_t c
     }
     if (i == 5)
         return HALL_ERR;
+    /* one certificate a public key (sql/192), for anyone, valid or revoked */
+    rc = hall_cert_spki_claim(cx, h->serial, h->pub);
+    if (rc == HALL_CONFLICT) {
+        *h->msg = HALL_PKI_SPKI_TAKEN;
+        *h->field = "csr";
+        return HALL_SEALHOLD_BAD;
+    }
+    if (rc != HALL_OK)
+        return HALL_ERR;
     h->nb = (time_t)hall_dbres_int(r, 0, "not_before_epoch");
     h->na = (time_t)hall_dbres_int(r, 0, "not_after_epoch");
     if (hall_audit(cx, h->actor, "certificate", h->serial, "intent", NULL, "intent", NULL) !=
