@@ -108,7 +108,8 @@ const struct hall_stmt hall_pki_stmts[] = {
      * serial, the key born there and its possession proven at $4 (sql/153) */
     {"pki_store_medium",
      "UPDATE certificates SET der = $2, medium_serial = $3, state = 'issued', issued_at = now(),"
-     " key_origin = 'medium', pop_checked_at = to_timestamp($4::bigint), spki_sha256 = $5"
+     " key_origin = 'medium', key_attested = true, pop_checked_at = to_timestamp($4::bigint),"
+     " spki_sha256 = $5"
      " WHERE serial = $1 AND state = 'intent' AND p12_enc IS NULL RETURNING order_id",
      5},
     /* the hall's own certificates (sql/156): no order, nb to na as signed */
@@ -125,13 +126,13 @@ const struct hall_stmt hall_pki_stmts[] = {
      " issued_at = now(), pop_checked_at = now(), spki_sha256 = $3"
      " WHERE serial = $1 AND state = 'intent' AND p12_enc IS NULL RETURNING order_id",
      3},
-    /* one certificate a public key (sql/192): the request's key claimed for
-     * the intent before anything is signed; another row holding it makes
-     * the unique index refuse (23505) */
+    /* one certificate a public key (sql/192): the unique index refuses (23505) */
     {"pki_spki_claim",
      "UPDATE certificates SET spki_sha256 = $2 WHERE serial = $1 AND state = 'intent'"
      " RETURNING serial",
      2},
+    {"pki_key_unattested",
+     "UPDATE certificates SET key_attested = false WHERE serial = $1 AND key_origin = 'medium'", 1},
     {"pki_spki_taken",
      "SELECT 1 FROM certificates WHERE spki_sha256 = $1 AND state <> 'void' LIMIT 1", 1},
     {"sp_intent",
@@ -621,7 +622,6 @@ hall_pki_spki_sha256(EVP_PKEY *pub, unsigned char out[32])
     return HALL_OK;
 }
 
-/* the SHA-256 of der's SubjectPublicKeyInfo, as hall_pki_spki_sha256 */
 static int
 der_spki_sha256(const unsigned char *der, size_t der_len, unsigned char out[32])
 {
@@ -641,8 +641,7 @@ hall_cert_spki_claim(struct hall_ctx *cx, const char *serial, EVP_PKEY *pub)
 
     if (hall_pki_spki_sha256(pub, h) != HALL_OK)
         return HALL_ERR;
-    /* a clear answer first; the index decides between requests at once */
-    r = hall_db_exec(cx, "pki_spki_taken", HALL_BIN(h, 32));
+    r = hall_db_exec(cx, "pki_spki_taken", HALL_BIN(h, 32)); /* a clear answer first */
     if (r == NULL)
         return HALL_ERR;
     if (hall_dbres_rows(r) > 0)
@@ -693,6 +692,12 @@ hall_cert_store_browser(struct hall_ctx *cx, const char *serial, const unsigned 
         return NULL;
     return hall_db_exec(cx, "pki_store_browser", HALL_STR(serial), HALL_BIN(der, der_len),
                         HALL_BIN(h, 32));
+}
+
+int
+hall_cert_key_unattested(struct hall_ctx *cx, const char *serial)
+{
+    return hall_db_exec(cx, "pki_key_unattested", HALL_STR(serial)) != NULL ? HALL_OK : HALL_ERR;
 }
 
 int

@@ -195,6 +195,8 @@ struct hall_dbres *hall_cert_store_browser(struct hall_ctx *cx, const char *seri
  * any certificate or intent has it (roll back), HALL_ERR on failure */
 int hall_pki_spki_sha256(EVP_PKEY *pub, unsigned char out[32]);
 int hall_cert_spki_claim(struct hall_ctx *cx, const char *serial, EVP_PKEY *pub);
+/* a medium's key its holder's assistant reported: key_attested false (sql/193) */
+int hall_cert_key_unattested(struct hall_ctx *cx, const char *serial);
 int hall_cert_void(struct hall_ctx *cx, const char *serial, const char *actor);
 struct hall_dbres *hall_cert_medium_destroy(struct hall_ctx *cx, const char *serial,
                                             const char *why);

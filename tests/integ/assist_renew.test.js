@@ -269,6 +269,26 @@ test('assist_renew__new_key_on_the_same_medium__old_removed_only_after_the_new_i
     /* the register: born in the same medium, proven; the old one not revoked (更新) */
     assert.equal(psql(`SELECT key_origin || '|' || medium_serial || '|' || (pop_checked_at IS NOT NULL) || '|' || (p12_enc IS NULL)
         FROM certificates WHERE serial = '${fresh}'`), `medium|${o.medium}|true|true`);
+    /* issue 70 §4: what the hall knows of its birth, and no more: the
+     * station's key seen generated, the assistant's reported, proven by the
+     * old key, unattested -- in the register, the key_born row, the issue
+     * row and hall-audit keys alike (a key made in a file and signed for by
+     * the old key would look the same to the hall) */
+    assert.equal(psql(`SELECT key_attested FROM certificates WHERE serial = '${o.serial}'`), 't');
+    assert.equal(psql(`SELECT key_attested FROM certificates WHERE serial = '${fresh}'`), 'f');
+    const bornRow = psql(`SELECT detail::text FROM audit_log WHERE entity = 'certificate' AND entity_id = '${fresh}'
+        AND action = 'key_born'`);
+    assert.match(bornRow, /"born": "holder_medium"/);
+    assert.match(bornRow, /"attested": false/);
+    assert.match(psql(`SELECT detail::text FROM audit_log WHERE entity = 'certificate' AND entity_id = '${fresh}'
+        AND action = 'issue'`), /"attested": false.*"key_origin": "holder_medium"|"key_origin": "holder_medium".*"attested": false/);
+    const today = psql("SELECT to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')");
+    const keys = spawnSync(path.join(process.env.HALL_ROOT, 'tools/audit/hall-audit'),
+        ['-c', process.env.HALL_CONF, 'keys', '--since', today], { encoding: 'utf8' });
+    assert.equal(keys.status, 0, keys.stdout + keys.stderr);
+    const line = keys.stdout.split('\n').find((l) => l.startsWith(`${fresh}\t`));
+    assert.ok(line, keys.stdout);
+    assert.deepEqual(line.split('\t').filter((_, i) => [2, 3, 5].includes(i)), ['holder_medium', o.medium, 'audit']);
     assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${o.serial}'`), 'issued');
     assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'delivered');
     assert.equal(psql(`SELECT string_agg(action, ',' ORDER BY id) FROM audit_log WHERE entity = 'certificate'

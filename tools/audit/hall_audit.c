@@ -21,9 +21,10 @@
  * says (sql/153, docs/internals/pki.md "Key birth"): the chains verified
  * first (from the last seal before DATE with --since), then, in the same
  * snapshot, one line per certificate issued on or after DATE (Beijing
- * days): serial, issued at (UTC), key origin (hall, medium, browser),
- * medium serial, proof of possession checked at, and whether the origin
- * is recorded in the issue row or a key_born row ("audit") or inferred
+ * days): serial, issued at (UTC), key origin (hall, medium, holder_medium:
+ * reported by the holder's assistant, unattested, browser), medium serial,
+ * proof of possession checked at, and whether the origin is recorded in
+ * the issue row or a key_born row ("audit") or inferred
  * for a row written before sql/153 ("inferred": a key_born row without
  * "born" means medium, none the hall).
  * Nothing is listed when the chains do not hold.
