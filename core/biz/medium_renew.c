@@ -274,6 +274,13 @@ renew_intent(struct renewal *rn, const char *code, const unsigned char *csr, siz
     }
     if (i == 5)
         return HALL_RENEW_DB_ERROR;
+    /* one certificate a public key (sql/192): a key certified before, for
+     * anyone, is refused */
+    i = hall_cert_spki_claim(cx, rn->out->new_serial, rn->pub);
+    if (i == HALL_CONFLICT)
+        return HALL_RENEW_KEY_TAKEN;
+    if (i != HALL_OK)
+        return HALL_RENEW_DB_ERROR;
     rn->nb = (time_t)hall_dbres_int(res, 0, "not_before_epoch");
     rn->na = (time_t)hall_dbres_int(res, 0, "not_after_epoch");
     if (hall_audit(cx, rn->actor, "certificate", rn->out->new_serial, "intent", NULL, "intent",
@@ -297,7 +304,9 @@ renew_intent(struct renewal *rn, const char *code, const unsigned char *csr, siz
 }
 
 /* 3. stored: the certificate on the register (key_origin 'medium', the same
- * medium), where its key was born, the issue, the ticket issued */
+ * medium, key_attested false), where its key was born (holder_medium: the
+ * holder's medium as its assistant says, proven by the old key,
+ * unattested), the issue, the ticket issued */
 static int
 renew_store(struct renewal *rn, const unsigned char *der, size_t der_len)
 {
@@ -313,13 +322,17 @@ renew_store(struct renewal *rn, const unsigned char *der, size_t der_len)
         return HALL_ERR;
     res = hall_cert_store_medium(cx, rn->out->new_serial, der, der_len, rn->medium,
                                  (int64_t)rn->pop_at);
-    if (res == NULL || hall_dbres_rows(res) != 1)
+    /* born where the hall cannot see: the holder's medium, as the
+     * assistant says, proven by the old key; no attestation (sql/193) */
+    if (res == NULL || hall_dbres_rows(res) != 1 ||
+        hall_cert_key_unattested(cx, rn->out->new_serial) != HALL_OK)
         return HALL_ERR;
     res = hall_db_exec(cx, "renew_issued", HALL_I64(rn->out->order_id),
                        HALL_STR(rn->out->new_serial));
     if (res == NULL || hall_dbres_rows(res) != 1)
         return HALL_ERR;
-    hall_val_set_str(pool, born, "born", "medium");
+    hall_val_set_str(pool, born, "born", "holder_medium");
+    hall_val_set_bool(pool, born, "attested", 0);
     hall_val_set_str(pool, born, "medium", rn->medium);
     hall_val_set_str(pool, born, "via", is_change(rn->verb) ? "assist_change" : "assist_renew");
     hall_val_set_str(pool, born, "replaces", rn->out->cert_serial);
@@ -327,7 +340,8 @@ renew_store(struct renewal *rn, const unsigned char *der, size_t der_len)
     hall_val_set_str(pool, born, "csr_sha256", rn->csr_sha256);
     gmtime_r(&rn->pop_at, &tm);
     strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    hall_val_set_str(pool, issue, "key_origin", "medium");
+    hall_val_set_str(pool, issue, "key_origin", "holder_medium");
+    hall_val_set_bool(pool, issue, "attested", 0);
     hall_val_set_str(pool, issue, "medium", rn->medium);
     hall_val_set_str(pool, issue, "pop", "checked");
     hall_val_set_str(pool, issue, "pop_checked_at", hall_pstrdup(pool, at));

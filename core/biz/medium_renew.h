@@ -24,6 +24,7 @@ enum hall_renew_result {
     HALL_RENEW_BAD_CSR,    /* *why: the request is not the new key's (400 csr) */
     HALL_RENEW_BAD_PROOF,  /* the old key did not sign it (400 proof) */
     HALL_RENEW_SAME_KEY,   /* the request is for the old key (400 csr) */
+    HALL_RENEW_KEY_TAKEN,  /* the request's key is certified already (sql/192) */
     HALL_RENEW_NOT_ISSUED, /* written / failed before any issue */
     HALL_RENEW_OTHER_SERIAL, /* written: the medium's is not the new serial */
     HALL_RENEW_DB_ERROR,

@@ -84,6 +84,9 @@ static const struct {
     /* 证书解锁 of a USB key done online by the 证书助手 (core/biz/medium_unlock.c):
      * nothing made, nothing to mail */
     {"accepted", "delivered"},
+    /* ... or cancelled by its holder before the medium confirmed, nothing
+     * paid (modules/unlock/unlock_assist.c) */
+    {"accepted", "cancelled"},
     /* a certificate whose key was born in the holder's browser: nothing
      * to mail, the holder has it (core/biz/produce_csr.c) */
     {"issued", "delivered"},
@@ -257,7 +260,7 @@ const struct hall_stmt hall_order_stmts[] = {
      * one live replacing order per certificate */
     {"order_claim",
      "UPDATE orders SET reissue_of = $2 WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM orders r"
-     " WHERE r.reissue_of = $2 AND r.status NOT IN ('cancelled', 'refunded') AND r.id <> $1)"
+     " WHERE r.reissue_of = $2 AND " HALL_CLAIM_LIVE_R " AND r.id <> $1)"
      " RETURNING id",
      2},
     /* an edit that moves a holder to another row carries that holder's ID

@@ -251,6 +251,15 @@ csr_intent(struct csr_made *m, const unsigned char *csr, size_t csr_len)
     if (hall_cert_intent_drawn(cx, m->serial, m->order_id, 0, m->ca, m->cn, m->org, m->years,
                                m->until, m->from, m->actor, &m->nb, &m->na) != HALL_OK)
         return HALL_ERR;
+    /* one certificate a public key (sql/192), for anyone, valid or revoked */
+    rc = hall_cert_spki_claim(cx, m->serial, m->pub);
+    if (rc == HALL_CONFLICT) {
+        *m->msg = HALL_PKI_SPKI_TAKEN;
+        *m->field = "csr";
+        return HALL_CSR_BAD;
+    }
+    if (rc != HALL_OK)
+        return HALL_ERR;
     /* the order's seals, and those the replaced certificate signs */
     rc = hall_csrseal_intent(cx, m->order_id, m->ca, m->org, m->uscc, m->business, m->replaces,
                              m->actor, m->msg, &m->seals);

@@ -41,6 +41,10 @@ int hall_produce_csr(struct hall_ctx *cx, int64_t order_id, int64_t user_id, con
                      const unsigned char *csr, size_t csr_len, struct hall_csr_cert *out,
                      const char **msg, const char **field);
 
+/* the answer to a request whose public key is certified already (sql/192) */
+#define HALL_PKI_SPKI_TAKEN                                                                                                          \
+    "证书请求（csr）的公钥已经签发过证书（无论证书有效还是已吊销），同一公钥不能再次签发：" \
+    "请重新生成密钥后提交"
 /* the proof of possession alone (a 机构个人章 holder's request, core/biz/sealhold.c): der one
  * PKCS#10 request whose own key (of alg: ecdsa P-256, sm2) verifies its signature; *pub
  * (the caller frees it) and *sha256 of the request; HALL_CONFLICT with *msg, *field "csr" */

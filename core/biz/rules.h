@@ -2,10 +2,19 @@
  * core/biz/rules.h: the business's rules a module answers (docs/
  * architecture.md, "Who owns each rule"): 电子印章验证's verdict
  * (sealverdict.c), a payment notification's refund and the online trade a
- * click reuses (payrule.c).  Included by biz.h, at its end.
+ * click reuses (payrule.c), the claim of an order replacing a certificate
+ * (order.c, core/flow/replace.c).  Included by biz.h, at its end.
  */
 #ifndef HALL_BIZ_RULES_H
 #define HALL_BIZ_RULES_H
+
+/* SQL: whether the replacing order aliased r still holds its claim on the
+ * certificate orders.reissue_of names: any not cancelled or refunded, but a
+ * 解锁 delivered (a USB key's, done on the medium, issues no certificate;
+ * sql/190 and its index orders_replaces_one say the same) */
+#define HALL_CLAIM_LIVE_R                                                                          \
+    "(r.status NOT IN ('cancelled', 'refunded')"                                                   \
+    " AND NOT (r.business_type = 'unlock' AND r.status = 'delivered'))"
 
 /*
  * 电子印章验证's rule (sealverdict.c; modules/seal/seal_verify.c answers

@@ -65,6 +65,15 @@ sealcsr_intent(struct hall_sealcsr *k, const unsigned char *csr, size_t csr_len)
     if (hall_cert_intent_drawn(cx, k->serial, k->order_id, k->item_id, k->ca, k->cn, k->org,
                                k->years, 0, 0, k->actor, &k->nb, &k->na) != HALL_OK)
         return HALL_ERR;
+    /* one certificate a public key (sql/192), for anyone, valid or revoked */
+    rc = hall_cert_spki_claim(cx, k->serial, k->pub);
+    if (rc == HALL_CONFLICT) {
+        *k->msg = HALL_PKI_SPKI_TAKEN;
+        *k->field = "csr";
+        return HALL_SEALHOLD_BAD;
+    }
+    if (rc != HALL_OK)
+        return HALL_ERR;
     return hall_db_commit(cx);
 }
 

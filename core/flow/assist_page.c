@@ -39,7 +39,10 @@ page_ctx(struct hall_req *req, const struct hall_assist_flow *f, struct hall_dbr
     if (f->issued_col != NULL)
         hall_val_set_bool(req->pool, ctx, "issued", accepted && issued);
     hall_val_set_bool(req->pool, ctx, "done", strcmp(st, "delivered") == 0);
-    hall_val_set_bool(req->pool, ctx, "waiting", !accepted && strcmp(st, "delivered") != 0);
+    /* before 成功受理; not an order that ended otherwise (取消, 退费) */
+    hall_val_set_bool(req->pool, ctx, "waiting",
+                      !accepted && strcmp(st, "delivered") != 0 && strcmp(st, "cancelled") != 0 &&
+                          strcmp(st, "refunded") != 0 && strcmp(st, "refund_requested") != 0);
     hall_val_set_str(req->pool, ctx, "module", module_of(req));
     hall_val_set_str(req->pool, ctx, "hall", req->app->conf.public_url);
     return ctx;

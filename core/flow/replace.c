@@ -11,10 +11,11 @@
  *     organisation), answered 403, and can replace nothing; an unknown
  *     serial answers 404.
  *   - the claim: at most one live replacing order (not cancelled, not
- *     refunded) per certificate, whatever its type; the claim locks the
- *     certificate's row inside the save's transaction, so of two submits at
- *     once the second finds the first, and the same form sent twice finds
- *     its own order (submit_key); orders_replaces_one holds it in the store.
+ *     refunded, not a 解锁 done: HALL_CLAIM_LIVE_R) per certificate,
+ *     whatever its type; the claim locks the certificate's row inside the
+ *     save's transaction, so of two submits at once the second finds the
+ *     first, and the same form sent twice finds its own order (submit_key);
+ *     orders_replaces_one holds it in the store.
  *   - renew's window (hall_replace_window): from N days before the end to
  *     M days after it, the product's (products.renew_before_days,
  *     renew_after_days).
@@ -44,7 +45,7 @@ const struct hall_stmt hall_replace_stmts[] = {
      /* another live replacing order of any type; the same form again (sent
       * twice at once) is not another: the save answers its order */
      " (SELECT r.business_type FROM orders r WHERE r.reissue_of = c.serial"
-     "  AND r.status NOT IN ('cancelled', 'refunded') AND r.id <> coalesce($3, 0)"
+     "  AND " HALL_CLAIM_LIVE_R " AND r.id <> coalesce($3, 0)"
      "  AND ($4::text IS NULL OR r.user_id <> $2 OR r.submit_key IS DISTINCT FROM $4)"
      "  ORDER BY r.id LIMIT 1) AS pending"
      " FROM certificates c JOIN orders o ON o.id = c.order_id"
@@ -74,7 +75,7 @@ const struct hall_stmt hall_replace_stmts[] = {
      " now() < c.not_after - make_interval(days => pr.renew_before_days) AS early,"
      " now() > c.not_after + make_interval(days => pr.renew_after_days) AS late,"
      " EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
-     "  AND r.status NOT IN ('cancelled', 'refunded')) AS pending"
+     "  AND " HALL_CLAIM_LIVE_R ") AS pending"
      " FROM certificates c JOIN orders o ON o.id = c.order_id"
      /* the product hall_replace_cert_product would price it with: of the
       * certificate's key origin first (a browser twin, sql/170) */
@@ -92,7 +93,7 @@ const struct hall_stmt hall_replace_stmts[] = {
      " c.state, c.not_after < now() AS expired,"
      " c.not_after <= now() + interval '30 days' AS expiring,"
      " EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
-     "  AND r.status NOT IN ('cancelled', 'refunded')) AS pending"
+     "  AND " HALL_CLAIM_LIVE_R ") AS pending"
      " FROM certificates c JOIN orders o ON o.id = c.order_id"
      " WHERE o.user_id = $1 AND c.state IN ('issued', 'revoked') AND c.seal_item_id IS NULL"
      " ORDER BY c.issued_at DESC, c.serial LIMIT 100",

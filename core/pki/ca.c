@@ -104,16 +104,17 @@ const struct hall_stmt hall_pki_stmts[] = {
      " extract(epoch FROM not_after)::bigint AS not_after_epoch",
      8},
     {"pki_store",
-     "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now()"
-     " WHERE serial = $1 AND state = 'intent' RETURNING order_id",
-     3},
+     "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now(),"
+     " spki_sha256 = $4 WHERE serial = $1 AND state = 'intent' RETURNING order_id",
+     4},
     /* written onto a medium (core/pki/medium.c): no PKCS#12, the medium's
      * serial, the key born there and its possession proven at $4 (sql/153) */
     {"pki_store_medium",
      "UPDATE certificates SET der = $2, medium_serial = $3, state = 'issued', issued_at = now(),"
-     " key_origin = 'medium', pop_checked_at = to_timestamp($4::bigint)"
+     " key_origin = 'medium', key_attested = true, pop_checked_at = to_timestamp($4::bigint),"
+     " spki_sha256 = $5"
      " WHERE serial = $1 AND state = 'intent' AND p12_enc IS NULL RETURNING order_id",
-     4},
+     5},
     /* the hall's own certificates (sql/156): no order, nb to na as signed */
     {"pki_service_intent",
      "INSERT INTO certificates (serial, kind, ca, subject_cn, subject_org, not_before, not_after)"
@@ -125,9 +126,18 @@ const struct hall_stmt hall_pki_stmts[] = {
     /* its key born in the holder's browser (core/biz/produce_csr.c): no PKCS#12 */
     {"pki_store_browser",
      "UPDATE certificates SET der = $2, key_origin = 'browser', state = 'issued',"
-     " issued_at = now(), pop_checked_at = now()"
+     " issued_at = now(), pop_checked_at = now(), spki_sha256 = $3"
      " WHERE serial = $1 AND state = 'intent' AND p12_enc IS NULL RETURNING order_id",
+     3},
+    /* one certificate a public key (sql/192): the unique index refuses (23505) */
+    {"pki_spki_claim",
+     "UPDATE certificates SET spki_sha256 = $2 WHERE serial = $1 AND state = 'intent'"
+     " RETURNING serial",
      2},
+    {"pki_key_unattested",
+     "UPDATE certificates SET key_attested = false WHERE serial = $1 AND key_origin = 'medium'", 1},
+    {"pki_spki_taken",
+     "SELECT 1 FROM certificates WHERE spki_sha256 = $1 AND state <> 'void' LIMIT 1", 1},
     {"sp_intent",
      "INSERT INTO certificates (serial, order_id, seal_item_id, ca, subject_cn, subject_org,"
      " not_before, not_after) VALUES ($1, $2, $3, $4, $5, $6, date_trunc('second', now()),"
@@ -137,8 +147,9 @@ const struct hall_stmt hall_pki_stmts[] = {
      7},
     {"sp_cert_store",
      "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now(),"
-     " holder_code_hash = $4 WHERE serial = $1 AND state = 'intent' RETURNING serial",
-     4},
+     " holder_code_hash = $4, spki_sha256 = $5 WHERE serial = $1 AND state = 'intent'"
+     " RETURNING serial",
+     5},
     /* its new certificate: from now to the old one's end, never beyond */
     {"sp_rename_intent",
      "INSERT INTO certificates (serial, order_id, seal_item_id, ca, subject_cn, subject_org,"
@@ -625,32 +636,95 @@ hall_cert_service_state(struct hall_ctx *cx, const char *serial)
     return hall_dbres_rows(res) > 0 ? hall_dbres_str(res, 0, "state") : "";
 }
 
+int
+hall_pki_spki_sha256(EVP_PKEY *pub, unsigned char out[32])
+{
+    unsigned char *spki = NULL;
+    int n = pub != NULL ? i2d_PUBKEY(pub, &spki) : -1;
+
+    if (n <= 0)
+        return HALL_ERR;
+    hall_sha256(spki, (size_t)n, out);
+    OPENSSL_free(spki);
+    return HALL_OK;
+}
+
+static int
+der_spki_sha256(const unsigned char *der, size_t der_len, unsigned char out[32])
+{
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)der_len);
+    int rc = x != NULL ? hall_pki_spki_sha256(X509_get0_pubkey(x), out) : HALL_ERR;
+
+    X509_free(x);
+    return rc;
+}
+
+int
+hall_cert_spki_claim(struct hall_ctx *cx, const char *serial, EVP_PKEY *pub)
+{
+    unsigned char h[32];
+    struct hall_dbres *r;
+
+    if (hall_pki_spki_sha256(pub, h) != HALL_OK)
+        return HALL_ERR;
+    r = hall_db_exec(cx, "pki_spki_taken", HALL_BIN(h, 32)); /* a clear answer first */
+    if (r == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(r) > 0)
+        return HALL_CONFLICT;
+    r = hall_db_exec(cx, "pki_spki_claim", HALL_STR(serial), HALL_BIN(h, 32));
+    if (r == NULL)
+        return strcmp(hall_db_sqlstate(cx), "23505") == 0 ? HALL_CONFLICT : HALL_ERR;
+    return hall_dbres_rows(r) == 1 ? HALL_OK : HALL_ERR;
+}
+
 struct hall_dbres *
 hall_cert_store(struct hall_ctx *cx, const char *serial, const unsigned char *der, size_t der_len,
                 const unsigned char *p12_enc, size_t enc_len, int seal,
                 const unsigned char *code_hash)
 {
+    unsigned char h[32];
+
+    if (der_spki_sha256(der, der_len, h) != HALL_OK)
+        return NULL;
     if (seal)
         return hall_db_exec(cx, "sp_cert_store", HALL_STR(serial), HALL_BIN(der, der_len),
                             HALL_BIN(p12_enc, enc_len),
-                            code_hash != NULL ? HALL_BIN(code_hash, 32) : HALL_NULLP);
+                            code_hash != NULL ? HALL_BIN(code_hash, 32) : HALL_NULLP,
+                            HALL_BIN(h, 32));
     return hall_db_exec(cx, "pki_store", HALL_STR(serial), HALL_BIN(der, der_len),
-                        HALL_BIN(p12_enc, enc_len));
+                        HALL_BIN(p12_enc, enc_len), HALL_BIN(h, 32));
 }
 
 struct hall_dbres *
 hall_cert_store_medium(struct hall_ctx *cx, const char *serial, const unsigned char *der,
                        size_t der_len, const char *medium, int64_t pop_at)
 {
+    unsigned char h[32];
+
+    if (der_spki_sha256(der, der_len, h) != HALL_OK)
+        return NULL;
     return hall_db_exec(cx, "pki_store_medium", HALL_STR(serial), HALL_BIN(der, der_len),
-                        HALL_STR(medium), HALL_I64(pop_at));
+                        HALL_STR(medium), HALL_I64(pop_at), HALL_BIN(h, 32));
 }
 
 struct hall_dbres *
 hall_cert_store_browser(struct hall_ctx *cx, const char *serial, const unsigned char *der,
                         size_t der_len)
 {
-    return hall_db_exec(cx, "pki_store_browser", HALL_STR(serial), HALL_BIN(der, der_len));
+    unsigned char h[32];
+
+    if (der_spki_sha256(der, der_len, h) != HALL_OK)
+        return NULL;
+    return hall_db_exec(cx, "pki_store_browser", HALL_STR(serial), HALL_BIN(der, der_len),
+                        HALL_BIN(h, 32));
+}
+
+int
+hall_cert_key_unattested(struct hall_ctx *cx, const char *serial)
+{
+    return hall_db_exec(cx, "pki_key_unattested", HALL_STR(serial)) != NULL ? HALL_OK : HALL_ERR;
 }
 
 int

@@ -219,22 +219,27 @@ keygen(CK_SESSION_HANDLE s, int k, const char *label, CK_OBJECT_HANDLE *hpub,
                                          0xce, 0x3d, 0x03, 0x01, 0x07};
     CK_MECHANISM mech = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
     CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    /* sign (and verify) only, as the CA's own (core/pki/token.c): every
+     * other use said false, as a module's defaults allow some (SoftHSM2:
+     * decrypt, unwrap, sign-recover) */
     CK_ATTRIBUTE pub[] = {
         {CKA_TOKEN, &yes, sizeof(yes)},
         {CKA_PRIVATE, &no, sizeof(no)},
         {CKA_VERIFY, &yes, sizeof(yes)},
+        {CKA_ENCRYPT, &no, sizeof(no)},
+        {CKA_WRAP, &no, sizeof(no)},
+        {CKA_VERIFY_RECOVER, &no, sizeof(no)},
+        {CKA_DERIVE, &no, sizeof(no)},
         {CKA_EC_PARAMS, (void *)p256, sizeof(p256)},
         {CKA_LABEL, (void *)label, strlen(label)},
         {CKA_ID, key_id, sizeof(key_id)},
     };
     CK_ATTRIBUTE priv[] = {
-        {CKA_TOKEN, &yes, sizeof(yes)},
-        {CKA_PRIVATE, &yes, sizeof(yes)},
-        {CKA_SENSITIVE, &yes, sizeof(yes)},
-        {CKA_EXTRACTABLE, &no, sizeof(no)},
-        {CKA_SIGN, &yes, sizeof(yes)},
-        {CKA_DERIVE, &no, sizeof(no)},
-        {CKA_LABEL, (void *)label, strlen(label)},
+        {CKA_TOKEN, &yes, sizeof(yes)},     {CKA_PRIVATE, &yes, sizeof(yes)},
+        {CKA_SENSITIVE, &yes, sizeof(yes)}, {CKA_EXTRACTABLE, &no, sizeof(no)},
+        {CKA_SIGN, &yes, sizeof(yes)},      {CKA_DECRYPT, &no, sizeof(no)},
+        {CKA_UNWRAP, &no, sizeof(no)},      {CKA_SIGN_RECOVER, &no, sizeof(no)},
+        {CKA_DERIVE, &no, sizeof(no)},      {CKA_LABEL, (void *)label, strlen(label)},
         {CKA_ID, key_id, sizeof(key_id)},
     };
     CK_BBOOL sens = CK_FALSE, ext = CK_TRUE, local = CK_FALSE, asens = CK_FALSE, nex = CK_FALSE;

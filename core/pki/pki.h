@@ -194,6 +194,13 @@ struct hall_dbres *hall_cert_store_medium(struct hall_ctx *cx, const char *seria
                                           const char *medium, int64_t pop_at);
 struct hall_dbres *hall_cert_store_browser(struct hall_ctx *cx, const char *serial,
                                            const unsigned char *der, size_t der_len);
+/* one certificate a public key (sql/192): the SHA-256 of pub's SPKI (DER);
+ * the intent serial claims it before anything is signed: HALL_CONFLICT when
+ * any certificate or intent has it (roll back), HALL_ERR on failure */
+int hall_pki_spki_sha256(EVP_PKEY *pub, unsigned char out[32]);
+int hall_cert_spki_claim(struct hall_ctx *cx, const char *serial, EVP_PKEY *pub);
+/* a medium's key its holder's assistant reported: key_attested false (sql/193) */
+int hall_cert_key_unattested(struct hall_ctx *cx, const char *serial);
 int hall_cert_void(struct hall_ctx *cx, const char *serial, const char *actor);
 struct hall_dbres *hall_cert_medium_destroy(struct hall_ctx *cx, const char *serial,
                                             const char *why);

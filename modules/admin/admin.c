@@ -196,6 +196,18 @@ static const struct hall_stmt admin_stmts[] = {
      "SELECT a.id, a.result, a.tries, o.status, a.memo_kind FROM finauth_attempts a JOIN orders o"
      " ON o.id = a.order_id WHERE a.order_id = $1 ORDER BY a.id DESC LIMIT 1",
      1},
+    /* 证书解锁 of a USB key (core/biz/medium_unlock.c): its ticket's phase */
+    {"order_unlock_ticket",
+     "SELECT t.state, t.wrong_tries, t.code_hash IS NOT NULL AS has_code,"
+     " t.code_at + interval '2 hours' < now() AS code_expired,"
+     " coalesce(to_char(t.code_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'), '')"
+     " AS code_at,"
+     " coalesce(to_char(t.released_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'), '')"
+     " AS released_at,"
+     " coalesce(to_char(t.rotated_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'), '')"
+     " AS rotated_at, t.medium_serial"
+     " FROM unlock_tickets t WHERE t.order_id = $1",
+     1},
     {"finauth_lock",
      "SELECT a.id, a.result, a.tries, a.memo_kind FROM finauth_attempts a WHERE a.order_id = $1"
      " ORDER BY a.id DESC LIMIT 1 FOR UPDATE",
@@ -401,6 +413,8 @@ static const struct hall_route admin_routes[] = {
     {"POST", "/admin/transfer/confirm", admin_do_confirm, HALL_R_STAFF | R_FINANCE, id_params},
     {"POST", "/admin/transfer/refuse", admin_do_refuse, HALL_R_STAFF | R_FINANCE, refuse_params},
     {"POST", "/admin/finauth/unlock", admin_do_finauth_unlock, HALL_R_STAFF | R_FINANCE, id_params},
+    {"POST", "/admin/unlock/code-reset", admin_do_unlock_code_reset, HALL_R_STAFF | R_REVIEW,
+     id_params},
     {"GET", "/admin/outbox", admin_outbox_page, HALL_R_STAFF | R_FINANCE, NULL},
     {"POST", "/admin/outbox/retry", admin_do_outbox_retry, HALL_R_STAFF | R_FINANCE, id_params},
     {"GET", "/admin/refunds", admin_refunds_page, HALL_R_STAFF | R_READ_FINANCE, NULL},

@@ -56,6 +56,7 @@ int admin_do_reject(struct hall_req *req);
 int admin_do_confirm(struct hall_req *req);
 int admin_do_refuse(struct hall_req *req);
 int admin_do_finauth_unlock(struct hall_req *req);
+int admin_do_unlock_code_reset(struct hall_req *req);
 
 /* admin_refund.c */
 const char *admin_refund_status_label(const char *status);

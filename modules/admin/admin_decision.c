@@ -224,6 +224,36 @@ admin_do_refuse(struct hall_req *req)
  * 'locked' (modules/finauth).  Finance, having checked who is asking, opens
  * it again with its count at 0; the memo code stays the one the bank sent.
  */
+/*
+ * POST /admin/unlock/code-reset: the reviewer voids a USB key 证书解锁's
+ * code (locked by wrong tries, or thought seen by another); the holder
+ * takes a new one on the order's page.  A code is shown to its holder
+ * only: staff never see one.
+ */
+int
+admin_do_unlock_code_reset(struct hall_req *req)
+{
+    struct hall_dbres *o;
+    int64_t id;
+    int rc;
+
+    if (admin_partner_path(req))
+        return HALL_OK;
+    o = admin_order_load(req);
+    if (o == NULL)
+        return HALL_ERR;
+    id = hall_dbres_int(o, 0, "id");
+    rc = hall_assist_staff_reset(req->cx, id, hall_staff_actor(req));
+    if (rc == HALL_CONFLICT)
+        return hall_msg(req, HALL_M_ASSIST_RESET_NONE, "id");
+    if (rc != HALL_OK)
+        return HALL_ERR;
+    hall_info(req, "msg=\"unlock code reset\" staff=%lld order=%lld", (long long)req->staff->id,
+              (long long)id);
+    return hall_resp_go(req, hall_psprintf(req->pool, "/admin/order?id=%lld", (long long)id),
+                        "解锁码已作废，持有人可在业务单详情页重新获取");
+}
+
 int
 admin_do_finauth_unlock(struct hall_req *req)
 {

@@ -359,6 +359,48 @@ change_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o,
     return HALL_OK;
 }
 
+/*
+ * 证书解锁 of a USB key (core/biz/medium_unlock.c): where its ticket is, in
+ * the words of its phases, into ctx's "unlock"; the SO PIN released is not
+ * the 解锁 done: only the tool's confirmation (rotated) is.  HALL_ERR when
+ * the store failed.
+ */
+static int
+unlock_ctx(struct hall_req *req, struct hall_val *ctx, struct hall_dbres *o)
+{
+    struct hall_dbres *t;
+    struct hall_val *v;
+    const char *st, *label;
+    int open;
+
+    if (strcmp(hall_dbres_str(o, 0, "business_type"), "unlock") != 0)
+        return HALL_OK;
+    t = hall_db_exec(req->cx, "order_unlock_ticket", HALL_I64(hall_dbres_int(o, 0, "id")));
+    if (t == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(t) == 0)
+        return HALL_OK;
+    st = hall_dbres_str(t, 0, "state");
+    open = strcmp(st, "open") == 0;
+    label = open && !hall_dbres_bool(t, 0, "has_code") ? "持有人尚未获取解锁码（或解锁码已作废）"
+            : open && hall_dbres_bool(t, 0, "code_expired") ? "解锁码已过期，待持有人重新获取"
+            : open ? "持有人已获取解锁码，证书助手尚未使用"
+            : strcmp(st, "released") == 0
+                ? "管理员PIN码已发给证书助手，尚未确认新PIN码生效（解锁未完成）"
+            : strcmp(st, "rotated") == 0 ? "证书助手已确认新PIN码生效（解锁完成）"
+            : strcmp(st, "void") == 0    ? "解锁码错误次数过多，已锁定"
+                                         : "已取消";
+    v = hall_val_set_obj(req->pool, ctx, "unlock");
+    hall_val_set_str(req->pool, v, "state", st);
+    hall_val_set_str(req->pool, v, "state_label", label);
+    hall_dbres_set(req->pool, v, t, 0,
+                   "medium_serial code_at released_at rotated_at wrong_tries:i");
+    hall_val_set_bool(req->pool, v, "resettable",
+                      (open && hall_dbres_bool(t, 0, "has_code")) || strcmp(st, "released") == 0 ||
+                          strcmp(st, "void") == 0);
+    return HALL_OK;
+}
+
 /* the order's materials (order_files), replaced and removed ones too, into
  * ctx's "files"; the rows, or NULL when the store failed */
 static struct hall_dbres *
@@ -486,7 +528,7 @@ admin_order_page(struct hall_req *req)
     hall_val_set_bool(req->pool, ov, "in_transfer_review",
                       strcmp(hall_dbres_str(o, 0, "status"), "transfer_review") == 0);
     form_ctx(req, ctx, form, before);
-    if (change_ctx(req, ctx, o, form) != HALL_OK)
+    if (change_ctx(req, ctx, o, form) != HALL_OK || unlock_ctx(req, ctx, o) != HALL_OK)
         return hall_req_failed(req);
     /* new.c accepts the early Fujian pilot USCCs flagged for a person to check */
     hall_val_set_bool(req->pool, ctx, "manual_review",

@@ -205,24 +205,24 @@ static const struct hall_stmt center_stmts[] = {
      /* 补办 as core/flow/reissue_review.c allows it: not a seal's own certificate, none
       * pending, a reissue product of the order's partner for the type */
      " c.seal_item_id IS NULL AND NOT EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
-     "  AND r.status NOT IN ('cancelled', 'refunded')) AND EXISTS (SELECT 1 FROM products p"
+     "  AND " HALL_CLAIM_LIVE_R ") AND EXISTS (SELECT 1 FROM products p"
      "  WHERE p.partner_code = o.partner_code AND p.business_type = 'reissue'"
      "  AND p.cert_type = o.cert_type AND p.active) AS reissuable,"
      /* 变更 the same way (modules/change) */
      " c.seal_item_id IS NULL AND NOT EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
-     "  AND r.status NOT IN ('cancelled', 'refunded')) AND EXISTS (SELECT 1 FROM products p"
+     "  AND " HALL_CLAIM_LIVE_R ") AND EXISTS (SELECT 1 FROM products p"
      "  WHERE p.partner_code = o.partner_code AND p.business_type = 'change'"
      "  AND p.cert_type = o.cert_type AND p.active) AS changeable,"
      /* 更新 and 解锁 (modules/renew, modules/unlock) by the same rules, 更新
       * within its product's window (sql/059) */
      " c.seal_item_id IS NULL AND NOT EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
-     "  AND r.status NOT IN ('cancelled', 'refunded')) AND EXISTS (SELECT 1 FROM products p"
+     "  AND " HALL_CLAIM_LIVE_R ") AND EXISTS (SELECT 1 FROM products p"
      "  WHERE p.partner_code = o.partner_code AND p.business_type = 'renew'"
      "  AND p.cert_type = o.cert_type AND p.active"
      "  AND now() >= c.not_after - make_interval(days => p.renew_before_days)"
      "  AND now() <= c.not_after + make_interval(days => p.renew_after_days)) AS renewable,"
      " c.seal_item_id IS NULL AND NOT EXISTS (SELECT 1 FROM orders r WHERE r.reissue_of = c.serial"
-     "  AND r.status NOT IN ('cancelled', 'refunded')) AND EXISTS (SELECT 1 FROM products p"
+     "  AND " HALL_CLAIM_LIVE_R ") AND EXISTS (SELECT 1 FROM products p"
      "  WHERE p.partner_code = o.partner_code AND p.business_type = 'unlock'"
      "  AND p.cert_type = o.cert_type AND p.active) AS unlockable,"
      /* where its key was born (sql/153): the medium's line of 我的证书 */

@@ -152,6 +152,7 @@ refusal(struct hall_req *req, const struct verb_msgs *vm, enum hall_renew_result
         return hall_msg(req, HALL_M_RENEW_ASSIST_CSR_BAD, "csr", o->why != NULL ? o->why : "");
     case HALL_RENEW_BAD_PROOF: return hall_msg(req, vm->proof_bad, "proof");
     case HALL_RENEW_SAME_KEY: return hall_msg(req, vm->same_key, "csr");
+    case HALL_RENEW_KEY_TAKEN: return hall_msg(req, HALL_M_SPKI_TAKEN, "csr");
     case HALL_RENEW_NOT_ISSUED: return hall_msg(req, vm->not_issued, "ticket");
     case HALL_RENEW_OTHER_SERIAL:
         return hall_msg(req, vm->other_serial, "serial", hall_req_param(req, "serial"));

@@ -13,7 +13,11 @@
  *                                in force and a new one, once (no session:
  *                                the code is the credential)
  *   POST /unlock/assist/rotated  {medium, ticket}: the tool set the new SO
- *                                PIN on the medium
+ *                                PIN on the medium: only this spends the
+ *                                code and makes the order 已签收; until
+ *                                then release answers the same PINs again
+ *   POST /unlock/assist/cancel   {id}: the holder cancels the order before
+ *                                that (nothing paid)
  *
  * No PIN is logged, audited or put in a page; the code is shown to its
  * holder once and stored as its SHA-256 only.
@@ -42,7 +46,7 @@ static const struct hall_assist_flow unlock_flow = {
     .tpl = "unlock_assist",
     .code_word = "解锁码",
     .order_stmt = "assist_order",
-    .shown = "medium=medium_serial cert_serial",
+    .shown = "medium=medium_serial cert_serial released:b code_locked:b code_expired:b code_until",
     .live_col = "live",
     .issued_col = NULL,
     .not_medium = HALL_M_ASSIST_NOT_MEDIUM,
@@ -87,7 +91,8 @@ refusal(struct hall_req *req, enum hall_assist_result r, const char *medium,
     case HALL_ASSIST_NO_TICKET: return hall_msg(req, HALL_M_ASSIST_NO_TICKET, "medium", medium);
     case HALL_ASSIST_WRONG_CODE:
         return hall_msg(req, HALL_M_ASSIST_WRONG_CODE, "ticket", p != NULL ? p->tries_left : 0);
-    case HALL_ASSIST_VOID: return hall_msg(req, HALL_M_ASSIST_VOID, "ticket");
+    case HALL_ASSIST_VOID: return hall_msg(req, HALL_M_ASSIST_CODE_LOCKED, "ticket");
+    case HALL_ASSIST_EXPIRED: return hall_msg(req, HALL_M_ASSIST_EXPIRED, "ticket");
     case HALL_ASSIST_USED: return hall_msg(req, HALL_M_ASSIST_USED, "ticket");
     case HALL_ASSIST_CERT_GONE:
         return hall_msg(req, HALL_M_ASSIST_CERT_GONE, "medium", p != NULL ? p->cert_serial : "");
@@ -159,4 +164,38 @@ unlock_assist_rotated(struct hall_req *req)
     v = hall_val_obj(req->pool);
     hall_val_set_str(req->pool, v, "medium", medium);
     return hall_resp_ok(req, v);
+}
+
+/* POST /unlock/assist/cancel: the holder's 成功受理 order of a USB key's
+ * 解锁 cancelled before the medium confirmed a new PIN; a paid one goes by
+ * 申请退费 (its money) */
+int
+unlock_assist_cancel(struct hall_req *req)
+{
+    int64_t id = 0;
+    struct hall_dbres *o;
+    enum hall_assist_result r;
+
+    (void)hall_req_param_i64(req, "id", &id);
+    o = hall_db_exec(req->cx, "assist_order", HALL_I64(id), HALL_I64(req->user_id));
+    if (o == NULL)
+        return HALL_ERR;
+    if (hall_dbres_rows(o) == 0)
+        return hall_msg(req, HALL_M_ORDER_NOT_FOUND, "id");
+    if (*hall_dbres_str(o, 0, "medium_serial") == '\0')
+        return hall_msg(req, HALL_M_ASSIST_NOT_MEDIUM, "id");
+    if (strcmp(hall_dbres_str(o, 0, "status"), "accepted") != 0)
+        return hall_msg(req, HALL_M_ASSIST_CANCEL_STATE, "id",
+                        hall_order_label(hall_dbres_str(o, 0, "status")));
+    if (hall_dbres_int(o, 0, "amount_fen") > 0)
+        return hall_msg(req, HALL_M_ASSIST_CANCEL_PAID, "id",
+                        hall_yuan(req->pool, hall_dbres_int(o, 0, "amount_fen")));
+    r = hall_assist_cancel(req->cx, id, hall_req_actor(req));
+    if (r == HALL_ASSIST_CERT_GONE)
+        return hall_msg(req, HALL_M_ASSIST_CANCEL_STATE, "id", "非成功受理");
+    if (r != HALL_ASSIST_OK)
+        return HALL_ERR;
+    hall_info(req, "msg=\"unlock: assist order cancelled\" order=%lld", (long long)id);
+    return hall_resp_go(req, hall_psprintf(req->pool, "/unlock/assist?id=%lld", (long long)id),
+                        "证书解锁业务单已取消");
 }

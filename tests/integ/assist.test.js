@@ -20,9 +20,9 @@ const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 const { spawnSync, spawn } = require('node:child_process');
-const { SKIP, smsMessages, codeOf, waitForSms } = require('./lib/hall');
+const { SKIP, smsMessages, codeOf, waitForSms, ageSmsCodes } = require('./lib/hall');
 const { HALL, freshPhone } = require('./lib/client');
-const { operator, acceptedByTransfer, smsTo, tmpdir, psql, orgForm, staffRevoke } = require('./lib/pki');
+const { operator, reviewer, acceptedByTransfer, smsTo, tmpdir, psql, orgForm, staffRevoke } = require('./lib/pki');
 
 const VAR = process.env.HALL_VAR;
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -260,4 +260,238 @@ test('assist_unlock__forgotten_pin_reset_by_one_time_code__same_key__so_pin_rota
         assert.equal(g.stdout, '', `an SO PIN in ${g.stdout}`);
         assert.equal(psql(`SELECT count(*) FROM audit_log WHERE detail::text LIKE '%${pin}%'`), '0');
     }
+});
+
+/* issue 70 §4: a USB key's 解锁 issues no certificate; done (已签收), it
+ * holds no claim on it: 我的证书 offers 补办, 变更, 解锁 and (in its window)
+ * 更新 again, each flow's 证书选择 accepts it, and a second 解锁 (a PIN
+ * forgotten again) goes through to 成功受理 and its own code */
+test('assist_unlock__done__every_flow_of_the_certificate_open_again', { skip }, async () => {
+    const op = await operator();
+    const o = await onMedium(op);
+    const dir = tmpdir();
+    const id = await unlockOrder(o);
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date - 30 WHERE id = ${id}`);
+    let r = await o.c.post('/unlock/assist/ticket', { id });
+    assert.equal(r.status, 200, r.text);
+    const out = await assist(['unlock', '--token', o.medium, '--ticket', r.body.ticket, '--hall', HALL,
+        '--pin-file', pinFile(dir, 'p1', ['97531864'])]);
+    assert.equal(out.status, 0, `${out.out}\n${out.err}`);
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'delivered');
+    assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${o.serial}'`), 'issued');
+
+    /* in the renewal window, so that 更新 is offered too */
+    psql(`UPDATE certificates SET not_after = date_trunc('second', now() + interval '10 days') WHERE serial = '${o.serial}'`);
+    const certs = (await o.c.getJSON('/center/certs')).body.certs;
+    const mine = certs.find((x) => x.serial === o.serial);
+    assert.ok(mine, JSON.stringify(certs));
+    const ids = mine.actions.map((a) => a.id);
+    for (const a of ['reissue', 'change', 'unlock', 'renew'])
+        assert.ok(ids.includes(a), `我的证书 offers ${a}: ${ids}`);
+    for (const [biz, key] of [['reissue', 'reissuable'], ['change', 'changeable'], ['renew', 'renewable'],
+        ['unlock', 'unlockable']]) {
+        assert.equal((await o.c.post(`/${biz}/agree`, { project: 'hall', agree1: 'on', agree2: 'on' })).status, 200);
+        r = await o.c.getJSON(`/${biz}/serial?project=hall&serial=${o.serial}`);
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.equal(r.body[key], true, `${biz}: ${JSON.stringify(r.body)}`);
+        const pg = await o.c.get(`/${biz}/serial?project=hall&serial=${o.serial}`);
+        assert.equal(pg.status, 200, pg.text);
+        assert.ok(!pg.text.includes('正在办理中'), `${biz}: ${pg.text.match(/[^>]*正在办理中[^<]*/)}`);
+    }
+
+    /* the PIN forgotten again: a second 解锁 of the same certificate (its
+     * SMS code a minute after the first) */
+    await ageSmsCodes(o.phone);
+    const id2 = await unlockOrder(o);
+    assert.notEqual(id2, id);
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date - 30 WHERE id = ${id2}`);
+    r = await o.c.post('/unlock/assist/ticket', { id: id2 });
+    assert.equal(r.status, 200, r.text);
+    /* and while it is under way, it holds the certificate as before */
+    r = await o.c.getJSON(`/reissue/serial?project=hall&serial=${o.serial}`);
+    assert.equal(r.body.reissuable, false, JSON.stringify(r.body));
+});
+
+/* the tool's POST as it sends it, straight to the hall */
+function toolPost(pathname, medium, ticket) {
+    return fetch(`${HALL}${pathname}`, { method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: `medium=${medium}&ticket=${ticket}` }).then(async (r) => ({ status: r.status, body: await r.json() }));
+}
+
+/* a medium's 证书解锁 order at 成功受理 and its first code */
+async function unlockReady(op) {
+    const o = await onMedium(op);
+    const id = await unlockOrder(o);
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date - 30 WHERE id = ${id}`);
+    const r = await o.c.post('/unlock/assist/ticket', { id });
+    assert.equal(r.status, 200, r.text);
+    return { o, id, ticket: r.body.ticket };
+}
+
+/* what the holder's page and the register say while the 解锁 is not done */
+async function notDone(o, id, mark) {
+    const pg = await o.c.get(`/unlock/assist?id=${id}`);
+    assert.equal(pg.status, 200, pg.text);
+    assert.ok(!pg.text.includes('id="assist-done"'), 'the page says it is done');
+    assert.ok(!/已解锁|新的PIN码已生效/.test(pg.text), pg.text.match(/.*(已解锁|新的PIN码已生效).*/)?.[0]);
+    assert.match(pg.text, /id="assist-status">成功受理</);
+    if (mark)
+        assert.match(pg.text, new RegExp(`id="${mark}"`));
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'accepted');
+    return pg;
+}
+
+const soLoginOf = (medium) => (pin) => p11(['--token-label', medium, '--login', '--login-type', 'so', '--so-pin', pin,
+    '--change-pin', '--new-pin', pin]);
+
+/* issue 70 §4: the release's answer lost (a cut connection): the order
+ * stays 成功受理, the page says the 解锁 is not done, and the same code
+ * releases the same two PINs again, at once from many requests too; the
+ * tool then finishes, and many confirmations at once make one 已签收 */
+test('assist_unlock__release_answer_lost__same_pins_again__parallel_requests_end_in_one_state', { skip }, async () => {
+    const op = await operator();
+    const { o, id, ticket } = await unlockReady(op);
+    const first = await toolPost('/unlock/assist/release', o.medium, ticket);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.match(first.body.so_pin, /^\d{16}$/);
+    assert.match(first.body.new_so_pin, /^\d{16}$/);
+    const pg = await notDone(o, id, 'assist-released');
+    assert.match(pg.text, /id="assist-released">解锁尚未完成/);
+    assert.equal(psql(`SELECT state FROM unlock_tickets WHERE order_id = ${id}`), 'released');
+
+    /* ten releases at once: each the same two PINs, one state */
+    const again = await Promise.all(Array.from({ length: 10 }, () => toolPost('/unlock/assist/release', o.medium, ticket)));
+    for (const a of again) {
+        assert.equal(a.status, 200, JSON.stringify(a.body));
+        assert.equal(a.body.so_pin, first.body.so_pin);
+        assert.equal(a.body.new_so_pin, first.body.new_so_pin);
+    }
+    await notDone(o, id, 'assist-released');
+
+    /* the tool with the same code: released once more, set, confirmed */
+    const dir = tmpdir();
+    const out = await assist(['unlock', '--token', o.medium, '--ticket', ticket, '--hall', HALL,
+        '--pin-file', pinFile(dir, 'p', ['86427531'])]);
+    assert.equal(out.status, 0, `${out.out}\n${out.err}`);
+    assert.match(out.out, /已解锁：新PIN码已生效/);
+    assert.equal(soLoginOf(o.medium)(first.body.new_so_pin).status, 0, 'the medium holds the new SO PIN');
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'delivered');
+
+    /* the confirmation ten times at once: one rotation, one 已签收 */
+    const conf = await Promise.all(Array.from({ length: 10 }, () => toolPost('/unlock/assist/rotated', o.medium, ticket)));
+    assert.deepEqual(conf.map((c) => c.status), Array(10).fill(200), JSON.stringify(conf.map((c) => c.body)));
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'medium' AND entity_id = '${o.medium}'
+        AND action = 'so_pin_rotate'`), '1');
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'order' AND entity_id = '${id}'
+        AND action = 'status' AND to_state = 'delivered'`), '1');
+    assert.match((await o.c.get(`/unlock/assist?id=${id}`)).text, /id="assist-done"/);
+    /* spent now */
+    const used = await toolPost('/unlock/assist/release', o.medium, ticket);
+    assert.equal(used.status, 409);
+    assert.match(used.body.message, /已使用过/);
+});
+
+/* issue 70 §4: the medium refuses the SO PIN the hall released (changed
+ * behind its back here): the tool says the 解锁 is not done and the hall
+ * agrees; the holder cancels, applies again (the certificate free), and
+ * once the medium takes the hall's SO PIN again the new order finishes,
+ * rotating to the SO PIN the first release named (the medium may hold it) */
+test('assist_unlock__medium_refuses_so_pin__not_done__holder_cancels_and_unlocks_again', { skip }, async () => {
+    const op = await operator();
+    const { o, id, ticket } = await unlockReady(op);
+    const rel = await toolPost('/unlock/assist/release', o.medium, ticket);
+    assert.equal(rel.status, 200, JSON.stringify(rel.body));
+    const { so_pin: so, new_so_pin: soNew } = rel.body;
+    const other = '1357924680135792';
+    let ch = p11(['--token-label', o.medium, '--login', '--login-type', 'so', '--so-pin', so, '--change-pin', '--new-pin', other]);
+    assert.equal(ch.status, 0, ch.out);
+
+    const dir = tmpdir();
+    let out = await assist(['unlock', '--token', o.medium, '--ticket', ticket, '--hall', HALL,
+        '--pin-file', pinFile(dir, 'p1', ['11223344'])]);
+    assert.equal(out.status, 1, out.out);
+    assert.match(out.err, /不接受网上营业厅的管理员PIN码.*解锁未完成/);
+    assert.ok(!out.out.includes('已解锁'), out.out);
+    await notDone(o, id, 'assist-released');
+    assert.equal(psql(`SELECT state FROM unlock_tickets WHERE order_id = ${id}`), 'released');
+    assert.match((await o.c.get(`/unlock/assist?id=${id}`)).text, /id="assist-cancel"/);
+    /* staff see where the ticket is, and may void the code */
+    const rv = await reviewer();
+    let adm = await rv.get(`/admin/order?id=${id}`);
+    assert.equal(adm.status, 200, adm.text);
+    assert.match(adm.text, /id="unlock-state" data-state="released">管理员PIN码已发给证书助手，尚未确认新PIN码生效（解锁未完成）</);
+    const reset = await rv.post('/admin/unlock/code-reset', { id });
+    assert.equal(reset.status, 200, reset.text);
+    assert.equal((await toolPost('/unlock/assist/release', o.medium, ticket)).status, 404, 'the voided code opens nothing');
+    adm = await rv.get(`/admin/order?id=${id}`);
+    assert.match(adm.text, /id="unlock-state" data-state="open">持有人尚未获取解锁码/);
+    assert.equal(psql(`SELECT count(*) FROM audit_log WHERE entity = 'order' AND entity_id = '${id}'
+        AND action = 'unlock_code_reset'`), '1');
+    assert.match((await o.c.get(`/unlock/assist?id=${id}`)).text, /id="assist-get-ticket"/);
+
+    /* the holder cancels: the order 已取消, the certificate free again */
+    const c = await o.c.post('/unlock/assist/cancel', { id });
+    assert.equal(c.status, 200, c.text);
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'cancelled');
+    assert.equal(psql(`SELECT state FROM unlock_tickets WHERE order_id = ${id}`), 'cancelled');
+    const gone = await toolPost('/unlock/assist/release', o.medium, ticket);
+    assert.notEqual(gone.status, 200, JSON.stringify(gone.body));
+    const pg = await o.c.get(`/unlock/assist?id=${id}`);
+    assert.match(pg.text, /id="assist-status">已取消</);
+    assert.ok(!pg.text.includes('assist-done') && !pg.text.includes('assist-waiting'), pg.text);
+    assert.equal((await o.c.post('/unlock/assist/cancel', { id })).status, 409, 'cancelled once');
+
+    /* the medium takes the hall's SO PIN again; a new 解锁 finishes */
+    ch = p11(['--token-label', o.medium, '--login', '--login-type', 'so', '--so-pin', other, '--change-pin', '--new-pin', so]);
+    assert.equal(ch.status, 0, ch.out);
+    await ageSmsCodes(o.phone);
+    const id2 = await unlockOrder(o);
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date - 30 WHERE id = ${id2}`);
+    const t2 = await o.c.post('/unlock/assist/ticket', { id: id2 });
+    assert.equal(t2.status, 200, t2.text);
+    out = await assist(['unlock', '--token', o.medium, '--ticket', t2.body.ticket, '--hall', HALL,
+        '--pin-file', pinFile(dir, 'p2', ['55667788'])]);
+    assert.equal(out.status, 0, `${out.out}\n${out.err}`);
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${id2}`), 'delivered');
+    assert.equal(soLoginOf(o.medium)(soNew).status, 0, 'rotated to the SO PIN the first release named');
+    assert.equal(p11(['--token-label', o.medium, '--login', '--pin', '55667788', '--list-objects']).status, 0);
+});
+
+/* issue 70 §4: five wrong codes (anyone who reads the serial off the key)
+ * lock that code, not the holder: the right one is refused too, the page
+ * says so, the holder takes a new code and finishes; a code past its two
+ * hours is refused the same way and replaced */
+test('assist_unlock__five_wrong_codes_lock_that_code__holder_takes_a_new_one_and_finishes', { skip }, async () => {
+    const op = await operator();
+    const { o, id, ticket } = await unlockReady(op);
+    const wrong = [];
+    for (let i = 0; i < 5; i++)
+        wrong.push(await toolPost('/unlock/assist/release', o.medium, 'AAAA-BBBB-CCCC-DDDD'));
+    assert.deepEqual(wrong.map((w) => w.status), [400, 400, 400, 400, 409]);
+    assert.match(wrong[4].body.message, /错误次数过多，已锁定；请在证书解锁业务单的详情页重新获取解锁码/);
+    const locked = await toolPost('/unlock/assist/release', o.medium, ticket);
+    assert.equal(locked.status, 409);
+    assert.match(locked.body.message, /已锁定/);
+    await notDone(o, id, 'assist-code-locked');
+
+    let r = await o.c.post('/unlock/assist/ticket', { id });
+    assert.equal(r.status, 200, r.text);
+    assert.notEqual(r.body.ticket, ticket);
+    assert.equal((await toolPost('/unlock/assist/release', o.medium, ticket)).status, 400, 'the old code is gone');
+    /* this code past its two hours: refused, and replaced */
+    psql(`UPDATE unlock_tickets SET code_at = now() - interval '3 hours' WHERE order_id = ${id}`);
+    const late = await toolPost('/unlock/assist/release', o.medium, r.body.ticket);
+    assert.equal(late.status, 409);
+    assert.match(late.body.message, /已过期/);
+    await notDone(o, id, 'assist-code-expired');
+    r = await o.c.post('/unlock/assist/ticket', { id });
+    assert.equal(r.status, 200, r.text);
+
+    const dir = tmpdir();
+    const out = await assist(['unlock', '--token', o.medium, '--ticket', r.body.ticket, '--hall', HALL,
+        '--pin-file', pinFile(dir, 'p', ['24242424'])]);
+    assert.equal(out.status, 0, `${out.out}\n${out.err}`);
+    assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'delivered');
+    assert.equal(p11(['--token-label', o.medium, '--login', '--pin', '24242424', '--list-objects']).status, 0);
 });

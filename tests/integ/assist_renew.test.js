@@ -113,6 +113,21 @@ async function proxy({ rewrite = (b) => b, before = () => {}, twice = false, cut
 }
 after(() => proxies.forEach((p) => p.close()));
 
+/* every key pair on the medium (n of them) allows signing only, as
+ * pkcs11-tool reads CKA_SIGN, CKA_DECRYPT, CKA_UNWRAP, CKA_SIGN_RECOVER,
+ * CKA_DERIVE (and the public key's CKA_VERIFY, CKA_ENCRYPT, CKA_WRAP,
+ * CKA_VERIFY_RECOVER) back */
+function signOnly(medium, pin, n) {
+    const priv = p11(['--token-label', medium, '--login', '--pin', pin, '--list-objects', '--type', 'privkey']).out;
+    const pub = p11(['--token-label', medium, '--list-objects', '--type', 'pubkey']).out;
+    for (const [out, only] of [[priv, 'sign'], [pub, 'verify']]) {
+        const uses = [...out.matchAll(/^\s*Usage:\s*(.*)$/gm)].map((m) => m[1].trim());
+        assert.equal(uses.length, n, out);
+        for (const u of uses)
+            assert.equal(u, only, `a key on the medium allows ${u}:\n${out}`);
+    }
+}
+
 function pinFile(dir, pin) {
     const f = path.join(dir, `pin-${Math.random().toString(36).slice(2)}`);
     fs.writeFileSync(f, `${pin}\n`, { mode: 0o600 });
@@ -174,6 +189,8 @@ test('assist_renew__new_key_on_the_same_medium__old_removed_only_after_the_new_i
     const o = await onMedium(op);
     const dir = tmpdir();
     const oldPub = pubOf(o.medium, '01', path.join(dir, 'old.der'));
+    /* the key production made on the medium signs and does nothing else */
+    signOnly(o.medium, o.pin, 1);
     const id = await renewOrder(o);
 
     /* no code before 成功受理 */
@@ -241,6 +258,8 @@ test('assist_renew__new_key_on_the_same_medium__old_removed_only_after_the_new_i
     const objs = p11(['--token-label', o.medium, '--login', '--pin', o.pin, '--list-objects', '--type', 'privkey']).out;
     assert.equal((objs.match(/Private Key Object/g) || []).length, 1, objs);
     assert.match(objs, /Access:\s+sensitive, always sensitive, never extractable, local/, objs);
+    /* sign-only as the first one: no decrypt, unwrap, sign-recover or derive */
+    signOnly(o.medium, o.pin, 1);
     const der = p11(['--token-label', o.medium, '--read-object', '--type', 'cert', '--id', mine.id,
         '-o', path.join(dir, 'new.crt')]);
     assert.equal(der.status, 0, der.out);
@@ -250,6 +269,26 @@ test('assist_renew__new_key_on_the_same_medium__old_removed_only_after_the_new_i
     /* the register: born in the same medium, proven; the old one not revoked (更新) */
     assert.equal(psql(`SELECT key_origin || '|' || medium_serial || '|' || (pop_checked_at IS NOT NULL) || '|' || (p12_enc IS NULL)
         FROM certificates WHERE serial = '${fresh}'`), `medium|${o.medium}|true|true`);
+    /* issue 70 §4: what the hall knows of its birth, and no more: the
+     * station's key seen generated, the assistant's reported, proven by the
+     * old key, unattested -- in the register, the key_born row, the issue
+     * row and hall-audit keys alike (a key made in a file and signed for by
+     * the old key would look the same to the hall) */
+    assert.equal(psql(`SELECT key_attested FROM certificates WHERE serial = '${o.serial}'`), 't');
+    assert.equal(psql(`SELECT key_attested FROM certificates WHERE serial = '${fresh}'`), 'f');
+    const bornRow = psql(`SELECT detail::text FROM audit_log WHERE entity = 'certificate' AND entity_id = '${fresh}'
+        AND action = 'key_born'`);
+    assert.match(bornRow, /"born": "holder_medium"/);
+    assert.match(bornRow, /"attested": false/);
+    assert.match(psql(`SELECT detail::text FROM audit_log WHERE entity = 'certificate' AND entity_id = '${fresh}'
+        AND action = 'issue'`), /"attested": false.*"key_origin": "holder_medium"|"key_origin": "holder_medium".*"attested": false/);
+    const today = psql("SELECT to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')");
+    const keys = spawnSync(path.join(process.env.HALL_ROOT, 'tools/audit/hall-audit'),
+        ['-c', process.env.HALL_CONF, 'keys', '--since', today], { encoding: 'utf8' });
+    assert.equal(keys.status, 0, keys.stdout + keys.stderr);
+    const line = keys.stdout.split('\n').find((l) => l.startsWith(`${fresh}\t`));
+    assert.ok(line, keys.stdout);
+    assert.deepEqual(line.split('\t').filter((_, i) => [2, 3, 5].includes(i)), ['holder_medium', o.medium, 'audit']);
     assert.equal(psql(`SELECT state FROM certificates WHERE serial = '${o.serial}'`), 'issued');
     assert.equal(psql(`SELECT status FROM orders WHERE id = ${id}`), 'delivered');
     assert.equal(psql(`SELECT string_agg(action, ',' ORDER BY id) FROM audit_log WHERE entity = 'certificate'

@@ -15,7 +15,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { applicant, freshPhone } = require('./lib/client');
 const {
-    SM2_ID, operator, acceptedByTransfer, tmpdir, openssl, fetchPki, psql, orgForm,
+    SM2_ID, operator, acceptedByTransfer, tmpdir, openssl, fetchPki, psql, orgForm, staffRevoke,
 } = require('./lib/pki');
 
 /* a PKCS#10 request made by openssl: { b64, der, key } (key: PEM file) */
@@ -220,6 +220,49 @@ test('browser_key__parallel_posts_make_exactly_one_certificate', async () => {
         AND key_origin = 'browser' AND p12_enc IS NULL`), '1');
     for (const r of rs.filter((x) => x.status === 409))
         assert.match(r.body.message, /请勿重复提交|不能生成密钥和证书/);
+});
+
+/* issue 70 §4: one applicant's request posted on a second applicant's
+ * accepted order is not certified again: one public key, one certificate,
+ * for anyone, valid or revoked, ten posts at once on two orders included */
+test('browser_key__a_public_key_certified_once__refused_for_anyone_valid_or_revoked', async () => {
+    const dir = tmpdir();
+    const a = await accepted();
+    const b = await accepted();
+    const one = csr(dir);
+    const rs = await Promise.all(Array.from({ length: 10 }, (_, i) => {
+        const o = i % 2 ? b : a;
+        return o.c.post('/pki/csr', { id: o.id, csr: one.b64 });
+    }));
+    assert.deepEqual(rs.map((r) => r.status).filter((s) => s === 200), [200], rs.map((r) => r.text).join('\n'));
+    for (const r of rs.filter((x) => x.status !== 200)) {
+        assert.ok([400, 409].includes(r.status), r.text);
+        assert.match(r.body.message, /公钥已经签发过证书|请勿重复提交|不能生成密钥和证书/, r.text);
+    }
+    const issued = psql(`SELECT string_agg(order_id::text, ',') FROM certificates WHERE order_id IN (${a.id}, ${b.id})
+        AND state = 'issued'`);
+    assert.match(issued, /^\d+$/, 'exactly one certificate of the two orders');
+    const [winner, other] = Number(issued) === a.id ? [a, b] : [b, a];
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${other.id} AND state IN ('intent', 'issued')`), '0');
+    assert.equal(statusOf(other.id), 'accepted');
+    const serial = psql(`SELECT serial FROM certificates WHERE order_id = ${winner.id} AND state = 'issued'`);
+
+    /* later, alone: refused, naming the request, nothing written */
+    let r = await other.c.post('/pki/csr', { id: other.id, csr: one.b64 });
+    assert.ok([400, 409].includes(r.status), r.text);
+    assert.equal(r.body.field, 'csr');
+    assert.match(r.body.message, /证书请求（csr）的公钥已经签发过证书（无论证书有效还是已吊销），同一公钥不能再次签发/);
+    assert.equal(psql(`SELECT count(*) FROM certificates WHERE order_id = ${other.id} AND state IN ('intent', 'issued')`), '0');
+    /* revoked, the key is still the one certified */
+    const rev = await staffRevoke(serial, 'keyCompromise');
+    assert.equal(rev.status, 200, rev.text);
+    r = await other.c.post('/pki/csr', { id: other.id, csr: one.b64 });
+    assert.match(r.body.message, /公钥已经签发过证书/, r.text);
+    /* a key of its own is certified */
+    r = await other.c.post('/pki/csr', { id: other.id, csr: csr(dir).b64 });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(psql(`SELECT count(DISTINCT spki_sha256) FROM certificates WHERE order_id IN (${a.id}, ${b.id})
+        AND state IN ('issued', 'revoked')`), '2');
 });
 
 test('browser_key__not_the_owner_404__hall_made_order_409__operator_refused', async () => {

@@ -137,9 +137,12 @@ test('hall_audit_keys__lists_where_each_key_was_born_from_the_verified_chain', {
     const row = (serial) => lines.find((l) => l.startsWith(`${serial}\t`)).split('\t');
     const f = row(fs1), u = row(us1);
     /* the chain says where that key was really born: the fixture's holder
-     * made it (station.js fileOfBefore: the hall makes none), and its
-     * request's issue row records no origin of its own */
-    assert.deepEqual([f[2], f[3], f[4], f[5]], ['browser', '-', '-', 'inferred']);
+     * made it (station.js fileOfBefore: the hall makes none); its key_born
+     * row, written with the proof of possession, gives the check's time */
+    assert.deepEqual([f[2], f[3], f[5]], ['browser', '-', 'audit']);
+    assert.equal(f[4], psql(`SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        FROM audit_log WHERE entity = 'certificate' AND entity_id = '${fs1}' AND action = 'key_born'`));
+    assert.match(f[4], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     assert.deepEqual([u[2], u[3], u[5]], ['medium', medium, 'audit']);
     assert.equal(u[4], psql(`SELECT to_char(pop_checked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
         FROM certificates WHERE serial = '${us1}'`));

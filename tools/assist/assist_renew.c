@@ -138,10 +138,16 @@ keygen(struct renew *rn)
     static const unsigned char p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48,
                                          0xce, 0x3d, 0x03, 0x01, 0x07};
     CK_MECHANISM mech = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+    /* sign (and verify) only, as the medium's first key (core/pki/medium.c):
+     * a module's defaults allow more (SoftHSM2: decrypt, unwrap) */
     CK_ATTRIBUTE pub[] = {
         {CKA_TOKEN, &yes, sizeof(yes)},
         {CKA_PRIVATE, &no, sizeof(no)},
         {CKA_VERIFY, &yes, sizeof(yes)},
+        {CKA_ENCRYPT, &no, sizeof(no)},
+        {CKA_WRAP, &no, sizeof(no)},
+        {CKA_VERIFY_RECOVER, &no, sizeof(no)},
+        {CKA_DERIVE, &no, sizeof(no)},
         {CKA_EC_PARAMS, (void *)p256, sizeof(p256)},
         {CKA_LABEL, (void *)KEY_LABEL, sizeof(KEY_LABEL) - 1},
         {CKA_ID, rn->new_id, sizeof(rn->new_id)},
@@ -152,6 +158,9 @@ keygen(struct renew *rn)
         {CKA_SENSITIVE, &yes, sizeof(yes)},
         {CKA_EXTRACTABLE, &no, sizeof(no)},
         {CKA_SIGN, &yes, sizeof(yes)},
+        {CKA_DECRYPT, &no, sizeof(no)},
+        {CKA_UNWRAP, &no, sizeof(no)},
+        {CKA_SIGN_RECOVER, &no, sizeof(no)},
         {CKA_DERIVE, &no, sizeof(no)},
         {CKA_LABEL, (void *)KEY_LABEL, sizeof(KEY_LABEL) - 1},
         {CKA_ID, rn->new_id, sizeof(rn->new_id)},

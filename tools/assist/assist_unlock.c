@@ -1,12 +1,16 @@
 /*
  * hall-assist unlock: a locked or forgotten user PIN reset on the medium
  * with the one-time code of a 证书解锁 order (docs/modules/assist.md).  The
- * hall answers the medium's SO PIN once, with a new SO PIN; here, in one
+ * hall answers the medium's SO PIN with a new SO PIN; here, in one
  * session: C_Login as SO, C_InitPIN with the holder's new PIN, C_SetPIN of
  * the SO PIN to the new one, C_Logout; the hall is told the new SO PIN is
- * in force; the new user PIN is tried.  The key and the certificates are
- * not touched (their CKA_ID and public key are shown before and after).
- * The SO PINs live in this process's memory only, cleansed at the end.
+ * in force (rotated), and only that ends the 解锁; the new user PIN is
+ * tried.  Until the hall has the confirmation the same command may run
+ * again: the hall answers the same two PINs, and a medium that took the new
+ * SO PIN already (the confirmation lost) is opened with it, and confirmed.
+ * The key and the certificates are not touched (their CKA_ID and public
+ * key are shown before and after).  The SO PINs live in this process's
+ * memory only, cleansed at the end.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +80,7 @@ assist_cmd_unlock(struct medium *m, const struct opts *o)
     char *so = NULL, *so_new = NULL;
     struct http_reply r = {0};
     CK_RV rv;
-    int rc = 1;
+    int rc = 1, rotated = 0;
 
     if (o->hall == NULL || *o->hall == '\0') {
         fprintf(stderr,
@@ -108,8 +112,15 @@ assist_cmd_unlock(struct medium *m, const struct opts *o)
         goto out;
     }
     rv = assist_medium_login(m, CKU_SO, so);
+    /* a run before set the new SO PIN, and its confirmation was lost */
+    if (rv == CKR_PIN_INCORRECT && assist_medium_login(m, CKU_SO, so_new) == CKR_OK) {
+        rotated = 1;
+        rv = CKR_OK;
+    }
     if (rv != CKR_OK) {
-        fprintf(stderr, "hall-assist: 介质 %s 不接受网上营业厅的管理员PIN码：%s；请联系深圳CA\n",
+        fprintf(stderr,
+                "hall-assist: 介质 %s 不接受网上营业厅的管理员PIN码：%s；解锁未完成，"
+                "可稍后用同一解锁码重试，或在业务单详情页取消，或联系深圳CA\n",
                 m->label, assist_p11_error(rv));
         goto out;
     }
@@ -120,19 +131,16 @@ assist_cmd_unlock(struct medium *m, const struct opts *o)
         goto out;
     }
     /* the SO PIN changed to the one the hall now keeps */
-    rv = m->f->C_SetPIN(m->s, (CK_UTF8CHAR_PTR)so, (CK_ULONG)strlen(so), (CK_UTF8CHAR_PTR)so_new,
-                        (CK_ULONG)strlen(so_new));
+    rv = rotated ? CKR_OK
+                 : m->f->C_SetPIN(m->s, (CK_UTF8CHAR_PTR)so, (CK_ULONG)strlen(so),
+                                  (CK_UTF8CHAR_PTR)so_new, (CK_ULONG)strlen(so_new));
     m->f->C_Logout(m->s);
-    if (rv == CKR_OK) {
-        snprintf(url, sizeof(url), "%s/unlock/assist/rotated", o->hall);
-        if (assist_http_post(url, "application/x-www-form-urlencoded", body, strlen(body), &r) !=
-                0 ||
-            hall_ok(&r, "网上营业厅未确认新的管理员PIN码") != 0)
-            fprintf(stderr, "hall-assist: 新PIN码已设置；请稍后联系深圳CA确认介质的管理员PIN码\n");
-        assist_http_reply_free(&r);
-    } else {
-        fprintf(stderr, "hall-assist: 管理员PIN码未更换（%s），网上营业厅保留原管理员PIN码\n",
-                assist_p11_error(rv));
+    if (rv != CKR_OK) {
+        fprintf(
+            stderr,
+            "hall-assist: 管理员PIN码未能更换（%s）：解锁未完成，请用同一解锁码再次运行本命令\n",
+            assist_p11_error(rv));
+        goto out;
     }
     rv = assist_medium_login(m, CKU_USER, pin[0]);
     if (rv != CKR_OK) {
@@ -140,6 +148,13 @@ assist_cmd_unlock(struct medium *m, const struct opts *o)
         goto out;
     }
     m->f->C_Logout(m->s);
+    snprintf(url, sizeof(url), "%s/unlock/assist/rotated", o->hall);
+    if (assist_http_post(url, "application/x-www-form-urlencoded", body, strlen(body), &r) != 0 ||
+        hall_ok(&r, "网上营业厅未收到解锁完成的确认") != 0) {
+        fprintf(stderr, "hall-assist: 介质中的新PIN码已设置，但解锁尚未完成：请用同一解锁码再次运行"
+                        "本命令\n");
+        goto out;
+    }
     key_line(m, "解锁后");
     printf("介质 %s 已解锁：新PIN码已生效，密钥和证书未变\n", m->label);
     rc = 0;

@@ -21,10 +21,12 @@
  * says (sql/153, docs/internals/pki.md "Key birth"): the chains verified
  * first (from the last seal before DATE with --since), then, in the same
  * snapshot, one line per certificate issued on or after DATE (Beijing
- * days): serial, issued at (UTC), key origin (hall, medium, browser),
- * medium serial, proof of possession checked at, and whether the origin
- * is recorded in the issue row ("audit") or inferred for a row written
- * before sql/153 ("inferred": a key_born row means medium, none the hall).
+ * days): serial, issued at (UTC), key origin (hall, medium, holder_medium:
+ * reported by the holder's assistant, unattested, browser), medium serial,
+ * proof of possession checked at, and whether the origin is recorded in
+ * the issue row or a key_born row ("audit") or inferred
+ * for a row written before sql/153 ("inferred": a key_born row without
+ * "born" means medium, none the hall).
  * Nothing is listed when the chains do not hold.
  *
  * Exit status 0 intact, 1 tampered, 2 usage, 3 could not check (database,
@@ -75,17 +77,21 @@ static const struct hall_stmt tool_stmts[] = {
      "SELECT DISTINCT ON (chain) chain, to_char(day, 'YYYY-MM-DD') AS day, seq, hash, signature,"
      " signer FROM audit_seals WHERE day < $1::date ORDER BY chain, day DESC",
      1},
-    /* keys: each certificate's issue row, and the key_born row of one
-     * issued onto a medium before the issue row said so */
+    /* keys: each certificate's issue row, and its key_born row: one issued
+     * onto a medium before the issue row said so, and one born in the
+     * browser, whose row is written with the proof of possession (the
+     * store's transaction: its time is the check's) */
     {"audit_v_keys",
      "SELECT a.entity_id AS serial,"
      " to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS issued_at,"
      " coalesce(a.detail->>'key_origin', CASE WHEN kb.detail IS NULL THEN 'hall' ELSE"
      " coalesce(kb.detail->>'born', 'medium') END) AS key_origin,"
      " coalesce(a.detail->>'medium', kb.detail->>'medium', '') AS medium,"
-     " coalesce(a.detail->>'pop_checked_at', '') AS pop_checked_at,"
-     " coalesce(a.detail ? 'key_origin', false) AS recorded"
-     " FROM audit_log a LEFT JOIN LATERAL (SELECT b.detail FROM audit_log b"
+     " coalesce(a.detail->>'pop_checked_at', CASE WHEN kb.detail->>'born' = 'browser' THEN"
+     " to_char(kb.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') END, '')"
+     " AS pop_checked_at,"
+     " coalesce(a.detail ? 'key_origin' OR kb.detail ? 'born', false) AS recorded"
+     " FROM audit_log a LEFT JOIN LATERAL (SELECT b.detail, b.at FROM audit_log b"
      " WHERE b.entity = 'certificate' AND b.entity_id = a.entity_id AND b.action = 'key_born'"
      " ORDER BY b.id DESC LIMIT 1) kb ON true"
      " WHERE a.entity = 'certificate' AND a.action = 'issue'"
