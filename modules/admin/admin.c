@@ -145,7 +145,14 @@ static const struct hall_stmt admin_stmts[] = {
      " coalesce(to_char(o.ship_by, 'YYYY-MM-DD'), '') AS ship_by, o.no_publish,"
      /* the USB key its certificate was written onto (sql/145) */
      " coalesce((SELECT m.serial FROM media m WHERE m.order_id = o.id AND m.state = 'issued'"
-     " ORDER BY m.created_at DESC LIMIT 1), '') AS medium_serial"
+     " ORDER BY m.created_at DESC LIMIT 1), '') AS medium_serial,"
+     /* how its certificate's key's birth is known (sql/193): the station
+      * saw it generated, or the holder's 证书助手 reported it (unattested) */
+     " coalesce((SELECT c.medium_serial FROM certificates c WHERE c.order_id = o.id"
+     " AND c.state = 'issued' AND c.seal_item_id IS NULL AND c.key_attested), '')"
+     " AS key_station, coalesce((SELECT c.medium_serial FROM certificates c WHERE"
+     " c.order_id = o.id AND c.state = 'issued' AND c.seal_item_id IS NULL"
+     " AND NOT c.key_attested), '') AS key_holder"
      " FROM orders o JOIN partners p ON p.code = o.partner_code WHERE o.id = $1",
      1},
     /* 介质遗失补办 paid online by a unit: the PIN goes in the memo of the

@@ -522,7 +522,8 @@ admin_order_page(struct hall_req *req)
     hall_val_set_bool(req->pool, ov, "shipping_collect",
                       strcmp(hall_val_str(form, "shipping"), "collect") == 0);
     hall_dbres_set(req->pool, ov, o, 0,
-                   "project_id created_at gift ship_by no_publish:b medium_serial");
+                   "project_id created_at gift ship_by no_publish:b medium_serial key_station "
+                   "key_holder");
     hall_val_set_bool(req->pool, ov, "in_review",
                       strcmp(hall_dbres_str(o, 0, "status"), "review") == 0);
     hall_val_set_bool(req->pool, ov, "in_transfer_review",

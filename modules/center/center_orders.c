@@ -670,7 +670,8 @@ center_order_page(struct hall_req *req)
     hall_dbres_set(req->pool, o, res, 0, "partner=partner_name review_due");
     /* production and delivery (modules/pki): tracking number, the medium */
     hall_dbres_set(req->pool, o, res, 0,
-                   "waybill_no carrier has_medium:b cert_serial medium_serial");
+                   "waybill_no carrier has_medium:b cert_serial medium_serial key_station "
+                   "key_holder");
     assist_ctx(req, o, res, sid);
     if (*hall_dbres_str(res, 0, "cert_revoked") != '\0')
         hall_val_set_str(req->pool, o, "cert_revoked",
