@@ -495,5 +495,6 @@ int hall_approval_pending_of(struct hall_ctx *cx, const char *kind, const char *
 #include "biz/produce_csr.h"
 #include "biz/sealprod.h"
 #include "biz/rules.h"
+#include "biz/signflow.h"
 
 #endif
