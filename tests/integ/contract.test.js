@@ -1,0 +1,249 @@
+'use strict';
+/*
+ * 签署 (issue 73, first slice; docs/modules/contract.md), through nginx:
+ * an initiator sends one PDF to two companies, each notified by SMS in
+ * turn and signing with its own browser-made key (an SM2 seal whose key
+ * was born in its browser: lib/holder.js), the hall checking each new
+ * revision with its verifier; the final file verifies with both
+ * signatures in /sign/verify.  Parallel order refuses a signature made on
+ * an outdated revision; a company signing with another company's seal is
+ * refused; 拒签 and 撤销; parallel requests end in one state.
+ */
+const { test, before } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { HALL, SANDBOX, applicant, freshPhone } = require('./lib/client');
+const { tmpdir, psql } = require('./lib/pki');
+const { orgForm } = require('./lib/payflow');
+const { toApply } = require('./lib/seal');
+const { holderKey } = require('./lib/holder');
+const { makePdf, stampWith, verifyPdf } = require('./lib/stamp');
+
+const ORG = '深圳测试科技有限公司';
+const PIN = 'Sm2Seal2026';
+
+/* a valid 统一社会信用代码 (GB 32100: weights 3^i mod 31), new each call */
+function uscc() {
+    const alpha = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+    const w = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    const body = '91440300' + String(crypto.randomInt(1e8, 1e9));
+    const sum = [...body].reduce((s, ch, i) => s + alpha.indexOf(ch) * w[i], 0);
+    return body + alpha[(31 - (sum % 31)) % 31];
+}
+
+/*
+ * A company of its own 统一社会信用代码 with a 机构章 whose key was made in
+ * its agent's browser (SM2; the PKCS#12 saved there under PIN), as
+ * lib/stamp.js producedSeal makes one: { c (the agent, logged in with the
+ * mobile the initiator names), uscc, seal, p12 }.
+ */
+async function company() {
+    const c = await applicant();
+    const key = await toApply(c);
+    const code = uscc();
+    const form = {
+        ...orgForm({ agent_mobile: freshPhone('139'), org_id: code, invoice_taxid: code }),
+        project: 'hall', submit_key: key,
+        app_name: '赵敏', app_ric: '11010519491231002X', app_mobile: '13700137000', app_email: 'zhaomin@example.com',
+        org_count: '1', org_years: '1', org_style: 'auto', biz_count: '0', person_count: '0', ca: 'sm2',
+    };
+    delete form.years;
+    const r = await c.post('/seal/apply', form);
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
+    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
+        WHERE id = ${id}`);
+    const item = psql(`SELECT id FROM seal_items WHERE order_id = ${id} AND kind = 'org'`);
+    const dir = tmpdir();
+    const h = await holderKey(c, id, { pin: PIN, dir });
+    const res = await fetch(`${HALL}/seal/seseal?id=${item}`, { headers: { Cookie: c.cookieHeader() } });
+    assert.equal(res.status, 200);
+    const seal = path.join(dir, 'seal.seseal');
+    fs.writeFileSync(seal, Buffer.from(await res.arrayBuffer()));
+    return { c, uscc: code, seal, p12: h.p12, serial: h.serial };
+}
+
+const inDays = (n) => new Date(Date.now() + n * 86400e3 + 8 * 3600e3).toISOString().slice(0, 10);
+
+async function newFlow(initiator, parties, { order = 'sequential', title = '采购合同' } = {}) {
+    const r = await initiator.postMultipart('/contract/new',
+        { title, order, deadline: inDays(10), message: '请尽快签署', parties: JSON.stringify(parties) },
+        { file: { name: 'contract.pdf', data: makePdf({ pages: 2, text: `contract ${title}` }) } });
+    assert.equal(r.status, 200, r.text);
+    return r.body.id;
+}
+
+const party = (co, x = 60) => ({ kind: 'org', name: ORG, uscc: co.uscc, mobile: co.c.phone, page: 1, x, y: 240 });
+
+async function currentFile(c, id) {
+    const res = await fetch(`${HALL}/contract/file?id=${id}`, { headers: { Cookie: c.cookieHeader() } });
+    assert.equal(res.status, 200, `GET /contract/file?id=${id}`);
+    return Buffer.from(await res.arrayBuffer());
+}
+
+/* the party stamps the bytes at its 签署区 with its own seal and key */
+const stamp = (co, pdf, x = 60) => stampWith(pdf, { seal: co.seal, p12: co.p12 }, PIN, { page: 1, x, y: 240 });
+
+const sign = (co, id, pdf) => co.c.postMultipart('/contract/sign', { id }, { file: { name: 'signed.pdf', data: pdf } });
+
+async function flowOf(c, id) {
+    const r = await c.getJSON(`/contract/flow?id=${id}`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body;
+}
+
+async function invitations(phone) {
+    const j = await (await fetch(`${SANDBOX}/sandbox/sms?phone=${phone}`)).json();
+    return (j.messages || []).filter((m) => /邀请您签署/.test(m.text));
+}
+
+async function invited(phone, n = 1) {
+    for (let i = 0; i < 150; i++) {
+        const got = await invitations(phone);
+        if (got.length >= n)
+            return got;
+        await new Promise((ok) => setTimeout(ok, 100));
+    }
+    throw new Error(`no 签署 SMS for ${phone}`);
+}
+
+let A, B, initiator;
+before(async () => {
+    [A, B, initiator] = await Promise.all([company(), company(), applicant()]);
+});
+
+test('sequential: the second company is asked only after the first signed; both signatures verify', async () => {
+    const id = await newFlow(initiator, [party(A, 60), party(B, 150)]);
+    const sms = await invited(A.c.phone);
+    assert.match(sms[0].text, new RegExp(`采购合同.*/contract/flow\\?id=${id}`));
+    let f = await flowOf(initiator, id);
+    assert.deepEqual(f.parties.map((p) => p.state), ['notified', 'waiting']);
+    assert.match(f.parties[0].mobile, /^\d{3}\*{4}\d{4}$/, 'the mobile is shown masked');
+    /* the mobile is at rest encrypted: its digits are nowhere in the row */
+    assert.equal(psql(`SELECT count(*) FROM sign_flow_parties WHERE flow_id = ${id}
+        AND position(convert_to('${A.c.phone}', 'UTF8') IN mobile_enc) > 0`), '0');
+    assert.equal((await invitations(B.c.phone)).length, 0, 'B is not asked before A signed');
+    /* B cannot sign before its turn */
+    const early = await sign(B, id, stamp(B, await currentFile(B.c, id), 150));
+    assert.equal(early.status, 403, early.text);
+
+    const r1 = await sign(A, id, stamp(A, await currentFile(A.c, id), 60));
+    assert.equal(r1.status, 200, r1.text);
+    assert.equal(r1.body.state, 'signing');
+    assert.equal(r1.body.cert_serial, A.serial.toUpperCase());
+    await invited(B.c.phone);
+    f = await flowOf(B.c, id);
+    assert.deepEqual(f.parties.map((p) => p.state), ['signed', 'notified']);
+    assert.equal(f.my_turn.position, '2');
+
+    const r2 = await sign(B, id, stamp(B, await currentFile(B.c, id), 150));
+    assert.equal(r2.status, 200, r2.text);
+    assert.equal(r2.body.state, 'completed');
+    f = await flowOf(initiator, id);
+    assert.equal(f.flow.state, 'completed');
+    assert.equal(f.flow.revision, '3');
+
+    const final = await currentFile(initiator, id);
+    const v = await verifyPdf(final);
+    assert.equal(v.status, 200, v.text);
+    const stamps = v.body.result.stamps;
+    assert.equal(stamps.length, 2);
+    assert.deepEqual(stamps.map((s) => s.state), ['有效', '有效']);
+    assert.deepEqual(stamps.map((s) => s.signer.serial), [A.serial.toUpperCase(), B.serial.toUpperCase()]);
+    /* 我的签署 lists it for the initiator and for each party */
+    const mine = await initiator.getJSON('/contract/');
+    assert.ok(mine.body.initiated.some((x) => x.id === String(id) && x.state === 'completed'));
+    const theirs = await B.c.getJSON('/contract/');
+    assert.ok(theirs.body.waiting.some((x) => x.id === String(id) && x.my_state === 'signed'));
+    /* a stranger sees nothing of it */
+    const stranger = await applicant();
+    assert.equal((await stranger.getJSON(`/contract/flow?id=${id}`)).status, 404);
+    assert.equal((await fetch(`${HALL}/contract/file?id=${id}`, { headers: { Cookie: stranger.cookieHeader() } })).status, 404);
+});
+
+test('parallel: a signature on a revision another party has since extended is refused', async () => {
+    const id = await newFlow(initiator, [party(A, 60), party(B, 150)], { order: 'parallel', title: '三方协议' });
+    await Promise.all([invited(A.c.phone, 2), invited(B.c.phone, 2)]);
+    const rev1 = await currentFile(A.c, id);
+    const byA = stamp(A, rev1, 60);
+    const byB = stamp(B, rev1, 150);
+    const r1 = await sign(A, id, byA);
+    assert.equal(r1.status, 200, r1.text);
+    const late = await sign(B, id, byB);
+    assert.equal(late.status, 409, late.text);
+    assert.match(late.body.message, /版本已过期/);
+    let f = await flowOf(B.c, id);
+    assert.deepEqual(f.parties.map((p) => p.state), ['signed', 'notified'], 'nothing lost, nothing forked');
+    assert.equal(f.flow.revision, '2');
+    const r2 = await sign(B, id, stamp(B, await currentFile(B.c, id), 150));
+    assert.equal(r2.status, 200, r2.text);
+    assert.equal(r2.body.state, 'completed');
+    const v = await verifyPdf(await currentFile(initiator, id));
+    assert.deepEqual(v.body.result.stamps.map((s) => s.state), ['有效', '有效']);
+});
+
+test('a company party signing with another company\'s seal is refused', async () => {
+    const other = uscc();
+    const id = await newFlow(initiator, [{ ...party(A), uscc: other, name: '深圳另一科技有限公司' }]);
+    await invited(A.c.phone, 3);
+    const r = await sign(A, id, stamp(A, await currentFile(A.c, id)));
+    assert.equal(r.status, 403, r.text);
+    assert.match(r.body.message, new RegExp(`${A.uscc}.*${other}.*不能用其他单位的印章`));
+    const f = await flowOf(initiator, id);
+    assert.equal(f.flow.state, 'signing');
+    assert.equal(f.flow.revision, '1');
+    assert.equal(f.parties[0].state, 'notified');
+    /* a file not appended to the current revision is refused too */
+    const fresh = stamp(A, makePdf({ text: 'another document' }));
+    const r2 = await sign(A, id, fresh);
+    assert.equal(r2.status, 400, r2.text);
+    assert.match(r2.body.message, /增量更新/);
+});
+
+test('拒签 with a reason and 撤销 by the initiator end the flow; nothing after', async () => {
+    const id = await newFlow(initiator, [party(A)], { title: '拒签合同' });
+    const noReason = await A.c.post('/contract/refuse', { id, reason: '' });
+    assert.equal(noReason.status, 400);
+    const r = await A.c.post('/contract/refuse', { id, reason: '金额有误' });
+    assert.equal(r.status, 200, r.text);
+    let f = await flowOf(initiator, id);
+    assert.equal(f.flow.state, 'refused');
+    assert.equal(f.parties[0].state, 'refused');
+    assert.equal(f.parties[0].reason, '金额有误');
+    const after = await sign(A, id, stamp(A, await currentFile(A.c, id)));
+    assert.equal(after.status, 409, after.text);
+    assert.match(after.body.message, /已拒签/);
+
+    const id2 = await newFlow(initiator, [party(A)], { title: '撤销合同' });
+    const notMine = await A.c.post('/contract/withdraw', { id: id2, reason: '不要了' });
+    assert.equal(notMine.status, 404, 'only the initiator withdraws');
+    const w = await initiator.post('/contract/withdraw', { id: id2, reason: '条款需修改' });
+    assert.equal(w.status, 200, w.text);
+    f = await flowOf(A.c, id2);
+    assert.equal(f.flow.state, 'withdrawn');
+    assert.equal(f.my_turn, undefined);
+    const late = await A.c.post('/contract/refuse', { id: id2, reason: '晚了' });
+    assert.equal(late.status, 409);
+});
+
+test('parallel requests: a double signature and a refusal racing a signature each end in one state', async () => {
+    const id = await newFlow(initiator, [party(A)], { title: '并发合同' });
+    const signed = stamp(A, await currentFile(A.c, id));
+    const rs = await Promise.all([sign(A, id, signed), sign(A, id, signed), sign(A, id, signed)]);
+    assert.deepEqual(rs.map((r) => r.status).sort(), [200, 409, 409], rs.map((r) => r.text).join('\n'));
+    assert.equal(psql(`SELECT count(*) FROM sign_flow_revisions WHERE flow_id = ${id}`), '2');
+    assert.equal(psql(`SELECT count(*) FROM sign_flow_events WHERE flow_id = ${id} AND kind = 'signed'`), '1');
+
+    const id2 = await newFlow(initiator, [party(A)], { title: '竞争合同' });
+    const s2 = stamp(A, await currentFile(A.c, id2));
+    const [a, b, w] = await Promise.all([sign(A, id2, s2), A.c.post('/contract/refuse', { id: id2, reason: '不签' }),
+        initiator.post('/contract/withdraw', { id: id2, reason: '撤回' })]);
+    const wins = [a, b, w].filter((r) => r.status === 200);
+    assert.equal(wins.length, 1, [a, b, w].map((r) => `${r.status} ${r.text}`).join('\n'));
+    const state = psql(`SELECT state FROM sign_flows WHERE id = ${id2}`);
+    assert.equal(state, wins[0].body.state === 'completed' ? 'completed' : wins[0].body.state);
+    assert.equal(psql(`SELECT count(*) FROM sign_flow_events WHERE flow_id = ${id2}
+        AND kind IN ('signed', 'refused', 'withdrawn')`), '1');
+});
