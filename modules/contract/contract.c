@@ -54,6 +54,16 @@ masked(struct hall_pool *pool, const char *m)
     return hall_psprintf(pool, "%.3s****%.4s", m, m + 7);
 }
 
+/* a browser's form goes back to the flow's page; fetch() gets o as JSON */
+static int
+answer_flow(struct hall_req *req, int64_t flow, struct hall_val *o)
+{
+    if (!hall_req_wants_json(req))
+        return hall_resp_redirect(
+            req, hall_psprintf(req->pool, "/contract/flow?id=%lld", (long long)flow));
+    return hall_resp_ok(req, o);
+}
+
 static int
 db_fail(struct hall_req *req)
 {
@@ -257,7 +267,7 @@ new_post(struct hall_req *req)
         hall_val_set_int(req->pool, o, "id", flow);
         hall_val_set_str(req->pool, o, "redirect",
                          hall_psprintf(req->pool, "/contract/flow?id=%lld", (long long)flow));
-        return hall_resp_ok(req, o);
+        return answer_flow(req, flow, o);
     }
 fail:
     hall_db_rollback(req->cx);
@@ -511,7 +521,7 @@ sign_post(struct hall_req *req)
         hall_val_set_str(req->pool, o, "state_text", state_text(state));
         hall_val_set_int(req->pool, o, "revision", rev + 1);
         hall_val_set_str(req->pool, o, "cert_serial", done.serial);
-        return hall_resp_ok(req, o);
+        return answer_flow(req, id, o);
     }
 fail:
     hall_db_rollback(req->cx);
@@ -557,7 +567,7 @@ refuse_post(struct hall_req *req)
         struct hall_val *o = hall_val_obj(req->pool);
 
         hall_val_set_str(req->pool, o, "state", "refused");
-        return hall_resp_ok(req, o);
+        return answer_flow(req, id, o);
     }
 }
 
@@ -586,7 +596,7 @@ withdraw_post(struct hall_req *req)
         struct hall_val *o = hall_val_obj(req->pool);
 
         hall_val_set_str(req->pool, o, "state", "withdrawn");
-        return hall_resp_ok(req, o);
+        return answer_flow(req, id, o);
     }
 }
 

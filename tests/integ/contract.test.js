@@ -11,59 +11,10 @@
  */
 const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
-const crypto = require('node:crypto');
-const fs = require('node:fs');
-const path = require('node:path');
-const { HALL, SANDBOX, applicant, freshPhone } = require('./lib/client');
-const { tmpdir, psql } = require('./lib/pki');
-const { orgForm } = require('./lib/payflow');
-const { toApply } = require('./lib/seal');
-const { holderKey } = require('./lib/holder');
+const { HALL, SANDBOX, applicant } = require('./lib/client');
+const { psql } = require('./lib/pki');
 const { makePdf, stampWith, verifyPdf } = require('./lib/stamp');
-
-const ORG = '深圳测试科技有限公司';
-const PIN = 'Sm2Seal2026';
-
-/* a valid 统一社会信用代码 (GB 32100: weights 3^i mod 31), new each call */
-function uscc() {
-    const alpha = '0123456789ABCDEFGHJKLMNPQRTUWXY';
-    const w = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
-    const body = '91440300' + String(crypto.randomInt(1e8, 1e9));
-    const sum = [...body].reduce((s, ch, i) => s + alpha.indexOf(ch) * w[i], 0);
-    return body + alpha[(31 - (sum % 31)) % 31];
-}
-
-/*
- * A company of its own 统一社会信用代码 with a 机构章 whose key was made in
- * its agent's browser (SM2; the PKCS#12 saved there under PIN), as
- * lib/stamp.js producedSeal makes one: { c (the agent, logged in with the
- * mobile the initiator names), uscc, seal, p12 }.
- */
-async function company() {
-    const c = await applicant();
-    const key = await toApply(c);
-    const code = uscc();
-    const form = {
-        ...orgForm({ agent_mobile: freshPhone('139'), org_id: code, invoice_taxid: code }),
-        project: 'hall', submit_key: key,
-        app_name: '赵敏', app_ric: '11010519491231002X', app_mobile: '13700137000', app_email: 'zhaomin@example.com',
-        org_count: '1', org_years: '1', org_style: 'auto', biz_count: '0', person_count: '0', ca: 'sm2',
-    };
-    delete form.years;
-    const r = await c.post('/seal/apply', form);
-    assert.equal(r.status, 200, r.text);
-    const id = Number(r.body.redirect.match(/id=(\d+)/)[1]);
-    psql(`UPDATE orders SET status = 'accepted', submitted_at = now(), review_due = current_date + 1
-        WHERE id = ${id}`);
-    const item = psql(`SELECT id FROM seal_items WHERE order_id = ${id} AND kind = 'org'`);
-    const dir = tmpdir();
-    const h = await holderKey(c, id, { pin: PIN, dir });
-    const res = await fetch(`${HALL}/seal/seseal?id=${item}`, { headers: { Cookie: c.cookieHeader() } });
-    assert.equal(res.status, 200);
-    const seal = path.join(dir, 'seal.seseal');
-    fs.writeFileSync(seal, Buffer.from(await res.arrayBuffer()));
-    return { c, uscc: code, seal, p12: h.p12, serial: h.serial };
-}
+const { ORG, PIN, uscc, company } = require('./lib/contract');
 
 const inDays = (n) => new Date(Date.now() + n * 86400e3 + 8 * 3600e3).toISOString().slice(0, 10);
 
@@ -184,7 +135,7 @@ test('parallel: a signature on a revision another party has since extended is re
     assert.deepEqual(v.body.result.stamps.map((s) => s.state), ['有效', '有效']);
 });
 
-test('a company party signing with another company\'s seal is refused', async () => {
+test('a party signing with another company\'s seal, or a company\'s for a person, is refused', async () => {
     const other = uscc();
     const id = await newFlow(initiator, [{ ...party(A), uscc: other, name: '深圳另一科技有限公司' }]);
     await invited(A.c.phone, 3);
@@ -195,6 +146,13 @@ test('a company party signing with another company\'s seal is refused', async ()
     assert.equal(f.flow.state, 'signing');
     assert.equal(f.flow.revision, '1');
     assert.equal(f.parties[0].state, 'notified');
+    /* a party named as a person is not signed for with a company's seal */
+    const idp = await newFlow(initiator, [{ kind: 'person', name: '王五', mobile: A.c.phone, page: 1, x: 60, y: 240 }],
+        { title: '个人合同' });
+    const rp = await sign(A, idp, stamp(A, await currentFile(A.c, idp)));
+    assert.equal(rp.status, 403, rp.text);
+    assert.match(rp.body.message, /不是发起方指定的签署人王五/);
+    assert.equal((await flowOf(initiator, idp)).flow.revision, '1');
     /* a file not appended to the current revision is refused too */
     const fresh = stamp(A, makePdf({ text: 'another document' }));
     const r2 = await sign(A, id, fresh);
