@@ -205,3 +205,50 @@ test('parallel requests: a double signature and a refusal racing a signature eac
     assert.equal(psql(`SELECT count(*) FROM sign_flow_events WHERE flow_id = ${id2}
         AND kind IN ('signed', 'refused', 'withdrawn')`), '1');
 });
+
+/* POST /contract/sign written by hand on a socket through nginx, cut after
+ * `keep` bytes of the body (all: cut before the answer is read) */
+function cutSign(co, id, pdf, keep) {
+    const net = require('node:net');
+    const u = new URL(HALL);
+    const b = `----contract${Date.now()}`;
+    const body = Buffer.concat([
+        Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="id"\r\n\r\n${id}\r\n`
+            + `--${b}\r\nContent-Disposition: form-data; name="file"; filename="s.pdf"\r\n`
+            + 'Content-Type: application/pdf\r\n\r\n'),
+        pdf, Buffer.from(`\r\n--${b}--\r\n`)]);
+    const head = `POST /contract/sign HTTP/1.1\r\nHost: ${u.host}\r\nCookie: ${co.c.cookieHeader()}\r\n`
+        + `X-CSRF-Token: ${co.c.csrf}\r\nAccept: application/json\r\n`
+        + `Content-Type: multipart/form-data; boundary=${b}\r\nContent-Length: ${body.length}\r\n\r\n`;
+    return new Promise((resolve) => {
+        const s = net.connect(Number(u.port), u.hostname, () => {
+            s.write(head);
+            s.write(body.subarray(0, keep), () => {
+                s.destroy();
+                resolve();
+            });
+        });
+        s.on('error', resolve);
+    });
+}
+
+test('cut connections: a signature cut mid-upload changes nothing; one cut before the answer counts once', async () => {
+    const id = await newFlow(initiator, [party(A)], { title: '断线合同' });
+    const signed = stamp(A, await currentFile(A.c, id));
+    await cutSign(A, id, signed, Math.floor(signed.length / 2));
+    await new Promise((ok) => setTimeout(ok, 500));
+    let f = await flowOf(initiator, id);
+    assert.equal(f.flow.revision, '1', 'half an upload is no revision');
+    assert.equal(f.parties[0].state, 'notified');
+    /* the whole request sent, the connection gone before the answer */
+    await cutSign(A, id, signed, signed.length + 1000);
+    await new Promise((ok) => setTimeout(ok, 1500));
+    const again = await sign(A, id, signed);
+    /* either the cut request was kept (and this one finds the flow done) or not (and this one signs) */
+    assert.ok(again.status === 200 || (again.status === 409 && /已完成/.test(again.body.message)), again.text);
+    f = await flowOf(initiator, id);
+    assert.equal(f.flow.state, 'completed');
+    assert.equal(f.flow.revision, '2');
+    assert.equal(psql(`SELECT count(*) FROM sign_flow_events WHERE flow_id = ${id} AND kind = 'signed'`), '1');
+    assert.equal(psql(`SELECT count(*) FROM sign_flow_revisions WHERE flow_id = ${id}`), '2');
+});
