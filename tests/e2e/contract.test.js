@@ -4,9 +4,10 @@
  * initiator opens 我的签署, 发起签署, fills the form (the PDF, the company
  * party, the deadline) and lands on the flow's page (签署中, the party
  * 待签署); the party, logged in with the mobile the initiator named, sees
- * the flow in 我的签署 and its 签署区 on the flow's page, uploads the file
- * stamped with its own seal (hall-stamp with its browser-made .p12), and
- * the page says 已完成.  axe checks every page; screenshots go to
+ * the flow in 我的签署 and its 签署区 on the flow's page, signs in the page
+ * (在浏览器中签署: its .seseal and browser-made .p12 opened there under its
+ * PIN, the current revision stamped by static/stamp's modules and posted),
+ * and the page says 已完成.  axe checks every page; screenshots go to
  * tests/e2e/artifacts/contract-*.png.
  */
 const { test, before, after } = require('node:test');
@@ -14,7 +15,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { HALL, applicant } = require('../integ/lib/client');
-const { makePdf, stampWith } = require('../integ/lib/stamp');
+const { makePdf } = require('../integ/lib/stamp');
 const { ORG, PIN, company } = require('../integ/lib/contract');
 const a11y = require('./lib/a11y');
 const { launchChromium, signIn } = require('./lib/browser');
@@ -87,14 +88,17 @@ test('contract: 发起签署 in the page, the party signs with its own seal, the
         await Promise.all([q.waitForURL(/\/contract\/flow\?id=/), q.click(`#contract-waiting a[href$="id=${id}"]`)]);
         assert.match(await q.textContent('#contract-my-turn'), /--page 1 --x 60\.0 --y 240\.0/);
         await a11y.check(q, '签署流程 (party)');
-        /* the party's own machine: the current file, stamped with its seal */
-        const res = await fetch(`${HALL}/contract/file?id=${id}`, { headers: { Cookie: A.c.cookieHeader() } });
-        assert.equal(res.status, 200);
-        const signed = path.join(dir, 'signed.pdf');
-        fs.writeFileSync(signed, stampWith(Buffer.from(await res.arrayBuffer()), { seal: A.seal, p12: A.p12 }, PIN,
-            { page: 1, x: 60, y: 240 }));
-        await q.setInputFiles('#contract-sign-form input[name=file]', signed);
-        await Promise.all([q.waitForURL(/\/contract\/flow\?id=/), q.click('#contract-sign-form button[type=submit]')]);
+        /* 在浏览器中签署: its seal and browser-made .p12 opened in the page
+         * under its PIN, the current revision stamped there and posted */
+        await q.setInputFiles('#contract-browser-form input[name=seal]', A.seal);
+        await q.setInputFiles('#contract-browser-form input[name=p12]', A.p12);
+        await q.fill('#contract-browser-form input[name=pin]', PIN);
+        await q.click('#contract-browser-form button[type=submit]');
+        await q.waitForFunction(() => !document.getElementById('contract-browser-form')
+            || /[^…]$/.test(document.getElementById('contract-browser-status').textContent || '…'),
+        null, { timeout: 60000 });
+        assert.equal(await q.locator('#contract-browser-form').count(), 0,
+            `still asked to sign: ${await q.locator('#contract-browser-status').textContent().catch(() => '')}`);
         assert.equal(await q.textContent('#contract-state'), '已完成');
         assert.match(await q.textContent('#contract-parties'), /已签署/);
         await q.screenshot({ path: path.join(ARTIFACTS, 'contract-party.png'), fullPage: true });
