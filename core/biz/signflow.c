@@ -15,6 +15,14 @@
 #define ME_IDX "(SELECT phone_idx FROM users WHERE id = $2)"
 
 const struct hall_stmt hall_signflow_stmts[] = {
+    /* who is told that the flow ended: the initiator and every party
+     * that was asked to sign (a party never notified knew nothing of it) */
+    {"contract_told",
+     "SELECT 0::bigint AS party, u.phone_enc AS mobile_enc, f.title FROM sign_flows f"
+     " JOIN users u ON u.id = f.initiator_id WHERE f.id = $1"
+     " UNION ALL SELECT p.id, p.mobile_enc, f.title FROM sign_flow_parties p JOIN sign_flows f"
+     " ON f.id = p.flow_id WHERE p.flow_id = $1 AND p.notified_at IS NOT NULL",
+     1},
     {"contract_flow_new",
      "INSERT INTO sign_flows (initiator_id, title, message, ordering, deadline)"
      " VALUES ($1, $2, $3, $4, $5::date) RETURNING id",
@@ -199,6 +207,36 @@ hall_signflow_notify(struct hall_ctx *cx, int64_t flow, const char *public_url)
     return HALL_OK;
 }
 
+/* the flow ended (what: 已全部签署完成, 已被签署方拒签…, 已被发起方撤销…):
+ * the SMS contract_ended to its initiator and every party asked to sign */
+static int
+tell_ended(struct hall_ctx *cx, int64_t flow, const char *kind, const char *what,
+           const char *public_url)
+{
+    struct hall_dbres *r = hall_db_exec(cx, "contract_told", HALL_I64(flow));
+    const char *url =
+        hall_psprintf(cx->pool, "%s/contract/flow?id=%lld", public_url, (long long)flow);
+    int i;
+
+    if (r == NULL)
+        return HALL_ERR;
+    for (i = 0; i < hall_dbres_rows(r); i++) {
+        size_t elen = 0;
+        unsigned char *enc = hall_dbres_bytea(cx, r, i, hall_dbres_col(r, "mobile_enc"), &elen);
+        char *mobile = enc != NULL ? hall_pii_decrypt(cx->pool, enc, elen) : NULL;
+
+        if (mobile == NULL ||
+            hall_sms_queue(cx,
+                           hall_psprintf(cx->pool, "contract-%s-%lld-%lld", kind, (long long)flow,
+                                         (long long)hall_dbres_int(r, i, "party")),
+                           mobile, NULL, HALL_SMST_contract_ended, "title",
+                           hall_dbres_str(r, i, "title"), "what", what, "url", url,
+                           NULL) != HALL_OK)
+            return HALL_ERR;
+    }
+    return HALL_OK;
+}
+
 int
 hall_signflow_signed(struct hall_ctx *cx, int64_t flow, int64_t party, int rev, const char *key,
                      const unsigned char sha256[32], size_t size, const char *serial,
@@ -215,27 +253,35 @@ hall_signflow_signed(struct hall_ctx *cx, int64_t flow, int64_t party, int rev, 
         return HALL_ERR;
     *state = hall_dbres_str(r, 0, "state");
     if (strcmp(*state, "completed") == 0)
-        return hall_signflow_event(cx, flow, 0, "completed", "");
+        return hall_signflow_event(cx, flow, 0, "completed", "") == HALL_OK
+                   ? tell_ended(cx, flow, "completed", "已全部签署完成", public_url)
+                   : HALL_ERR;
     return hall_signflow_notify(cx, flow, public_url);
 }
 
 int
-hall_signflow_refused(struct hall_ctx *cx, int64_t flow, int64_t party, const char *reason)
+hall_signflow_refused(struct hall_ctx *cx, int64_t flow, int64_t party, const char *reason,
+                      const char *public_url)
 {
     return hall_db_exec(cx, "contract_party_refuse", HALL_I64(party), HALL_STR(reason)) != NULL &&
                    hall_db_exec(cx, "contract_end", HALL_I64(flow), HALL_STR("refused"),
                                 HALL_STR(reason)) != NULL &&
                    hall_signflow_event(cx, flow, party, "refused", reason) == HALL_OK
-               ? HALL_OK
+               ? tell_ended(cx, flow, "refused",
+                            hall_psprintf(cx->pool, "已被签署方拒签，拒签原因：%s", reason),
+                            public_url)
                : HALL_ERR;
 }
 
 int
-hall_signflow_withdrawn(struct hall_ctx *cx, int64_t flow, const char *reason)
+hall_signflow_withdrawn(struct hall_ctx *cx, int64_t flow, const char *reason,
+                        const char *public_url)
 {
     return hall_db_exec(cx, "contract_end", HALL_I64(flow), HALL_STR("withdrawn"),
                         HALL_STR(reason)) != NULL &&
                    hall_signflow_event(cx, flow, 0, "withdrawn", reason) == HALL_OK
-               ? HALL_OK
+               ? tell_ended(cx, flow, "withdrawn",
+                            hall_psprintf(cx->pool, "已被发起方撤销，撤销原因：%s", reason),
+                            public_url)
                : HALL_ERR;
 }

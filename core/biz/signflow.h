@@ -43,8 +43,12 @@ int hall_signflow_signed(struct hall_ctx *cx, int64_t flow, int64_t party, int r
                          const unsigned char sha256[32], size_t size, const char *serial,
                          const char *public_url, const char **state);
 /* 拒签 by the party: the party and the flow refused, with the reason */
-int hall_signflow_refused(struct hall_ctx *cx, int64_t flow, int64_t party, const char *reason);
+int hall_signflow_refused(struct hall_ctx *cx, int64_t flow, int64_t party, const char *reason,
+                          const char *public_url);
 /* 撤销 by the initiator */
-int hall_signflow_withdrawn(struct hall_ctx *cx, int64_t flow, const char *reason);
+int hall_signflow_withdrawn(struct hall_ctx *cx, int64_t flow, const char *reason,
+                            const char *public_url);
+/* (a flow that ends -- completed, refused, withdrawn -- tells its
+ * initiator and every party asked so far by the SMS contract_ended) */
 
 #endif

@@ -560,7 +560,8 @@ refuse_post(struct hall_req *req)
         hall_db_rollback(req->cx);
         return hall_msg(req, HALL_M_CONTRACT_NOT_YOURS, "id");
     }
-    if (hall_signflow_refused(req->cx, id, hall_dbres_int(me, 0, "id"), reason) != HALL_OK ||
+    if (hall_signflow_refused(req->cx, id, hall_dbres_int(me, 0, "id"), reason,
+                              req->app->conf.public_url) != HALL_OK ||
         hall_db_commit(req->cx) != HALL_OK)
         return db_fail(req);
     {
@@ -589,7 +590,7 @@ withdraw_post(struct hall_req *req)
         hall_db_rollback(req->cx);
         return hall_msg(req, HALL_M_CONTRACT_NONE, "id");
     }
-    if (hall_signflow_withdrawn(req->cx, id, reason) != HALL_OK ||
+    if (hall_signflow_withdrawn(req->cx, id, reason, req->app->conf.public_url) != HALL_OK ||
         hall_db_commit(req->cx) != HALL_OK)
         return db_fail(req);
     {

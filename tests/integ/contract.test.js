@@ -12,7 +12,7 @@
 const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
 const { HALL, SANDBOX, applicant } = require('./lib/client');
-const { psql } = require('./lib/pki');
+const { psql, smsTo } = require('./lib/pki');
 const { makePdf, stampWith, verifyPdf } = require('./lib/stamp');
 const { ORG, PIN, uscc, company } = require('./lib/contract');
 
@@ -96,6 +96,9 @@ test('sequential: the second company is asked only after the first signed; both 
     assert.equal(f.flow.state, 'completed');
     assert.equal(f.flow.revision, '3');
 
+    /* the initiator and both parties are told it is done */
+    for (const phone of [initiator.phone, A.c.phone, B.c.phone])
+        assert.match(await smsTo(phone, /《采购合同》的签署流程已全部签署完成/), new RegExp(`/contract/flow\\?id=${id}`));
     const final = await currentFile(initiator, id);
     const v = await verifyPdf(final);
     assert.equal(v.status, 200, v.text);
@@ -170,6 +173,8 @@ test('拒签 with a reason and 撤销 by the initiator end the flow; nothing aft
     assert.equal(f.flow.state, 'refused');
     assert.equal(f.parties[0].state, 'refused');
     assert.equal(f.parties[0].reason, '金额有误');
+    /* the initiator is told, with the reason */
+    await smsTo(initiator.phone, /《拒签合同》的签署流程已被签署方拒签，拒签原因：金额有误/);
     const after = await sign(A, id, stamp(A, await currentFile(A.c, id)));
     assert.equal(after.status, 409, after.text);
     assert.match(after.body.message, /已拒签/);
@@ -181,6 +186,7 @@ test('拒签 with a reason and 撤销 by the initiator end the flow; nothing aft
     assert.equal(w.status, 200, w.text);
     f = await flowOf(A.c, id2);
     assert.equal(f.flow.state, 'withdrawn');
+    await smsTo(A.c.phone, /《撤销合同》的签署流程已被发起方撤销，撤销原因：条款需修改/);
     assert.equal(f.my_turn, undefined);
     const late = await A.c.post('/contract/refuse', { id: id2, reason: '晚了' });
     assert.equal(late.status, 409);
