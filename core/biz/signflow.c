@@ -15,6 +15,16 @@
 #define ME_IDX "(SELECT phone_idx FROM users WHERE id = $2)"
 
 const struct hall_stmt hall_signflow_stmts[] = {
+    /* 催签: the parties asked and not signed, not reminded in 24 hours */
+    {"contract_remind",
+     "UPDATE sign_flow_parties p SET reminded_at = now() FROM sign_flows f"
+     " WHERE f.id = $1 AND p.flow_id = f.id AND p.state = 'notified'"
+     " AND (p.reminded_at IS NULL OR p.reminded_at < now() - interval '24 hours')"
+     " RETURNING p.id, p.mobile_enc, f.title, to_char(f.deadline, 'YYYY-MM-DD') AS deadline,"
+     " floor(extract(epoch FROM p.reminded_at))::bigint AS at,"
+     " (SELECT coalesce(nullif(display_name, ''), '网上营业厅用户') FROM users"
+     " WHERE id = f.initiator_id) AS initiator",
+     1},
     /* who is told that the flow ended: the initiator and every party
      * that was asked to sign (a party never notified knew nothing of it) */
     {"contract_told",
@@ -178,10 +188,12 @@ hall_signflow_event(struct hall_ctx *cx, int64_t flow, int64_t party, const char
                : HALL_ERR;
 }
 
-int
-hall_signflow_notify(struct hall_ctx *cx, int64_t flow, const char *public_url)
+/* the SMS contract_sign to each party of r (contract_to_notify's or
+ * contract_remind's rows), each with its event */
+static int
+ask_to_sign(struct hall_ctx *cx, int64_t flow, struct hall_dbres *r, const char *kind,
+            const char *public_url)
 {
-    struct hall_dbres *r = hall_db_exec(cx, "contract_to_notify", HALL_I64(flow));
     int i;
 
     if (r == NULL)
@@ -196,15 +208,38 @@ hall_signflow_notify(struct hall_ctx *cx, int64_t flow, const char *public_url)
 
         if (mobile == NULL)
             return HALL_ERR;
-        if (hall_sms_queue(cx, hall_psprintf(cx->pool, "contract-%lld", (long long)party), mobile,
-                           NULL, HALL_SMST_contract_sign, "initiator",
-                           hall_dbres_str(r, i, "initiator"), "title",
-                           hall_dbres_str(r, i, "title"), "deadline",
-                           hall_dbres_str(r, i, "deadline"), "url", url, NULL) != HALL_OK ||
-            hall_signflow_event(cx, flow, party, "notified", "") != HALL_OK)
+        if (hall_sms_queue(
+                cx,
+                strcmp(kind, "reminded") == 0
+                    ? hall_psprintf(cx->pool, "contract-remind-%lld-%lld", (long long)party,
+                                    (long long)hall_dbres_int(r, i, "at"))
+                    : hall_psprintf(cx->pool, "contract-%lld", (long long)party),
+                mobile, NULL, HALL_SMST_contract_sign, "initiator",
+                hall_dbres_str(r, i, "initiator"), "title", hall_dbres_str(r, i, "title"),
+                "deadline", hall_dbres_str(r, i, "deadline"), "url", url, NULL) != HALL_OK ||
+            hall_signflow_event(cx, flow, party, kind, "") != HALL_OK)
             return HALL_ERR;
     }
     return HALL_OK;
+}
+
+int
+hall_signflow_notify(struct hall_ctx *cx, int64_t flow, const char *public_url)
+{
+    struct hall_dbres *r = hall_db_exec(cx, "contract_to_notify", HALL_I64(flow));
+
+    return r != NULL ? ask_to_sign(cx, flow, r, "notified", public_url) : HALL_ERR;
+}
+
+int
+hall_signflow_remind(struct hall_ctx *cx, int64_t flow, const char *public_url, int *n)
+{
+    struct hall_dbres *r = hall_db_exec(cx, "contract_remind", HALL_I64(flow));
+
+    if (r == NULL)
+        return HALL_ERR;
+    *n = hall_dbres_rows(r);
+    return ask_to_sign(cx, flow, r, "reminded", public_url);
 }
 
 /* the flow ended (what: 已全部签署完成, 已被签署方拒签…, 已被发起方撤销…):

@@ -36,6 +36,9 @@ int hall_signflow_event(struct hall_ctx *cx, int64_t flow, int64_t party, const 
  * flow's link (public_url/contract/flow?id=): every waiting one in parallel
  * order, the first waiting one in sequential order when none is notified */
 int hall_signflow_notify(struct hall_ctx *cx, int64_t flow, const char *public_url);
+/* 催签: the SMS contract_sign again to each party asked and not signed
+ * that was not reminded in the last 24 hours; *n how many */
+int hall_signflow_remind(struct hall_ctx *cx, int64_t flow, const char *public_url, int *n);
 /* the party's signature kept as revision rev (its bytes stored under key):
  * the party signed with the certificate serial, the flow at rev, completed
  * when no party is left, else the next party notified; *state the flow's */

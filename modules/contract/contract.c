@@ -16,6 +16,7 @@
  *                            the party's signature appended)
  *   POST /contract/refuse    id, reason: 拒签 by a party asked to sign
  *   POST /contract/withdraw  id, reason: 撤销 by the initiator
+ *   POST /contract/remind    id: 催签 by the initiator (each party once in 24 h)
  *
  * Every write is one transaction holding the flow's row (SELECT ... FOR
  * UPDATE): two signatures, a refusal and a signature, a withdrawal and the
@@ -601,6 +602,36 @@ withdraw_post(struct hall_req *req)
     }
 }
 
+/* POST /contract/remind: 催签 by the initiator, each party at most once in 24 hours */
+static int
+remind_post(struct hall_req *req)
+{
+    struct hall_dbres *f;
+    struct hall_val *o;
+    int64_t id;
+    int n = 0;
+
+    if (flow_id(req, &id) != HALL_OK)
+        return hall_msg(req, HALL_M_CONTRACT_NONE, "id");
+    if (lock_signing(req, id, "催签", &f) != HALL_OK)
+        return HALL_OK;
+    if (hall_dbres_int(f, 0, "initiator_id") != req->user_id) {
+        hall_db_rollback(req->cx);
+        return hall_msg(req, HALL_M_CONTRACT_NONE, "id");
+    }
+    if (hall_signflow_remind(req->cx, id, req->app->conf.public_url, &n) != HALL_OK)
+        return db_fail(req);
+    if (n == 0) {
+        hall_db_rollback(req->cx);
+        return hall_msg(req, HALL_M_CONTRACT_REMIND_SOON, "id");
+    }
+    if (hall_db_commit(req->cx) != HALL_OK)
+        return db_fail(req);
+    o = hall_val_obj(req->pool);
+    hall_val_set_int(req->pool, o, "reminded", n);
+    return answer_flow(req, id, o);
+}
+
 static int
 contract_init(struct hall_app *app)
 {
@@ -617,6 +648,7 @@ static const struct hall_route contract_routes[] = {
     {"POST", "/contract/sign", sign_post, HALL_R_AUTH | HALL_R_MULTIPART, NULL},
     {"POST", "/contract/refuse", refuse_post, HALL_R_AUTH, NULL},
     {"POST", "/contract/withdraw", withdraw_post, HALL_R_AUTH, NULL},
+    {"POST", "/contract/remind", remind_post, HALL_R_AUTH, NULL},
     {NULL, NULL, NULL, 0, NULL},
 };
 

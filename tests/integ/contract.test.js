@@ -76,6 +76,16 @@ test('sequential: the second company is asked only after the first signed; both 
     assert.equal(psql(`SELECT count(*) FROM sign_flow_parties WHERE flow_id = ${id}
         AND position(convert_to('${A.c.phone}', 'UTF8') IN mobile_enc) > 0`), '0');
     assert.equal((await invitations(B.c.phone)).length, 0, 'B is not asked before A signed');
+    /* 催签: A (asked, not signed) once more, B (not asked yet) not; again at once: refused */
+    assert.equal((await A.c.post('/contract/remind', { id })).status, 404, 'only the initiator reminds');
+    const rem = await initiator.post('/contract/remind', { id });
+    assert.equal(rem.status, 200, rem.text);
+    assert.equal(rem.body.reminded, 1);
+    await invited(A.c.phone, 2);
+    const again = await initiator.post('/contract/remind', { id });
+    assert.equal(again.status, 429, again.text);
+    assert.match(again.body.message, /24小时内都已催签过/);
+    assert.equal(psql(`SELECT count(*) FROM sign_flow_events WHERE flow_id = ${id} AND kind = 'reminded'`), '1');
     /* B cannot sign before its turn */
     const early = await sign(B, id, stamp(B, await currentFile(B.c, id), 150));
     assert.equal(early.status, 403, early.text);
@@ -119,7 +129,7 @@ test('sequential: the second company is asked only after the first signed; both 
 
 test('parallel: a signature on a revision another party has since extended is refused', async () => {
     const id = await newFlow(initiator, [party(A, 60), party(B, 150)], { order: 'parallel', title: '三方协议' });
-    await Promise.all([invited(A.c.phone, 2), invited(B.c.phone, 2)]);
+    await Promise.all([invited(A.c.phone, 3), invited(B.c.phone, 2)]);
     const rev1 = await currentFile(A.c, id);
     const byA = stamp(A, rev1, 60);
     const byB = stamp(B, rev1, 150);
@@ -141,7 +151,7 @@ test('parallel: a signature on a revision another party has since extended is re
 test('a party signing with another company\'s seal, or a company\'s for a person, is refused', async () => {
     const other = uscc();
     const id = await newFlow(initiator, [{ ...party(A), uscc: other, name: '深圳另一科技有限公司' }]);
-    await invited(A.c.phone, 3);
+    await invited(A.c.phone, 4);
     const r = await sign(A, id, stamp(A, await currentFile(A.c, id)));
     assert.equal(r.status, 403, r.text);
     assert.match(r.body.message, new RegExp(`${A.uscc}.*${other}.*不能用其他单位的印章`));
