@@ -15,6 +15,13 @@
 #define ME_IDX "(SELECT phone_idx FROM users WHERE id = $2)"
 
 const struct hall_stmt hall_signflow_stmts[] = {
+    /* the flows past their deadline (a Beijing date: signed by its end),
+     * a batch, each locked; another worker's skipped */
+    {"contract_due",
+     "SELECT id FROM sign_flows WHERE state = 'signing'"
+     " AND deadline < (now() AT TIME ZONE 'Asia/Shanghai')::date"
+     " ORDER BY deadline, id LIMIT 50 FOR UPDATE SKIP LOCKED",
+     0},
     /* 催签: the parties asked and not signed, not reminded in 24 hours */
     {"contract_remind",
      "UPDATE sign_flow_parties p SET reminded_at = now() FROM sign_flows f"
@@ -319,4 +326,34 @@ hall_signflow_withdrawn(struct hall_ctx *cx, int64_t flow, const char *reason,
                             hall_psprintf(cx->pool, "已被发起方撤销，撤销原因：%s", reason),
                             public_url)
                : HALL_ERR;
+}
+
+int
+hall_signflow_expire_tick(struct hall_ctx *cx, const char *public_url)
+{
+    struct hall_dbres *r;
+    int i, n;
+
+    if (hall_db_begin(cx) != HALL_OK)
+        return -1;
+    r = hall_db_exec(cx, "contract_due");
+    if (r == NULL)
+        goto fail;
+    n = hall_dbres_rows(r);
+    for (i = 0; i < n; i++) {
+        int64_t flow = hall_dbres_int(r, i, "id");
+
+        if (hall_db_exec(cx, "contract_end", HALL_I64(flow), HALL_STR("expired"),
+                         HALL_STR("已过截止日期")) == NULL ||
+            hall_signflow_event(cx, flow, 0, "expired", "") != HALL_OK ||
+            tell_ended(cx, flow, "expired", "已过截止日期，未签署完成，已自动失效", public_url) !=
+                HALL_OK)
+            goto fail;
+    }
+    if (hall_db_commit(cx) != HALL_OK)
+        goto fail;
+    return n;
+fail:
+    hall_db_rollback(cx);
+    return -1;
 }

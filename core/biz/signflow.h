@@ -53,5 +53,8 @@ int hall_signflow_withdrawn(struct hall_ctx *cx, int64_t flow, const char *reaso
                             const char *public_url);
 /* (a flow that ends -- completed, refused, withdrawn -- tells its
  * initiator and every party asked so far by the SMS contract_ended) */
+/* hall-outbox's tick: the flows past their deadline expired (the initiator
+ * and the parties asked told), a batch in one transaction; how many, -1 */
+int hall_signflow_expire_tick(struct hall_ctx *cx, const char *public_url);
 
 #endif

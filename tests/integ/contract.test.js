@@ -268,3 +268,21 @@ test('cut connections: a signature cut mid-upload changes nothing; one cut befor
     assert.equal(psql(`SELECT count(*) FROM sign_flow_events WHERE flow_id = ${id} AND kind = 'signed'`), '1');
     assert.equal(psql(`SELECT count(*) FROM sign_flow_revisions WHERE flow_id = ${id}`), '2');
 });
+
+test('a flow past its deadline expires by hall-outbox\'s tick; everyone asked is told; no signature after', async () => {
+    const id = await newFlow(initiator, [party(A)], { title: '过期合同' });
+    const signed = stamp(A, await currentFile(A.c, id));
+    psql(`UPDATE sign_flows SET deadline = current_date - 2 WHERE id = ${id}`);
+    let state = '';
+    for (let i = 0; i < 200 && state !== 'expired'; i++) {
+        await new Promise((ok) => setTimeout(ok, 100));
+        state = psql(`SELECT state FROM sign_flows WHERE id = ${id}`);
+    }
+    assert.equal(state, 'expired');
+    for (const phone of [initiator.phone, A.c.phone])
+        await smsTo(phone, /《过期合同》的签署流程已过截止日期，未签署完成，已自动失效/);
+    const late = await sign(A, id, signed);
+    assert.equal(late.status, 409, late.text);
+    assert.match(late.body.message, /已过期/);
+    assert.equal(psql(`SELECT count(*) FROM sign_flow_events WHERE flow_id = ${id} AND kind = 'expired'`), '1');
+});
