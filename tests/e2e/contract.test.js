@@ -72,8 +72,14 @@ test('contract: 发起签署 in the page, the party signs with its own seal, the
         await p.setInputFiles('input[name=file]', pdf);
         await p.selectOption('select[name=order]', 'sequential');
         await p.fill('input[name=deadline]', new Date(Date.now() + 10 * 86400e3).toISOString().slice(0, 10));
-        await p.fill('textarea[name=parties]', JSON.stringify([
-            { kind: 'org', name: ORG, uscc: A.uscc, mobile: A.c.phone, page: 1, x: 60, y: 240 }]));
+        /* the parties as rows (static/contract/new.js): one company */
+        assert.equal(await p.isVisible('textarea[name=parties]'), false, 'the JSON field is the fallback only');
+        const row = p.locator('#contract-party-rows fieldset').first();
+        await row.locator('select[name=p_kind]').selectOption('org');
+        await row.locator('input[name=p_name]').fill(ORG);
+        await row.locator('input[name=p_uscc]').fill(A.uscc);
+        await row.locator('input[name=p_mobile]').fill(A.c.phone);
+        await row.locator('input[name=p_x]').fill('60');
         await Promise.all([p.waitForURL(/\/contract\/flow\?id=\d+$/), p.click('#contract-new-form button[type=submit]')]);
         const id = Number(new URL(p.url()).searchParams.get('id'));
         assert.equal(await p.textContent('#contract-state'), '签署中');
