@@ -115,7 +115,7 @@ parties_check(struct hall_req *req, const char *text, struct party_in *out, int 
 
     list = text != NULL ? hall_val_parse(req->pool, text, strlen(text), err, sizeof(err)) : NULL;
     if (list == NULL || list->type != HALL_V_LIST || list->first == NULL) {
-        *why = "请至少添加一个签署方";
+        *why = hall_msg_text(req->pool, HALL_M_CONTRACT_PARTY_NONE);
         return HALL_ERR;
     }
     for (p = list->first; p != NULL; p = p->next, i++) {
@@ -124,17 +124,16 @@ parties_check(struct hall_req *req, const char *text, struct party_in *out, int 
         char *end;
 
         if (i == CONTRACT_PARTIES_MAX) {
-            *why = "签署方最多20个";
+            *why = hall_msg_text(req->pool, HALL_M_CONTRACT_PARTY_MAX, CONTRACT_PARTIES_MAX);
             return HALL_ERR;
         }
         if (p->type != HALL_V_OBJ) {
-            *why = "格式错误";
+            *why = hall_msg_text(req->pool, HALL_M_CONTRACT_PARTY_FORMAT, i + 1);
             return HALL_ERR;
         }
         q->kind = hall_val_str(p, "kind");
         if (strcmp(q->kind, "org") != 0 && strcmp(q->kind, "person") != 0) {
-            *why = hall_psprintf(req->pool, "第%d个签署方的类型须为单位（org）或个人（person）",
-                                 i + 1);
+            *why = hall_msg_text(req->pool, HALL_M_CONTRACT_PARTY_KIND, i + 1);
             return HALL_ERR;
         }
         if (hall_param_check(req->pool, strcmp(q->kind, "org") == 0 ? &name_org : &name_person,
@@ -143,32 +142,32 @@ parties_check(struct hall_req *req, const char *text, struct party_in *out, int 
                              &msg) != HALL_OK ||
             hall_param_check(req->pool, &ric, hall_val_str(p, "ric"), &q->ric, &note, &msg) !=
                 HALL_OK) {
-            *why = hall_psprintf(req->pool, "第%d个签署方：%s", i + 1, msg);
+            *why = hall_msg_text(req->pool, HALL_M_CONTRACT_PARTY_FIELD, i + 1, msg);
             return HALL_ERR;
         }
         q->uscc = "";
         if (strcmp(q->kind, "org") == 0 &&
             hall_param_check(req->pool, &uscc, hall_val_str(p, "uscc"), &q->uscc, &note, &msg) !=
                 HALL_OK) {
-            *why = hall_psprintf(req->pool, "第%d个签署方：%s", i + 1, msg);
+            *why = hall_msg_text(req->pool, HALL_M_CONTRACT_PARTY_FIELD, i + 1, msg);
             return HALL_ERR;
         }
         s = num_or(req->pool, p, "page", "1");
         q->page = s != NULL ? strtol(s, &end, 10) : 0;
         if (s == NULL || *end != '\0' || q->page < 1 || q->page > 9999) {
-            *why = hall_psprintf(req->pool, "第%d个签署方的签署区页码有误", i + 1);
+            *why = hall_msg_text(req->pool, HALL_M_CONTRACT_PARTY_PAGE, i + 1);
             return HALL_ERR;
         }
         s = num_or(req->pool, p, "x", "150");
         q->x = s != NULL ? strtod(s, &end) : -1;
         if (s == NULL || *end != '\0' || !(q->x >= 0 && q->x <= 2000)) {
-            *why = hall_psprintf(req->pool, "第%d个签署方的签署区位置有误", i + 1);
+            *why = hall_msg_text(req->pool, HALL_M_CONTRACT_PARTY_PLACE, i + 1);
             return HALL_ERR;
         }
         s = num_or(req->pool, p, "y", "240");
         q->y = s != NULL ? strtod(s, &end) : -1;
         if (s == NULL || *end != '\0' || !(q->y >= 0 && q->y <= 2000)) {
-            *why = hall_psprintf(req->pool, "第%d个签署方的签署区位置有误", i + 1);
+            *why = hall_msg_text(req->pool, HALL_M_CONTRACT_PARTY_PLACE, i + 1);
             return HALL_ERR;
         }
     }
