@@ -253,20 +253,26 @@ void pdf_section_free(struct pdf_section *s);
 
 /* ---- pdf_write.c: objects written back as PDF syntax (the stamper's) ---------------------- */
 
-/* a growing buffer: p malloc'ed (free it), a NUL kept after len bytes */
+/* a growing buffer of at most max bytes (the NUL kept after len bytes not
+ * counted): p malloc'ed (free it).  Made with its maximum, PDF_OUT(max); a
+ * writer made without one (max 0) holds nothing. */
 struct pdf_out {
     unsigned char *p;
-    size_t len, cap;
+    size_t len, cap, max;
+    int full; /* a put would have passed max: it and every later one refused */
 };
-void pdf_out_put(struct pdf_out *o, const void *p, size_t n);
+#define PDF_OUT(max_) ((struct pdf_out){NULL, 0, 0, (max_), 0})
+/* HALL_ERR when o would pass its maximum (or did before): o unchanged */
+int pdf_out_put(struct pdf_out *o, const void *p, size_t n);
 /* v (a value of object from's text; from 0: unknown, a real then printed
  * from its value) as PDF syntax, the text libqpdf 11's unparse gave:
  * dictionaries "<< /K v >>" with their keys sorted by their bytes, each
  * once, those pdf_write_gone leave out; arrays "[ a b ]"; reals as their
- * text; references "N G R", not followed.  HALL_ERR: nested too deep */
+ * text; references "N G R", not followed.  HALL_ERR: nested too deep, or o
+ * would pass its maximum (what o holds then is not to be used) */
 int pdf_write(struct pdf_doc *d, struct pdf_out *o, const struct pdf_obj *v, int from);
 /* dict's keys but skip's as " /K v" each, in that order (a dictionary
- * written again with keys added after them) */
+ * written again with keys added after them); HALL_ERR as pdf_write's */
 int pdf_write_keys(struct pdf_doc *d, struct pdf_out *o, const struct pdf_obj *dict,
                    const char *const *skip, int from);
 /* 1 when a writer leaves v out as null: null, a reference to an object
