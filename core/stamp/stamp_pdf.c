@@ -241,7 +241,7 @@ stamp_doc_core_reads(const unsigned char *pdf, size_t len, struct stamp_doc *d, 
 int
 stamp_pdf_value(const struct stamp_doc *d, struct stamp_buf *b, const struct pdf_obj *v, int from)
 {
-    struct pdf_out o = PDF_OUT(STAMP_VALUE_MAX);
+    struct pdf_out o = {.max = STAMP_VALUE_MAX};
     int rc = pdf_write(d->pd, &o, v, from);
 
     if (rc == HALL_OK)
@@ -451,7 +451,7 @@ static int
 dict_again(const struct stamp_doc *d, struct stamp_buf *u, const struct pdf_obj *dict, int from,
            const char *const *skip, const char *extra)
 {
-    struct pdf_out o = PDF_OUT(STAMP_VALUE_MAX);
+    struct pdf_out o = {.max = STAMP_VALUE_MAX};
 
     if (dict != NULL && dict->type == PDF_DICT &&
         pdf_write_keys(d->pd, &o, dict, skip, from) != HALL_OK) {

@@ -104,7 +104,7 @@ write__page_of_every_kind__libqpdf_unparse_text(void **state)
     struct hall_pool *pool = hall_pool_create(4096);
     struct mk m;
     struct pdf_doc *d;
-    struct pdf_out o = PDF_OUT(1 << 20);
+    struct pdf_out o = {.max = 1 << 20};
     char err[256];
     qpdf_data q = qpdf_init();
     qpdf_oh h;
@@ -135,7 +135,7 @@ write__page_of_every_kind__libqpdf_unparse_text(void **state)
     assert_string_equal((const char *)o.p, want);
     /* the keys alone, /Contents and /Type left out: the same text cut */
     free(o.p);
-    o = PDF_OUT(1 << 20);
+    o = (struct pdf_out){.max = 1 << 20};
     {
         static const char *const skip[] = {"/Contents", "/Type", NULL};
 
@@ -199,7 +199,7 @@ gone__one_unreadable_object_named_20000_times__read_once(void **state)
     long long off[5], xref;
     struct hall_pool *pool = hall_pool_create(65536);
     struct pdf_doc *d;
-    struct pdf_out o = PDF_OUT(1 << 20);
+    struct pdf_out o = {.max = 1 << 20};
     clock_t t0;
     int i;
 
@@ -258,7 +258,7 @@ max__page_one_byte_over__refused_and_stays_refused(void **state)
     struct hall_pool *pool = hall_pool_create(4096);
     struct mk m;
     struct pdf_doc *d;
-    struct pdf_out all = PDF_OUT(1 << 20), o, none = PDF_OUT(0);
+    struct pdf_out all = {.max = 1 << 20}, o, none = {0};
     char err[256];
 
     (void)state;
@@ -269,7 +269,7 @@ max__page_one_byte_over__refused_and_stays_refused(void **state)
     assert_int_equal(pdf_write(d, &all, pdf_get(d, 4, 0), 4), HALL_OK);
     assert_true(all.len > 100);
 
-    o = PDF_OUT(all.len);
+    o = (struct pdf_out){.max = all.len};
     assert_int_equal(pdf_write(d, &o, pdf_get(d, 4, 0), 4), HALL_OK);
     assert_int_equal(o.len, all.len);
     assert_memory_equal(o.p, all.p, all.len);
@@ -278,7 +278,7 @@ max__page_one_byte_over__refused_and_stays_refused(void **state)
     assert_int_equal(o.len, all.len);
     free(o.p);
 
-    o = PDF_OUT(all.len - 1);
+    o = (struct pdf_out){.max = all.len - 1};
     assert_int_equal(pdf_write(d, &o, pdf_get(d, 4, 0), 4), HALL_ERR);
     assert_true(o.full);
     assert_true(o.len < all.len);

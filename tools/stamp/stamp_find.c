@@ -124,7 +124,7 @@ unturned(struct pdf_doc *d, const unsigned char *pdf, size_t len, int npages, si
     static const char *const skip[] = {"/Rotate", NULL};
     const struct pdf_obj *tr = pdf_trailer(d), *root = pdf_dict_get(tr, "/Root"), *size;
     /* the file, then each page's keys again: some times the file at most */
-    struct pdf_out o = PDF_OUT(4 * len + 65536);
+    struct pdf_out o = {.max = 4 * len + 65536};
     long long prev = last_startxref(pdf, len), *offs, xoff;
     int i, rotate, turned = 0, *nums, ok = 1;
     double m[4];
