@@ -15,7 +15,7 @@
  * or HALL_ERR), never a guess.  An encrypted file is refused (pdf_open).
  *
  * Memory: the tree and the document live in the pool given to pdf_open;
- * decoded stream data is malloc'ed, the caller frees it.
+ * decoded stream data and a writer's text are malloc'ed, the caller frees them.
  */
 #ifndef HALL_PDF_H
 #define HALL_PDF_H
@@ -253,20 +253,20 @@ void pdf_section_free(struct pdf_section *s);
 
 /* ---- pdf_write.c: objects written back as PDF syntax (the stamper's) ---------------------- */
 
-/* a growing buffer: p malloc'ed (free it), a NUL kept after len bytes */
+/* max bytes at most ({.max = N}; {0}: none), a NUL after len; p malloc'ed; full: a put failed */
 struct pdf_out {
     unsigned char *p;
-    size_t len, cap;
+    size_t len, cap, max;
+    int full;
 };
-void pdf_out_put(struct pdf_out *o, const void *p, size_t n);
-/* v (a value of object from's text; from 0: unknown, a real then printed
- * from its value) as PDF syntax, the text libqpdf 11's unparse gave:
- * dictionaries "<< /K v >>" with their keys sorted by their bytes, each
- * once, those pdf_write_gone leave out; arrays "[ a b ]"; reals as their
- * text; references "N G R", not followed.  HALL_ERR: nested too deep */
+int pdf_out_put(struct pdf_out *o, const void *p, size_t n); /* HALL_ERR past max, o unchanged */
+/* v (a value of object from's text; from 0: unknown, a real then printed from its value) as
+ * PDF syntax, the text libqpdf 11's unparse gave: dictionaries "<< /K v >>" with their keys
+ * sorted by their bytes, each once, those pdf_write_gone leave out; arrays "[ a b ]"; reals as
+ * their text; references "N G R", not followed.  HALL_ERR: nested too deep, or o full */
 int pdf_write(struct pdf_doc *d, struct pdf_out *o, const struct pdf_obj *v, int from);
 /* dict's keys but skip's as " /K v" each, in that order (a dictionary
- * written again with keys added after them) */
+ * written again with keys added after them); HALL_ERR as pdf_write's */
 int pdf_write_keys(struct pdf_doc *d, struct pdf_out *o, const struct pdf_obj *dict,
                    const char *const *skip, int from);
 /* 1 when a writer leaves v out as null: null, a reference to an object

@@ -23,14 +23,20 @@
 
 #include "pdf/pdf_int.h"
 
-void
+int
 pdf_out_put(struct pdf_out *o, const void *p, size_t n)
 {
+    if (o->full || n > o->max - o->len) {
+        o->full = 1;
+        return HALL_ERR;
+    }
     if (o->len + n + 1 > o->cap) {
         size_t cap = o->cap > 0 ? o->cap : 256;
 
         while (o->len + n + 1 > cap)
             cap *= 2;
+        if (cap > o->max + 1)
+            cap = o->max + 1;
         o->p = realloc(o->p, cap);
         if (o->p == NULL)
             abort();
@@ -40,6 +46,7 @@ pdf_out_put(struct pdf_out *o, const void *p, size_t n)
         memcpy(o->p + o->len, p, n);
     o->len += n;
     o->p[o->len] = '\0';
+    return HALL_OK;
 }
 
 static void
@@ -428,7 +435,7 @@ pdf_write(struct pdf_doc *d, struct pdf_out *o, const struct pdf_obj *v, int fro
     long long srclen = 0;
     const unsigned char *src = source(d, from, &srclen);
 
-    return write_at(d, o, v, src, srclen, 0);
+    return write_at(d, o, v, src, srclen, 0) == HALL_OK && !o->full ? HALL_OK : HALL_ERR;
 }
 
 int
@@ -440,5 +447,5 @@ pdf_write_keys(struct pdf_doc *d, struct pdf_out *o, const struct pdf_obj *dict,
 
     if (dict == NULL || (dict->type != PDF_DICT && dict->type != PDF_STREAM))
         return HALL_ERR;
-    return keys_at(d, o, dict, skip, src, srclen, 0);
+    return keys_at(d, o, dict, skip, src, srclen, 0) == HALL_OK && !o->full ? HALL_OK : HALL_ERR;
 }

@@ -321,8 +321,9 @@ out:
 
 static const char *const dss_keys[] = {"/Certs", "/OCSPs", "/CRLs", NULL};
 
-/* " /Certs [old items, new refs]" for one kind */
-static void
+/* " /Certs [old items, new refs]" for one kind; HALL_ERR as
+ * stamp_pdf_value's */
+static int
 dss_array_write(struct stamp_buf *b, const struct stamp_doc *d, const struct pdf_obj *old,
                 int old_from, const char *key, const long long *nums, const int *kinds, int n,
                 int kind)
@@ -335,11 +336,12 @@ dss_array_write(struct stamp_buf *b, const struct stamp_doc *d, const struct pdf
     for (i = 0; i < n; i++)
         any |= kinds[i] == kind;
     if (!any)
-        return;
+        return HALL_OK;
     stamp_buf_printf(b, " %s [", key);
     for (i = 0; i < items; i++) {
         stamp_buf_str(b, i > 0 ? " " : "");
-        stamp_pdf_value(d, b, arr->items[i], from);
+        if (stamp_pdf_value(d, b, arr->items[i], from) != HALL_OK)
+            return HALL_ERR;
     }
     for (i = 0; i < n; i++)
         if (kinds[i] == kind) {
@@ -347,6 +349,7 @@ dss_array_write(struct stamp_buf *b, const struct stamp_doc *d, const struct pdf
             items++;
         }
     stamp_buf_str(b, "]");
+    return HALL_OK;
 }
 
 /* 1 when old (the file's /DSS) holds der already */
@@ -424,15 +427,23 @@ hall_stamp_dss_update(struct hall_pool *pool, const unsigned char *pdf, size_t p
     n_dss = d.size + nnew;
     stamp_obj_begin(&up, n_dss, 0);
     for (i = 0; dss_keys[i] != NULL; i++)
-        dss_array_write(&extra, &d, olddss, dss_from, dss_keys[i], nums, kinds, nnew,
-                        i == 0   ? HALL_STAMP_DSS_CERT
-                        : i == 1 ? HALL_STAMP_DSS_OCSP
-                                 : HALL_STAMP_DSS_CRL);
+        if (dss_array_write(&extra, &d, olddss, dss_from, dss_keys[i], nums, kinds, nnew,
+                            i == 0   ? HALL_STAMP_DSS_CERT
+                            : i == 1 ? HALL_STAMP_DSS_OCSP
+                                     : HALL_STAMP_DSS_CRL) != HALL_OK) {
+            stamp_too_big(err, errlen, "验证信息（DSS）");
+            goto out;
+        }
     stamp_buf_put(&extra, "", 1);
-    if (olddss->type == PDF_DICT)
-        stamp_dict_again(&d, &up.u, olddss, dss_from, dss_keys, (const char *)extra.p);
-    else
+    if (olddss->type == PDF_DICT) {
+        if (stamp_dict_again(&d, &up.u, olddss, dss_from, dss_keys, (const char *)extra.p) !=
+            HALL_OK) {
+            stamp_too_big(err, errlen, "验证信息（DSS）");
+            goto out;
+        }
+    } else {
         stamp_buf_printf(&up.u, "<< /Type /DSS%s >>", (const char *)extra.p);
+    }
     stamp_buf_str(&up.u, "\nendobj\n");
     /* the catalog again with it, every other key as it was */
     stamp_buf_free(&extra);
@@ -440,7 +451,11 @@ hall_stamp_dss_update(struct hall_pool *pool, const unsigned char *pdf, size_t p
     stamp_buf_put(&extra, "", 1);
     stamp_obj_begin(&up, d.root_num, d.root_gen);
     at = up.u.len;
-    stamp_dict_again(&d, &up.u, d.root, d.root_num, skip_root, (const char *)extra.p);
+    if (stamp_dict_again(&d, &up.u, d.root, d.root_num, skip_root, (const char *)extra.p) !=
+        HALL_OK) {
+        stamp_too_big(err, errlen, "文档目录（Catalog）");
+        goto out;
+    }
     if (stamp_raw_kept(&d, d.root_num, d.root_gen, up.u.p + at, up.u.len - at, skip_root, NULL, 0,
                        "文档目录（Catalog）", err, errlen) != HALL_OK)
         goto out;

@@ -53,6 +53,10 @@
 #define STAMP_UPDATE_SLOTS    1024 /* objects any update writes at most (a 骑缝章's) */
 #define STAMP_QIFENG_PAGES    300  /* pages a 骑缝章 spans at most: 3 objects each */
 #define STAMP_SES_SUBFILTER   "GBT38540.SES_Signature" /* the SM2 stamp's /SubFilter */
+/* the text of one value the stamper writes again (a page, the form, the
+ * catalog, the /DSS, an /Annots or /Fields array), bytes at most: 20000
+ * fields' references take some 240 KB */
+#define STAMP_VALUE_MAX (16L * 1024 * 1024)
 
 /* ---- what stamp/stamp.h's callers need not see ------------------------------ */
 
@@ -227,12 +231,16 @@ void stamp_write_xref(struct stamp_update *up, const struct stamp_doc *d);
 /* for stamp_dss.c: "num gen obj" begun at the update's end, its offset kept */
 void stamp_obj_begin(struct stamp_update *up, long long num, int gen);
 /* dict (of object from of d's input) written again: its keys sorted but
- * skip's, then extra (pdf_write_keys) */
-void stamp_dict_again(const struct stamp_doc *d, struct stamp_buf *u, const struct pdf_obj *dict,
-                      int from, const char *const *skip, const char *extra);
-/* v (of object from) as PDF syntax (pdf_write) */
-void stamp_pdf_value(const struct stamp_doc *d, struct stamp_buf *u, const struct pdf_obj *v,
-                     int from);
+ * skip's, then extra (pdf_write_keys); HALL_ERR, u unchanged, when its
+ * text would pass STAMP_VALUE_MAX */
+int stamp_dict_again(const struct stamp_doc *d, struct stamp_buf *u, const struct pdf_obj *dict,
+                     int from, const char *const *skip, const char *extra);
+/* v (of object from) as PDF syntax (pdf_write); HALL_ERR, u unchanged,
+ * when its text would pass STAMP_VALUE_MAX (or it nests too deep) */
+int stamp_pdf_value(const struct stamp_doc *d, struct stamp_buf *u, const struct pdf_obj *v,
+                    int from);
+/* "PDF文件的<what>过大…，不能盖章" into err (a value stamp_pdf_value refused) */
+void stamp_too_big(char *err, size_t errlen, const char *what);
 /* the page d read and the form again with the widget w added to /Annots
  * and /Fields, each checked against the input's text (as a stamp's) */
 int stamp_widget_added(struct stamp_update *up, const struct stamp_doc *d, long long w, char *err,

@@ -236,19 +236,30 @@ stamp_doc_core_reads(const unsigned char *pdf, size_t len, struct stamp_doc *d, 
     return HALL_OK;
 }
 
-/* a value as PDF syntax (pdf_write: libqpdf's text, references "N G R") */
-void
+/* a value as PDF syntax (pdf_write: libqpdf's text, references "N G R");
+ * HALL_ERR, b unchanged, when its text would pass STAMP_VALUE_MAX */
+int
 stamp_pdf_value(const struct stamp_doc *d, struct stamp_buf *b, const struct pdf_obj *v, int from)
 {
-    struct pdf_out o = {0};
+    struct pdf_out o = {.max = STAMP_VALUE_MAX};
+    int rc = pdf_write(d->pd, &o, v, from);
 
-    (void)pdf_write(d->pd, &o, v, from);
-    stamp_buf_put(b, o.p, o.len);
+    if (rc == HALL_OK)
+        stamp_buf_put(b, o.p, o.len);
     free(o.p);
+    return rc;
 }
 
-/* an array's items (of object from's text) then " extra" */
-static void
+void
+stamp_too_big(char *err, size_t errlen, const char *what)
+{
+    snprintf(err, errlen, "PDF文件的%s过大（超过%dMB）或嵌套过深，不能盖章", what,
+             (int)(STAMP_VALUE_MAX >> 20));
+}
+
+/* an array's items (of object from's text) then " extra"; HALL_ERR as
+ * stamp_pdf_value's */
+static int
 pdf_array_plus(const struct stamp_doc *d, struct stamp_buf *b, const struct pdf_obj *arr, int from,
                const char *extra)
 {
@@ -256,11 +267,13 @@ pdf_array_plus(const struct stamp_doc *d, struct stamp_buf *b, const struct pdf_
 
     stamp_buf_str(b, "[");
     for (i = 0; i < n; i++) {
-        stamp_pdf_value(d, b, arr->items[i], from);
+        if (stamp_pdf_value(d, b, arr->items[i], from) != HALL_OK)
+            return HALL_ERR;
         stamp_buf_str(b, " ");
     }
     stamp_buf_str(b, extra);
     stamp_buf_str(b, "]");
+    return HALL_OK;
 }
 
 /* the reference v's number and generation (0 when v is not one) */
@@ -432,20 +445,25 @@ stream_obj(struct stamp_buf *u, const char *dict_head, const unsigned char *data
 
 /* a dictionary (of object from's text) written again: its keys sorted
  * (libqpdf's order, kept on purpose: §4) with skip's left out, then extra
- * (already PDF syntax) */
-static void
+ * (already PDF syntax); HALL_ERR, u unchanged, when its keys' text would
+ * pass STAMP_VALUE_MAX */
+static int
 dict_again(const struct stamp_doc *d, struct stamp_buf *u, const struct pdf_obj *dict, int from,
            const char *const *skip, const char *extra)
 {
-    struct pdf_out o = {0};
+    struct pdf_out o = {.max = STAMP_VALUE_MAX};
 
+    if (dict != NULL && dict->type == PDF_DICT &&
+        pdf_write_keys(d->pd, &o, dict, skip, from) != HALL_OK) {
+        free(o.p);
+        return HALL_ERR;
+    }
     stamp_buf_str(u, "<<");
-    if (dict != NULL && dict->type == PDF_DICT)
-        (void)pdf_write_keys(d->pd, &o, dict, skip, from);
     stamp_buf_put(u, o.p, o.len);
     free(o.p);
     stamp_buf_str(u, extra);
     stamp_buf_str(u, " >>");
+    return HALL_OK;
 }
 
 /* the page (1-based) d's update puts a widget on: its object, /MediaBox
@@ -641,7 +659,10 @@ write_page_again(struct stamp_update *up, const struct stamp_doc *d, const char 
     if (d->annots->type == PDF_ARRAY && d->annots_num > 0) {
         obj_begin(u, up->base, up->objs, &up->nobjs, d->annots_num, d->annots_gen);
         at = u->len;
-        pdf_array_plus(d, u, d->annots, d->annots_num, ref);
+        if (pdf_array_plus(d, u, d->annots, d->annots_num, ref) != HALL_OK) {
+            stamp_too_big(err, errlen, "页面的注释列表（Annots）");
+            return HALL_ERR;
+        }
         rc = stamp_raw_kept(d, d->annots_num, d->annots_gen, u->p + at, u->len - at, NULL, NULL,
                             added, "页面的注释列表（Annots）", err, errlen);
         stamp_buf_str(u, "\nendobj\n");
@@ -649,11 +670,16 @@ write_page_again(struct stamp_update *up, const struct stamp_doc *d, const char 
         struct stamp_buf a = {0};
 
         stamp_buf_str(&a, " /Annots ");
-        pdf_array_plus(d, &a, d->annots, d->page_num, ref);
+        rc = pdf_array_plus(d, &a, d->annots, d->page_num, ref);
         stamp_buf_put(&a, "", 1);
         obj_begin(u, up->base, up->objs, &up->nobjs, d->page_num, d->page_gen);
         at = u->len;
-        dict_again(d, u, d->page, d->page_num, skip, (const char *)a.p);
+        if (rc != HALL_OK ||
+            dict_again(d, u, d->page, d->page_num, skip, (const char *)a.p) != HALL_OK) {
+            stamp_too_big(err, errlen, "页面对象");
+            stamp_buf_free(&a);
+            return HALL_ERR;
+        }
         rc = stamp_raw_kept(d, d->page_num, d->page_gen, u->p + at, u->len - at, NULL, "/Annots",
                             added, "页面对象", err, errlen);
         stamp_buf_str(u, "\nendobj\n");
@@ -677,13 +703,22 @@ write_form_again(struct stamp_update *up, const struct stamp_doc *d, const char 
     int rc;
 
     stamp_buf_str(&f, " /Fields ");
-    pdf_array_plus(d, &f, d->fields, d->fields_num > 0 ? d->fields_num : form_from, ref);
+    if (pdf_array_plus(d, &f, d->fields, d->fields_num > 0 ? d->fields_num : form_from, ref) !=
+        HALL_OK) {
+        stamp_too_big(err, errlen, "表单的域列表（Fields）");
+        stamp_buf_free(&f);
+        return HALL_ERR;
+    }
     stamp_buf_str(&f, " /SigFlags 3");
     stamp_buf_put(&f, "", 1);
     if (d->acro->type == PDF_DICT && d->acro_num > 0) {
         obj_begin(u, up->base, up->objs, &up->nobjs, d->acro_num, d->acro_gen);
         at = u->len;
-        dict_again(d, u, d->acro, d->acro_num, skip_form, (const char *)f.p);
+        if (dict_again(d, u, d->acro, d->acro_num, skip_form, (const char *)f.p) != HALL_OK) {
+            stamp_too_big(err, errlen, "文档的表单（AcroForm）");
+            stamp_buf_free(&f);
+            return HALL_ERR;
+        }
         rc = stamp_raw_kept(d, d->acro_num, d->acro_gen, u->p + at, u->len - at, guard_form,
                             "/Fields", added, "文档的表单（AcroForm）", err, errlen);
         stamp_buf_str(u, "\nendobj\n");
@@ -691,14 +726,21 @@ write_form_again(struct stamp_update *up, const struct stamp_doc *d, const char 
         struct stamp_buf form = {0};
 
         stamp_buf_str(&form, " /AcroForm ");
+        rc = HALL_OK;
         if (d->acro->type == PDF_DICT)
-            dict_again(d, &form, d->acro, form_from, skip_form, (const char *)f.p);
+            rc = dict_again(d, &form, d->acro, form_from, skip_form, (const char *)f.p);
         else
             stamp_buf_printf(&form, "<<%s >>", (const char *)f.p);
         stamp_buf_put(&form, "", 1);
         obj_begin(u, up->base, up->objs, &up->nobjs, d->root_num, d->root_gen);
         at = u->len;
-        dict_again(d, u, d->root, d->root_num, skip_root, (const char *)form.p);
+        if (rc != HALL_OK ||
+            dict_again(d, u, d->root, d->root_num, skip_root, (const char *)form.p) != HALL_OK) {
+            stamp_too_big(err, errlen, "文档目录（Catalog）");
+            stamp_buf_free(&form);
+            stamp_buf_free(&f);
+            return HALL_ERR;
+        }
         rc = stamp_raw_kept(d, d->root_num, d->root_gen, u->p + at, u->len - at, skip_root, NULL, 0,
                             "文档目录（Catalog）", err, errlen);
         /* a direct /AcroForm: its keys too */
@@ -864,11 +906,11 @@ stamp_obj_begin(struct stamp_update *up, long long num, int gen)
     obj_begin(&up->u, up->base, up->objs, &up->nobjs, num, gen);
 }
 
-void
+int
 stamp_dict_again(const struct stamp_doc *d, struct stamp_buf *u, const struct pdf_obj *dict,
                  int from, const char *const *skip, const char *extra)
 {
-    dict_again(d, u, dict, from, skip, extra);
+    return dict_again(d, u, dict, from, skip, extra);
 }
 
 int

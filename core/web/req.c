@@ -577,8 +577,8 @@ mp_file_new(struct mp_parse *ps, const char *name, const char *filename, const c
         ps->sused = (ps->sused + MP_ENC_ALIGN - 1) & ~(MP_ENC_ALIGN - 1);
         up->enc = lim->arena->enc + ps->sused;
         if (ps->sused + HALL_ENC_HEAD + HALL_ENC_TAG > lim->arena->scap) {
-            *ps->err = "上传的内容过多";
-            return 413;
+            *ps->err = hall_msg_text(ps->m.pool, HALL_M_UPLOAD_TOO_MANY);
+            return hall_msgs[HALL_M_UPLOAD_TOO_MANY].status;
         }
     }
     if (lim->enc)
@@ -597,16 +597,16 @@ mp_file_add(struct mp_parse *ps, const char *name, struct hall_upload *up, struc
     const char *at = ps->m.buf + ps->m.start;
 
     if (*size + avail > lim->max_file) {
-        *ps->err = "文件大小超过限制";
+        *ps->err = hall_msg_text(ps->m.pool, HALL_M_UPLOAD_FILE_TOO_LARGE);
         *ps->errfield = name;
-        return 413;
+        return hall_msgs[HALL_M_UPLOAD_FILE_TOO_LARGE].status;
     }
     /* more than the body can hold: only when the arena is
      * smaller than the body (a caller's mistake) */
     if (ps->used + *size + avail + 1 > lim->arena->cap ||
         (lim->enc && ps->sused + HALL_ENC_HEAD + *size + avail + HALL_ENC_TAG > lim->arena->scap)) {
-        *ps->err = "上传的内容过多";
-        return 413;
+        *ps->err = hall_msg_text(ps->m.pool, HALL_M_UPLOAD_TOO_MANY);
+        return hall_msgs[HALL_M_UPLOAD_TOO_MANY].status;
     }
     if (*size < ps->keep)
         memcpy(up->data + *size, at, avail < ps->keep - *size ? avail : ps->keep - *size);
@@ -637,9 +637,9 @@ mp_body(struct mp_parse *ps, const char *name, struct hall_upload *up, struct ha
                 if (rc != 0)
                     return rc;
             } else if (hall_buf_add(field, m->buf + m->start, avail) != HALL_OK) {
-                *ps->err = "填写的内容过长";
+                *ps->err = hall_msg_text(ps->m.pool, HALL_M_UPLOAD_FIELD_TOO_LONG);
                 *ps->errfield = name;
-                return 413;
+                return hall_msgs[HALL_M_UPLOAD_FIELD_TOO_LONG].status;
             }
             m->start += avail;
         }
@@ -682,7 +682,8 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
     struct mp_parse ps;
     struct mp *m = &ps.m;
 
-    *err = "上传的内容格式不正确";
+    /* the answer unless a limit below says another */
+    *err = hall_msg_text(pool, HALL_M_UPLOAD_FORMAT);
     *errfield = NULL;
     if (boundary_of(pool, content_type, &boundary) != HALL_OK)
         return 400;
@@ -722,8 +723,8 @@ hall_parse_multipart(struct hall_pool *pool, const char *content_type, hall_read
             return 400;
         m->start += 2;
         if (++parts > lim->max_parts) {
-            *err = "上传的内容过多";
-            return 413;
+            *err = hall_msg_text(pool, HALL_M_UPLOAD_TOO_MANY);
+            return hall_msgs[HALL_M_UPLOAD_TOO_MANY].status;
         }
         rc = mp_headers(&ps, &name, &filename, &ctype);
         if (rc != 0)

@@ -154,7 +154,7 @@ hall_spool_parts(struct hall_pool *pool, const char *ctype, int fd, off_t len, c
     off_t pos;
     int parts = 0;
 
-    *err = "上传内容格式不正确";
+    *err = hall_msg_text(pool, HALL_M_UPLOAD_FORMAT);
     if (b == NULL || *b == '\0' || strlen(b) > 70)
         return 400;
     delim = hall_psprintf(pool, "\r\n--%s", b);

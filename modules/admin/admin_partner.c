@@ -269,19 +269,37 @@ admin_partner_page(struct hall_req *req)
 
 /* ---- requests -------------------------------------------------------------- */
 
-/* the partner named by code, locked while a request about it is written;
- * NULL (answered) when there is none or the store failed (*failed) */
+/* the transaction begun and the partner named by code locked while a
+ * request about it is written; NULL when there is none (answered: *rc
+ * HALL_OK) or the store failed (*rc HALL_ERR) */
 static struct hall_dbres *
-partner_locked(struct hall_req *req, const char *code, int *failed)
+partner_locked(struct hall_req *req, const char *code, int *rc)
 {
-    struct hall_dbres *res = hall_db_exec(req->cx, "partner_row_lock", HALL_STR(code));
+    struct hall_dbres *res;
 
-    *failed = res == NULL;
-    if (res != NULL && hall_dbres_rows(res) == 0) {
+    *rc = HALL_ERR;
+    if (hall_db_begin(req->cx) != HALL_OK)
+        return NULL;
+    res = hall_db_exec(req->cx, "partner_row_lock", HALL_STR(code));
+    if (res == NULL)
+        return NULL;
+    *rc = HALL_OK;
+    if (hall_dbres_rows(res) == 0) {
         hall_msg(req, HALL_M_PARTNER_NOT_FOUND, "code");
         return NULL;
     }
     return res;
+}
+
+/* partner_locked's, for a console request (not below a partner's prefix:
+ * answered, *rc HALL_OK) that asks nothing more before the lock */
+static struct hall_dbres *
+partner_open(struct hall_req *req, const char *code, int *rc)
+{
+    *rc = HALL_OK;
+    if (admin_partner_path(req))
+        return NULL;
+    return partner_locked(req, code, rc);
 }
 
 static struct hall_val *
@@ -379,7 +397,7 @@ admin_do_partner_hook(struct hall_req *req)
                *why, *fresh = hall_req_param(req, "new_secret");
     struct hall_dbres *partner;
     struct hall_val *payload;
-    int failed, renew = fresh != NULL && strcmp(fresh, "1") == 0;
+    int rc, renew = fresh != NULL && strcmp(fresh, "1") == 0;
 
     if (admin_partner_path(req))
         return HALL_OK;
@@ -395,11 +413,9 @@ admin_do_partner_hook(struct hall_req *req)
         if (why != NULL)
             return hall_msg(req, HALL_M_PARTNER_HOOK_URL, "url", why);
     }
-    if (hall_db_begin(req->cx) != HALL_OK)
-        return HALL_ERR;
-    partner = partner_locked(req, code, &failed);
+    partner = partner_locked(req, code, &rc);
     if (partner == NULL)
-        return failed ? HALL_ERR : HALL_OK;
+        return rc;
     if (*url == '\0' && *hall_dbres_str(partner, 0, "hook_url") == '\0')
         return hall_msg(req, HALL_M_PARTNER_HOOK_NONE, "url");
     /* the same URL and events, no new secret: nothing to ask a second person */
@@ -420,15 +436,11 @@ admin_do_partner_secret(struct hall_req *req)
 {
     const char *code = hall_req_param(req, "code");
     struct hall_dbres *partner;
-    int failed;
+    int rc;
 
-    if (admin_partner_path(req))
-        return HALL_OK;
-    if (hall_db_begin(req->cx) != HALL_OK)
-        return HALL_ERR;
-    partner = partner_locked(req, code, &failed);
+    partner = partner_open(req, code, &rc);
     if (partner == NULL)
-        return failed ? HALL_ERR : HALL_OK;
+        return rc;
     return request_send(req, "partner_hook_secret", code, payload_new(req, partner), "code");
 }
 
@@ -450,7 +462,7 @@ admin_do_partner_key(struct hall_req *req)
     struct hall_val *payload;
     unsigned char rnd[4];
     int64_t days = 365;
-    int failed;
+    int rc;
 
     if (admin_partner_path(req))
         return HALL_OK;
@@ -463,11 +475,9 @@ admin_do_partner_key(struct hall_req *req)
     }
     if (!key_id_ok(key_id))
         return hall_msg(req, HALL_M_PARTNER_KEY_ID, "key_id");
-    if (hall_db_begin(req->cx) != HALL_OK)
-        return HALL_ERR;
-    partner = partner_locked(req, code, &failed);
+    partner = partner_locked(req, code, &rc);
     if (partner == NULL)
-        return failed ? HALL_ERR : HALL_OK;
+        return rc;
     res = hall_db_exec(req->cx, "partner_key_row", HALL_STR(key_id));
     if (res == NULL)
         return HALL_ERR;
@@ -484,15 +494,11 @@ admin_do_partner_key_revoke(struct hall_req *req)
 {
     const char *code = hall_req_param(req, "code"), *key_id = hall_req_param(req, "key_id");
     struct hall_dbres *partner, *res;
-    int failed;
+    int rc;
 
-    if (admin_partner_path(req))
-        return HALL_OK;
-    if (hall_db_begin(req->cx) != HALL_OK)
-        return HALL_ERR;
-    partner = partner_locked(req, code, &failed);
+    partner = partner_open(req, code, &rc);
     if (partner == NULL)
-        return failed ? HALL_ERR : HALL_OK;
+        return rc;
     res = hall_db_exec(req->cx, "partner_key_row", HALL_STR(key_id));
     if (res == NULL)
         return HALL_ERR;

@@ -12,8 +12,7 @@
 #      they pass
 #      hall_msg_text(pool, HALL_M_...).  The layers below the web (store,
 #      pki, biz, stamp, pdf) cannot name a code, so their refusals are
-#      their own texts in *msg, answered by the caller (docs/style.md).
-#      PENDING_TEXT names what is still to move, with the reason;
+#      their own texts in *msg, answered by the caller (docs/style.md);
 #   3. a store failure is answered once, by hall_app_finish (core/web/app.c:
 #      a rollback, then 503): no module or file of core/flow answers
 #      HALL_M_BUSY itself.  ALLOW_BUSY names the answers of 503 that are
@@ -21,10 +20,6 @@
 #   4. each check finds what is planted in a tree of its own.
 root=${HALL_ROOT:-.}
 
-# the request parsers' texts (core/web/req.c's multipart and urlencoded
-# readers, spool.c's): run, and fuzzed (tests/fuzz/), without a request
-# whose answer they choose; their caller answers the text as REQ_* would
-PENDING_TEXT="core/web/req.c core/web/spool.c"
 # the system's random source failing (modules/pay/pay.c, transfer_key):
 # not the store, answered where it is known
 ALLOW_BUSY="modules/pay/pay.c"
@@ -91,7 +86,6 @@ for f in $files; do
     core/web/* | core/flow/* | modules/* | tools/*) ;;
     *) continue ;;
     esac
-    case " $PENDING_TEXT " in *" $f "*) continue ;; esac
     upper="$upper $f"
 done
 # shellcheck disable=SC2086

@@ -10,7 +10,9 @@
  * bare).  And what the stamper
  * refuses on: a reference to a stream cut off (no endstream) is gone, one
  * whose /Length misses but whose endstream is there is kept; a
- * cross-reference entry that points beside its object is counted.
+ * cross-reference entry that points beside its object is counted.  And
+ * the writer's maximum: a page whose text needs one byte more than the
+ * writer holds is refused, never grown past it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -102,7 +104,7 @@ write__page_of_every_kind__libqpdf_unparse_text(void **state)
     struct hall_pool *pool = hall_pool_create(4096);
     struct mk m;
     struct pdf_doc *d;
-    struct pdf_out o = {0};
+    struct pdf_out o = {.max = 1 << 20};
     char err[256];
     qpdf_data q = qpdf_init();
     qpdf_oh h;
@@ -133,7 +135,7 @@ write__page_of_every_kind__libqpdf_unparse_text(void **state)
     assert_string_equal((const char *)o.p, want);
     /* the keys alone, /Contents and /Type left out: the same text cut */
     free(o.p);
-    memset(&o, 0, sizeof(o));
+    o = (struct pdf_out){.max = 1 << 20};
     {
         static const char *const skip[] = {"/Contents", "/Type", NULL};
 
@@ -197,7 +199,7 @@ gone__one_unreadable_object_named_20000_times__read_once(void **state)
     long long off[5], xref;
     struct hall_pool *pool = hall_pool_create(65536);
     struct pdf_doc *d;
-    struct pdf_out o = {0};
+    struct pdf_out o = {.max = 1 << 20};
     clock_t t0;
     int i;
 
@@ -248,6 +250,51 @@ gone__one_unreadable_object_named_20000_times__read_once(void **state)
     hall_pool_destroy(pool);
 }
 
+/* a writer holds at most its maximum: the page's text with room for just
+ * it is written; one byte less is refused, and so is every put after */
+static void
+max__page_one_byte_over__refused_and_stays_refused(void **state)
+{
+    struct hall_pool *pool = hall_pool_create(4096);
+    struct mk m;
+    struct pdf_doc *d;
+    struct pdf_out all = {.max = 1 << 20}, o, none = {0};
+    char err[256];
+
+    (void)state;
+    build(&m, 0);
+    d = pdf_open(pool, (const unsigned char *)m.b, (long long)m.n, (long long)m.n, err,
+                 sizeof(err));
+    assert_non_null(d);
+    assert_int_equal(pdf_write(d, &all, pdf_get(d, 4, 0), 4), HALL_OK);
+    assert_true(all.len > 100);
+
+    o = (struct pdf_out){.max = all.len};
+    assert_int_equal(pdf_write(d, &o, pdf_get(d, 4, 0), 4), HALL_OK);
+    assert_int_equal(o.len, all.len);
+    assert_memory_equal(o.p, all.p, all.len);
+    assert_true(o.cap <= all.len + 1);
+    assert_int_equal(pdf_out_put(&o, "x", 1), HALL_ERR);
+    assert_int_equal(o.len, all.len);
+    free(o.p);
+
+    o = (struct pdf_out){.max = all.len - 1};
+    assert_int_equal(pdf_write(d, &o, pdf_get(d, 4, 0), 4), HALL_ERR);
+    assert_true(o.full);
+    assert_true(o.len < all.len);
+    assert_true(o.cap <= all.len);
+    assert_int_equal(pdf_out_put(&o, "", 0), HALL_ERR);
+    assert_int_equal(pdf_write_keys(d, &o, pdf_get(d, 4, 0), NULL, 4), HALL_ERR);
+    free(o.p);
+
+    /* a writer made without a maximum holds nothing */
+    assert_int_equal(pdf_out_put(&none, "x", 1), HALL_ERR);
+    assert_int_equal(none.len, 0);
+    assert_null(none.p);
+    free(all.p);
+    hall_pool_destroy(pool);
+}
+
 int
 main(void)
 {
@@ -255,6 +302,7 @@ main(void)
         cmocka_unit_test(write__page_of_every_kind__libqpdf_unparse_text),
         cmocka_unit_test(gone__cut_stream_gone_wrong_length_kept__misplaced_counted),
         cmocka_unit_test(gone__one_unreadable_object_named_20000_times__read_once),
+        cmocka_unit_test(max__page_one_byte_over__refused_and_stays_refused),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,6 +25,7 @@
 #include <openssl/x509.h>
 
 #include "hall.h"
+#include "seal_in.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -493,20 +494,9 @@ make_seal(struct hall_pool *pool, size_t *len)
     /* a signer's certificate: any of the hall's serves the structure */
     certs[0] = file_der(pool, "sm2-ocsp", &cert_len, NULL);
     lens[0] = cert_len;
-    memset(&in, 0, sizeof(in));
-    in.es_id = "44030000000001";
-    in.type = 1;
-    in.name = "深圳市某某科技有限公司";
-    in.certs = certs;
-    in.cert_lens = lens;
-    in.ncerts = 1;
-    in.created = 1767225600; /* 2026-01-01 */
-    in.valid_start = 1767225600;
-    in.valid_end = 1767225600 + 3 * 365 * 86400;
-    in.png = png;
-    in.png_len = png_len;
-    in.width_mm = 42;
-    in.height_mm = 42;
+    /* made 2026-01-01 */
+    seal_in_org(&in, "44030000000001", "深圳市某某科技有限公司", certs, lens, 1767225600, png,
+                png_len);
     return hall_seseal_make(pool, &in, len);
 }
 

@@ -36,6 +36,7 @@
 #include <zlib.h>
 
 #include "hall.h"
+#include "seal_in.h"
 
 #include "stamp/stamp_int.h"
 
@@ -263,20 +264,8 @@ seal_for(X509 *who, const unsigned char *png, size_t png_len, size_t *len)
     unsigned char *sd;
 
     certs[0] = der_of(who, &lens[0]);
-    memset(&in, 0, sizeof(in));
-    in.es_id = "44030000000042";
-    in.type = 1;
-    in.name = "深圳市某某科技有限公司";
-    in.certs = certs;
-    in.cert_lens = lens;
-    in.ncerts = 1;
-    in.created = 1767225600;
-    in.valid_start = 1767225600;
-    in.valid_end = 1767225600 + 3 * 365 * 86400;
-    in.png = png;
-    in.png_len = png_len;
-    in.width_mm = 42;
-    in.height_mm = 42;
+    seal_in_org(&in, "44030000000042", "深圳市某某科技有限公司", certs, lens, 1767225600, png,
+                png_len);
     sd = hall_seseal_make(pool, &in, len);
     OPENSSL_free((void *)certs[0]);
     return sd;

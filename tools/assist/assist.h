@@ -58,6 +58,10 @@ CK_RV assist_medium_sign(struct medium *m, const unsigned char *id, size_t id_le
                          const unsigned char *digest, size_t dlen, unsigned char *sig,
                          size_t *siglen);
 void assist_medium_close(struct medium *m);
+/* the objects of one class (and CKA_ID when id != NULL) on the medium; at
+ * most max, their handles in out */
+CK_ULONG assist_medium_find(struct medium *m, CK_OBJECT_CLASS cls, const unsigned char *id,
+                            size_t id_len, CK_OBJECT_HANDLE *out, CK_ULONG max);
 const char *assist_p11_error(CK_RV rv);
 int assist_medium_certs(struct medium *m, struct medium_cert **out, size_t *n);
 void assist_medium_certs_free(struct medium_cert *c, size_t n);

@@ -264,10 +264,9 @@ attr(struct medium *m, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t, size_t *len)
     return v;
 }
 
-/* the objects of one class (and CKA_ID when id != NULL); at most max */
-static CK_ULONG
-find(struct medium *m, CK_OBJECT_CLASS cls, const unsigned char *id, size_t id_len,
-     CK_OBJECT_HANDLE *out, CK_ULONG max)
+CK_ULONG
+assist_medium_find(struct medium *m, CK_OBJECT_CLASS cls, const unsigned char *id, size_t id_len,
+                   CK_OBJECT_HANDLE *out, CK_ULONG max)
 {
     CK_ATTRIBUTE t[2] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_ID, (void *)id, id_len}};
     CK_ULONG n = 0;
@@ -284,7 +283,7 @@ int
 assist_medium_certs(struct medium *m, struct medium_cert **out, size_t *count)
 {
     CK_OBJECT_HANDLE h[32];
-    CK_ULONG n = find(m, CKO_CERTIFICATE, NULL, 0, h, 32), i;
+    CK_ULONG n = assist_medium_find(m, CKO_CERTIFICATE, NULL, 0, h, 32), i;
     struct medium_cert *c = calloc(n + 1, sizeof(*c));
     size_t k = 0;
 
@@ -332,7 +331,7 @@ assist_medium_pubkey_hex(struct medium *m, const unsigned char *id, size_t id_le
     unsigned char *pt;
     char *hex;
 
-    if (find(m, CKO_PUBLIC_KEY, id, id_len, &h, 1) != 1)
+    if (assist_medium_find(m, CKO_PUBLIC_KEY, id, id_len, &h, 1) != 1)
         return NULL;
     pt = attr(m, h, CKA_EC_POINT, &len);
     if (pt == NULL)
@@ -355,7 +354,7 @@ assist_medium_sign(struct medium *m, const unsigned char *id, size_t id_len,
     CK_RV rv;
 
     /* the key of the certificate's CKA_ID, whatever its label */
-    if (find(m, CKO_PRIVATE_KEY, id, id_len, &key, 1) != 1)
+    if (assist_medium_find(m, CKO_PRIVATE_KEY, id, id_len, &key, 1) != 1)
         return CKR_KEY_HANDLE_INVALID;
     rv = m->f->C_SignInit(m->s, &mech, key);
     if (rv != CKR_OK)

@@ -58,21 +58,6 @@ struct renew {
     char body[12000], url[512];
 };
 
-static CK_ULONG
-objects(struct medium *m, CK_OBJECT_CLASS cls, const unsigned char *id, size_t id_len,
-        CK_OBJECT_HANDLE *out, CK_ULONG max)
-{
-    CK_ATTRIBUTE t[2] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_ID, (void *)id, id_len}};
-    CK_ULONG n = 0;
-
-    if (m->f->C_FindObjectsInit(m->s, t, id != NULL ? 2 : 1) != CKR_OK)
-        return 0;
-    if (m->f->C_FindObjects(m->s, out, max, &n) != CKR_OK)
-        n = 0;
-    m->f->C_FindObjectsFinal(m->s);
-    return n;
-}
-
 /* a ends after b, or (a 变更's: the same end) begins after it */
 static int
 later(X509 *a, X509 *b)
@@ -93,7 +78,7 @@ holder_cert(struct medium *m, const struct medium_cert *c, CK_OBJECT_HANDLE *h)
     CK_ATTRIBUTE a = {CKA_LABEL, label, sizeof(label) - 1};
 
     if (X509_check_ca(c->x) != 0 || c->id_len == 0 ||
-        objects(m, CKO_PRIVATE_KEY, c->id, c->id_len, h, 1) != 1)
+        assist_medium_find(m, CKO_PRIVATE_KEY, c->id, c->id_len, h, 1) != 1)
         return 0;
     if (m->f->C_GetAttributeValue(m->s, *h, &a, 1) != CKR_OK || a.ulValueLen >= sizeof(label))
         return 1; /* no label to tell: taken as the holder's */
@@ -458,7 +443,7 @@ old_remove(struct renew *rn)
     size_t k;
 
     for (k = 0; k < 3; k++) {
-        n = objects(rn->m, cls[k], rn->old_id, rn->old_id_len, h, 8);
+        n = assist_medium_find(rn->m, cls[k], rn->old_id, rn->old_id_len, h, 8);
         for (i = 0; i < n; i++)
             rn->m->f->C_DestroyObject(rn->m->s, h[i]);
     }

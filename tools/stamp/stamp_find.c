@@ -123,7 +123,8 @@ unturned(struct pdf_doc *d, const unsigned char *pdf, size_t len, int npages, si
 {
     static const char *const skip[] = {"/Rotate", NULL};
     const struct pdf_obj *tr = pdf_trailer(d), *root = pdf_dict_get(tr, "/Root"), *size;
-    struct pdf_out o = {0};
+    /* the file, then each page's keys again: some times the file at most */
+    struct pdf_out o = {.max = 4 * len + 65536};
     long long prev = last_startxref(pdf, len), *offs, xoff;
     int i, rotate, turned = 0, *nums, ok = 1;
     double m[4];
@@ -166,9 +167,10 @@ unturned(struct pdf_doc *d, const unsigned char *pdf, size_t len, int npages, si
         snprintf(line, sizeof(line),
                  "trailer\n<< /Size %lld /Root %lld %d R /Prev %lld >>\nstartxref\n%lld\n%%%%EOF\n",
                  size->i, root->i, root->gen, prev, xoff);
-        pdf_out_put(&o, line, strlen(line));
-        *copy_len = o.len;
-        copy = g_memdup2(o.p, o.len);
+        if (pdf_out_put(&o, line, strlen(line)) == HALL_OK) { /* o.full is kept */
+            *copy_len = o.len;
+            copy = g_memdup2(o.p, o.len);
+        }
     }
     free(o.p);
     g_free(offs);
