@@ -105,7 +105,8 @@ const struct hall_stmt hall_pki_stmts[] = {
      8},
     {"pki_store",
      "UPDATE certificates SET der = $2, p12_enc = $3, state = 'issued', issued_at = now(),"
-     " spki_sha256 = $4 WHERE serial = $1 AND state = 'intent' RETURNING order_id",
+     " spki_sha256 = CASE kind WHEN 'service' THEN NULL ELSE $4::bytea END"
+     " WHERE serial = $1 AND state = 'intent' RETURNING order_id",
      4},
     /* written onto a medium (core/pki/medium.c): no PKCS#12, the medium's
      * serial, the key born there and its possession proven at $4 (sql/153) */
