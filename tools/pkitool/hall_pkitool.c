@@ -511,6 +511,9 @@ main(int argc, char **argv)
         if (req == NULL)
             return 1;
         rc = pkitool_report(req->cx, &app.conf);
+        if (req->cx->in_tx)
+            hall_db_rollback(req->cx);
+        hall_pool_destroy(req->pool);
         hall_conf_free(&app.conf);
         return rc;
     }
