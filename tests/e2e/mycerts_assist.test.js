@@ -31,7 +31,7 @@ test('我的证书: 查看证书 and 修改PIN码 of a USB key through the 证�
     const [serial, medium] = psql(`SELECT serial || '|' || medium_serial FROM certificates
         WHERE order_id = ${o.id} AND state = 'issued'`).split('|');
     const pin = (await smsTo(phone, new RegExp(`序列号${serial}`))).match(/PIN码为：(\d+)/)[1];
-    const a = await withAssistant(tmpdir());
+    const a = await withAssistant(tmpdir(), medium);
     const problems = [];
     try {
         await signIn(a.context, o.c);

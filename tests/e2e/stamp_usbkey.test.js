@@ -99,7 +99,7 @@ test('hunan: 在线盖章 with the bundled seal on its USB key, 骑缝章 and a 
         const medium = mediumOf(o.id);
         const dir = tmpdir();
         fs.writeFileSync(path.join(dir, '湖南合同.pdf'), makePdf({ pages: 3, text: 'hunan contract' }));
-        const a = await withAssistant(dir);
+        const a = await withAssistant(dir, medium);
         fs.writeFileSync(a.pinFile, `${o.pin}\n`);
         const problems = [];
         try {
@@ -152,7 +152,7 @@ test('szjsgws: 在线盖章 of two PDFs at once with the bundled seal on its USB
             fs.writeFileSync(path.join(dir, n), makePdf({ text: `szjsgws contract ${i}` }));
             return path.join(dir, n);
         });
-        const a = await withAssistant(dir);
+        const a = await withAssistant(dir, medium);
         fs.writeFileSync(a.pinFile, `${o.pin}\n`);
         const problems = [];
         try {

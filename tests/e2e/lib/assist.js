@@ -22,7 +22,7 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
  * native host registered, hall-assist's environment (hostEnv) given to the
  * browser, which passes it on to the host it starts.
  */
-async function withAssistant(dir) {
+async function withAssistant(dir, medium) {
     const { chromium } = require('playwright-core');
     const origin = new URL(HALL).origin;
     const ext = path.join(dir, 'extension');
@@ -37,7 +37,7 @@ async function withAssistant(dir) {
     const host = JSON.parse(fs.readFileSync(path.join(ROOT, 'tools/assist/native/chromium.json'), 'utf8'));
     host.path = TOOL;
     fs.writeFileSync(path.join(profile, 'NativeMessagingHosts', 'cn.hall.assist.json'), JSON.stringify(host));
-    const h = hostEnv(dir, [origin]);
+    const h = hostEnv(dir, [origin], medium);
     const context = await chromium.launchPersistentContext(profile, {
         executablePath: process.env.HALL_CHROMIUM || '/usr/bin/chromium',
         headless: false, /* FLAGS' --headless: the new headless, which loads extensions */

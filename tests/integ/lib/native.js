@@ -28,7 +28,32 @@ function softhsmModule() {
  * hall-assist (or for the browser that starts it), pinFile the PIN the
  * test pinentry answers (write 'cancel' to cancel), log what it was told.
  */
-function hostEnv(dir, origins) {
+/*
+ * A holder's computer holds its own USB key, not the station's hundreds:
+ * with medium (its serial) the host sees only that medium, its token's
+ * files hard-linked into a token folder of its own (a PIN changed there is
+ * the station's too), so listing and signing do not open every medium the
+ * test hall has made (SoftHSM2 reads each token's files).
+ */
+function ownMedium(dir, medium) {
+    const tokens = path.join(process.env.HALL_VAR, 'media', 'tokens');
+    const own = path.join(dir, 'tokens');
+    fs.mkdirSync(own, { recursive: true });
+    for (const t of fs.readdirSync(tokens)) {
+        const obj = path.join(tokens, t, 'token.object');
+        if (!fs.existsSync(obj) || !fs.readFileSync(obj).includes(Buffer.from(medium)))
+            continue;
+        fs.mkdirSync(path.join(own, t), { recursive: true });
+        for (const f of fs.readdirSync(path.join(tokens, t)))
+            fs.linkSync(path.join(tokens, t, f), path.join(own, t, f));
+    }
+    const conf = path.join(dir, 'softhsm2.conf');
+    fs.writeFileSync(conf, `directories.tokendir = ${own}\nobjectstore.backend = file\nlog.level = ERROR\n`
+        + 'slots.removable = false\n');
+    return conf;
+}
+
+function hostEnv(dir, origins, medium) {
     const mods = path.join(dir, 'config', 'pkcs11', 'modules');
     fs.mkdirSync(mods, { recursive: true });
     /* named as Debian's own registration, which it replaces (p11-kit
@@ -39,7 +64,8 @@ function hostEnv(dir, origins) {
     const pinFile = path.join(dir, 'pin');
     const log = path.join(dir, 'pinentry.log');
     fs.writeFileSync(pinFile, '');
-    const env = { ...process.env, SOFTHSM2_CONF: path.join(process.env.HALL_VAR, 'media', 'softhsm2.conf'),
+    const env = { ...process.env, SOFTHSM2_CONF: medium ? ownMedium(dir, medium)
+        : path.join(process.env.HALL_VAR, 'media', 'softhsm2.conf'),
         XDG_CONFIG_HOME: path.join(dir, 'config'), HALL_ASSIST_CONF: conf, PINENTRY_PROGRAM: PINENTRY,
         HALL_TEST_PIN_FILE: pinFile, HALL_TEST_PINENTRY_LOG: log };
     delete env.HALL_PKCS11_MODULE;
